@@ -1,0 +1,14 @@
+"""Package data tables, read on first use and cached."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib.resources import files
+from typing import Any
+
+
+@cache
+def table(name: str) -> Any:
+    """The parsed JSON table ``toponyms/data/<name>.json``."""
+    return json.loads((files("toponyms") / "data" / f"{name}.json").read_text("utf-8"))

@@ -1,0 +1,132 @@
+"""The gazetteer as the program uses it: places plus their index, compiled once and cached.
+
+Parsing megabytes of YAML and keying every name takes seconds, so the result is
+pickled to a cache directory under a digest of everything it was made from —
+the bytes of each source file and the code and tables that shape the index. A
+changed file or a changed rule gives a new digest, so a stale copy is never used.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import tempfile
+from collections.abc import Iterable, Iterator
+from functools import cached_property
+from importlib.resources import files
+from pathlib import Path
+
+from toponyms.gazetteer import GazetteerError, read_files
+from toponyms.index import Index
+from toponyms.model import Place
+
+FORMAT = b"toponyms-compiled-1"
+# Modules and tables whose content decides what a compiled gazetteer holds.
+SHAPING = (
+    "model.py", "gazetteer.py", "normalize.py", "script.py", "transliterate.py", "keys.py",
+    "index.py", "compiled.py", "data/spelling.json", "data/homoglyphs.json",
+)  # fmt: skip
+
+
+def bundled_path() -> Path:
+    """The gazetteer shipped with the package (``data/gazetteer.yaml`` in a source checkout)."""
+    inside = Path(str(files("toponyms"))) / "data" / "gazetteer.yaml"
+    if inside.is_file():
+        return inside
+    return Path(__file__).resolve().parent.parent / "data" / "gazetteer.yaml"
+
+
+def cache_dir() -> Path:
+    """Where compiled gazetteers are kept: ``$TOPONYMS_CACHE`` or the user's cache folder."""
+    explicit = os.environ.get("TOPONYMS_CACHE")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "toponyms"
+
+
+class Gazetteer:
+    """A set of places and the index over their names."""
+
+    def __init__(self, places: Iterable[Place], *, sources: Iterable[Path] = ()) -> None:
+        self.places: tuple[Place, ...] = tuple(places)
+        self.sources: tuple[Path, ...] = tuple(sources)
+        self._by_id = {place.id: place for place in self.places}
+
+    @classmethod
+    def load(cls, *paths: str | os.PathLike[str], cache: bool = True) -> Gazetteer:
+        """Load gazetteer files, later ones adding places and names; none given: the bundled one.
+
+        Raises GazetteerError, naming file, line and entry, for a malformed file.
+        """
+        sources = tuple(Path(path) for path in paths) or (bundled_path(),)
+        blobs = []
+        for source in sources:
+            try:
+                blobs.append(source.read_bytes())
+            except OSError as error:
+                raise GazetteerError(f"{source}: cannot read gazetteer file: {error}") from error
+        target = cache_dir() / f"{_digest(blobs)}.pickle" if cache else None
+        if target is not None and target.is_file():
+            try:
+                with target.open("rb") as stream:
+                    gazetteer = pickle.load(stream)
+                if isinstance(gazetteer, cls):
+                    gazetteer.sources = sources
+                    return gazetteer
+            except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+                pass  # a damaged cache entry is rebuilt below
+        gazetteer = cls(read_files(sources), sources=sources)
+        gazetteer.index  # noqa: B018 - compile now, so that the cached copy carries it
+        if target is not None:
+            _write_atomically(target, gazetteer)
+        return gazetteer
+
+    @cached_property
+    def index(self) -> Index:
+        """The name index, built on first use."""
+        return Index(self.places)
+
+    def get(self, ident: str, default: Place | None = None) -> Place | None:
+        """The place with id ``ident``, or ``default``."""
+        return self._by_id.get(ident, default)
+
+    def __getitem__(self, ident: str) -> Place:
+        return self._by_id[ident]
+
+    def __contains__(self, ident: object) -> bool:
+        return ident in self._by_id
+
+    def __iter__(self) -> Iterator[Place]:
+        return iter(self.places)
+
+    def __len__(self) -> int:
+        return len(self.places)
+
+    def __repr__(self) -> str:
+        names = ", ".join(str(source) for source in self.sources) or "in memory"
+        return f"<Gazetteer {len(self)} places from {names}>"
+
+
+def _digest(blobs: Iterable[bytes]) -> str:
+    digest = hashlib.sha256(FORMAT)
+    package = files("toponyms")
+    for part in SHAPING:
+        digest.update((package / part).read_bytes())
+    for blob in blobs:
+        digest.update(len(blob).to_bytes(8, "little"))
+        digest.update(blob)
+    return digest.hexdigest()[:32]
+
+
+def _write_atomically(target: Path, gazetteer: Gazetteer) -> None:
+    """Pickle to a temporary file beside ``target``, then rename; a cache that cannot be written is skipped."""
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
+        with os.fdopen(handle, "wb") as stream:
+            pickle.dump(gazetteer, stream, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(temporary, target)
+    except OSError:
+        pass

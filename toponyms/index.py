@@ -1,0 +1,106 @@
+"""Step 6: the candidate index over every name of a gazetteer.
+
+Three lookups, cheapest first: the normalised form of a name, its spelling key,
+and a trigram index over spelling keys that hands a short list of candidates to
+rapidfuzz. The trigram postings are numpy arrays, so a fuzzy lookup scores a few
+hundred keys instead of every name, whatever the size of the gazetteer.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+
+import numpy as np
+from rapidfuzz import fuzz, process
+
+from toponyms.keys import lookup_form, spelling_key
+from toponyms.model import Place
+from toponyms.script import script_of
+
+MIN_FUZZY_KEY = 4  # shorter keys match too many names by accident
+FUZZY_CANDIDATES = 256  # keys passed from the trigram filter to rapidfuzz
+RARE_GRAMS = 12  # at most this many of the query's rarest trigrams are looked up
+
+
+def _is_indexable(text: str) -> bool:
+    """Latin and Cyrillic names get spelling keys; other scripts match exactly only."""
+    scripts = {script_of(ch) for ch in text if ch.isalpha()}
+    return bool(scripts) and scripts <= {"latin", "cyrillic"}
+
+
+def trigrams(key: str) -> list[str]:
+    """The padded trigrams of a spelling key."""
+    padded = f"^{key}$"
+    return [padded[i : i + 3] for i in range(len(padded) - 2)]
+
+
+class Index:
+    """Lookups from names to places, built once per gazetteer."""
+
+    def __init__(self, places: Sequence[Place]) -> None:
+        # A name is known by its number; these two arrays say whose name, and which.
+        owners: list[int] = []
+        slots: list[int] = []
+        normal: defaultdict[str, list[int]] = defaultdict(list)
+        keyed: defaultdict[str, list[int]] = defaultdict(list)
+        for p, place in enumerate(places):
+            for n, name in enumerate(place.names):
+                hit = len(owners)
+                owners.append(p)
+                slots.append(n)
+                form = lookup_form(name.text)
+                if form:
+                    normal[form].append(hit)
+                if _is_indexable(name.text):
+                    key = spelling_key(name.text)
+                    if key:
+                        keyed[key].append(hit)
+        self.owners = np.asarray(owners, dtype=np.int32)
+        self.slots = np.asarray(slots, dtype=np.int32)
+        self.normal: dict[str, tuple[int, ...]] = {form: tuple(hits) for form, hits in normal.items()}
+        self.keyed: dict[str, tuple[int, ...]] = {key: tuple(hits) for key, hits in keyed.items()}
+        self.keys: list[str] = sorted(self.keyed)
+        self.longest = max((len(form) for form in self.normal), default=0)
+        postings: defaultdict[str, list[int]] = defaultdict(list)
+        for k, key in enumerate(self.keys):
+            for gram in set(trigrams(key)):
+                postings[gram].append(k)
+        self.grams: dict[str, np.ndarray] = {
+            gram: np.asarray(ids, dtype=np.int32) for gram, ids in postings.items()
+        }
+
+    def by_form(self, form: str) -> tuple[int, ...]:
+        """Names whose normalised form is ``form``."""
+        return self.normal.get(form, ())
+
+    def by_key(self, key: str) -> tuple[int, ...]:
+        """Names whose spelling key is ``key``."""
+        return self.keyed.get(key, ())
+
+    def fuzzy(self, key: str, *, limit: int = 10, cutoff: float = 0.8) -> list[tuple[str, float]]:
+        """Spelling keys similar to ``key`` (rapidfuzz ratio ≥ ``cutoff``), best first."""
+        if len(key) < MIN_FUZZY_KEY or len(key) > 2 * self.longest:
+            return []
+        choices = self._shortlist(key)
+        found = process.extract(
+            key, choices, scorer=fuzz.ratio, limit=limit, score_cutoff=cutoff * 100
+        )
+        return [(choice, score / 100) for choice, score, _ in found]
+
+    def _shortlist(self, key: str) -> list[str]:
+        """The keys that share the most of the query's rarest trigrams."""
+        postings = sorted(
+            (self.grams[gram] for gram in set(trigrams(key)) if gram in self.grams), key=len
+        )[:RARE_GRAMS]
+        if not postings:
+            return []
+        counts = np.bincount(np.concatenate(postings), minlength=len(self.keys))
+        present = np.flatnonzero(counts)
+        if len(present) > FUZZY_CANDIDATES:
+            present = present[np.argpartition(counts[present], -FUZZY_CANDIDATES)[-FUZZY_CANDIDATES:]]
+        return [self.keys[k] for k in present.tolist()]
+
+    def owner(self, hit: int) -> tuple[int, int]:
+        """(place number, name number within the place) of the name numbered ``hit``."""
+        return int(self.owners[hit]), int(self.slots[hit])

@@ -1,0 +1,75 @@
+"""Step 5: Russian and Ukrainian case endings.
+
+Names lifted out of running text come inflected (в Покровске, під Бахмутом,
+у Покровську). This step proposes the nominative forms a word may stand for;
+the index keeps only those that are real names, so a wrong guess costs nothing.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from itertools import islice, product
+
+from toponyms._data import table
+from toponyms.normalize import normalize
+
+MIN_STEM = 3
+
+
+@cache
+def _rules() -> tuple[tuple[tuple[str, tuple[str, ...]], ...], tuple[tuple[str, str], ...]]:
+    # The table is written in plain spelling; lookups see normalised text (й → и, ї → і).
+    data = table("inflection")
+    rules = sorted(
+        ((normalize(end), tuple(normalize(nom) for nom in noms)) for end, noms in data["rules"]),
+        key=lambda rule: -len(rule[0]),
+    )
+    return tuple(rules), tuple((normalize(a), normalize(b)) for a, b in data["alternations"])
+
+
+def word_nominatives(word: str) -> list[str]:
+    """Nominative forms a lowercase Cyrillic word may be an inflection of (the word itself excluded).
+
+    >>> "покровськ" in word_nominatives("покровську")
+    True
+    >>> "харків" in word_nominatives("харкова")
+    True
+    """
+    rules, alternations = _rules()
+    found: dict[str, None] = {}
+    for ending, nominatives in rules:
+        if not word.endswith(ending) or len(word) - len(ending) < MIN_STEM:
+            continue
+        stem = word[: len(word) - len(ending)]
+        for nominative in nominatives:
+            found[stem + nominative] = None
+            if not nominative:
+                for alternative in _alternated(stem, alternations):
+                    found[alternative] = None
+    found.pop(word, None)
+    return list(found)
+
+
+def _alternated(stem: str, alternations: tuple[tuple[str, str], ...]) -> list[str]:
+    """The stem with its last vowel alternated (Харков → Харків), for closed last syllables."""
+    if len(stem) < 2 or stem[-1] in "аеєиіоуюяь":
+        return []
+    return [stem[:-2] + new + stem[-1] for old, new in alternations if stem[-2] == old]
+
+
+def nominatives(name: str, limit: int = 64) -> list[str]:
+    """Nominative forms of a (normalised, Cyrillic) name of one or more words.
+
+    Every word may be inflected (Донецкой области → Донецкая область); at most
+    ``limit`` combinations are returned, the least changed first.
+    """
+    words = name.split(" ")
+    if not words or not any(_is_cyrillic(word) for word in words):
+        return []
+    options = [[word, *word_nominatives(word)] if _is_cyrillic(word) else [word] for word in words]
+    combos = (" ".join(combo) for combo in product(*options))
+    return [combo for combo in islice(combos, limit + 1) if combo != name][:limit]
+
+
+def _is_cyrillic(word: str) -> bool:
+    return bool(word) and all("\u0400" <= ch <= "\u04ff" for ch in word)

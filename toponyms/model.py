@@ -1,0 +1,69 @@
+"""The typed, frozen records that flow through the pipeline."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Kind = Literal["country", "region", "district", "populated place"]
+Status = Literal["official", "variant", "former", "garbled"]
+
+KINDS: tuple[str, ...] = ("country", "region", "district", "populated place")
+STATUSES: tuple[str, ...] = ("official", "variant", "former", "garbled")
+
+
+@dataclass(frozen=True, slots=True)
+class Name:
+    """One name a place is known by, with what is known about it."""
+
+    text: str
+    lang: str | None = None
+    status: Status = "variant"
+    year: int | None = None  # for a former name: the year it was replaced
+    source: str | None = None  # where a curated or garbled form was seen
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """A gazetteer entry: a country, region, district or populated place."""
+
+    id: str
+    name: str
+    kind: Kind
+    country: str
+    lat: float
+    lon: float
+    geonameid: int | None = None
+    region: str | None = None
+    population: int = 0
+    names: tuple[Name, ...] = field(default=(), repr=False)
+
+    def __str__(self) -> str:
+        where = ", ".join(part for part in (self.region, self.country) if part)
+        return f"{self.name} ({self.kind}, {where})" if where else self.name
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """A place a query resolved to, how sure we are, and how it was found.
+
+    ``method`` names the pipeline step that found it: ``exact``, ``normalized``,
+    ``script`` (mixed-script repair), ``transliteration``, ``inflection`` or
+    ``fuzzy``. ``matched`` is the gazetteer name that was hit.
+    """
+
+    place: Place
+    score: float
+    method: str
+    matched: Name
+    query: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """A place mention in a text: ``text == source[start:end]``."""
+
+    start: int
+    end: int
+    text: str
+    match: Match

@@ -1,0 +1,52 @@
+"""Step 1: Unicode normalisation — one spelling of a name for each way of typing it."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Apostrophes, primes and modifier letters used for the Ukrainian apostrophe and the soft sign.
+APOSTROPHES = "'\u2019\u2018\u02bc\u02b9\u02bb\u0060\u00b4\u2032\u0027\u02c8\uff07"
+# Hyphens and dashes that join the parts of a name.
+DASHES = "-\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"
+
+_DROP = str.maketrans("", "", APOSTROPHES)
+_SPACE = str.maketrans({dash: " " for dash in DASHES})
+_WHITESPACE = re.compile(r"\s+")
+_EDGE_PUNCTUATION = re.compile(r"^[\W_]+|[\W_]+$")
+
+
+def strip_marks(text: str) -> str:
+    """Remove combining marks (diacritics) after canonical decomposition."""
+    decomposed = unicodedata.normalize("NFD", text)
+    kept = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return unicodedata.normalize("NFC", kept)
+
+
+def normalize(text: str) -> str:
+    """Fold a name to its lookup form: NFKC, casefolded, no diacritics or apostrophes.
+
+    Dashes become spaces, runs of whitespace one space, and punctuation at the
+    edges goes. Idempotent: ``normalize(normalize(s)) == normalize(s)``.
+
+    >>> normalize("  Pokrovs’k ")
+    'pokrovsk'
+    >>> normalize("Ivano–Frankivsk")
+    'ivano frankivsk'
+    """
+    if text.isascii():
+        return _fold_once(text)
+    # Casefolding and stripping marks can expose new foldable characters
+    # (NFKC of a folded ligature, say), so fold until nothing changes.
+    for _ in range(4):
+        folded = _fold_once(text)
+        if folded == text:
+            break
+        text = folded
+    return text
+
+
+def _fold_once(text: str) -> str:
+    text = strip_marks(unicodedata.normalize("NFKC", text).casefold())
+    text = text.translate(_DROP).translate(_SPACE)
+    return _EDGE_PUNCTUATION.sub("", _WHITESPACE.sub(" ", text))

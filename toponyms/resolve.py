@@ -1,0 +1,211 @@
+"""Step 7: match and rank — from a name as it appears in text to gazetteer places.
+
+The steps run cheapest first and stop at the first that finds anything:
+exact and normalised names, mixed-script repair and spelling keys; then
+Russian and Ukrainian case endings; then fuzzy matching. Each candidate place
+is weighted by the status of the name that was hit (official over variant over
+former), its population and the caller's hints; the score is the method's
+confidence times the candidate's share of that weight, so a name that fits
+thirty villages equally well scores lower than one that fits one town.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+
+from toponyms.compiled import Gazetteer
+from toponyms.inflect import nominatives
+from toponyms.keys import spelling_key
+from toponyms.model import Match, Name, Place
+from toponyms.normalize import normalize
+from toponyms.script import is_mixed, repair
+
+# How sure each method is that the name it found is the name that was meant.
+METHOD_SCORES = {
+    "exact": 1.0,
+    "normalized": 0.98,
+    "script": 0.96,
+    "transliteration": 0.94,
+    "inflection": 0.92,
+    "fuzzy": 0.9,  # times the similarity of the spelling keys
+}
+STATUS_WEIGHTS = {"official": 1.0, "variant": 0.8, "former": 0.5, "garbled": 0.5}
+# A former name fades with the years since it was replaced: Krasnoarmeysk (until 2016) is
+# still in the news, Pokrovsk as the name of Engels (until 1931) hardly.
+FORMER_FLOOR = 0.3
+FORMER_FADE_YEARS = 40.0
+THIS_YEAR = 2026
+# Countries and regions have no population of their own in the bundled data; these stand in.
+KIND_FLOOR = {"country": 10_000_000, "region": 1_000_000, "district": 100_000, "populated place": 0}
+OTHER_COUNTRY = 0.05  # weight of a candidate outside the country= hint
+NEAR_KM = 25.0  # a candidate this far from near= keeps half its weight
+SHARE_FLOOR = 0.55  # the score of a candidate with a tiny share of the weight, as a fraction
+DEFAULT_THRESHOLD = 0.5
+FUZZY_CUTOFF = 0.8
+MAX_QUERY = 200  # characters; no gazetteer name is longer, so a longer query is cut
+
+
+@dataclass(frozen=True, slots=True)
+class _Found:
+    place: int
+    name: int
+    method: str
+    similarity: float
+
+
+class Resolver:
+    """Resolves names against one gazetteer (the bundled one by default)."""
+
+    def __init__(self, gazetteer: Gazetteer | None = None, *, threshold: float = DEFAULT_THRESHOLD) -> None:
+        self.gazetteer = gazetteer if gazetteer is not None else Gazetteer.load()
+        self.threshold = threshold
+
+    def resolve(
+        self,
+        name: str,
+        *,
+        country: str | None = None,
+        near: tuple[float, float] | None = None,
+        threshold: float | None = None,
+    ) -> Match | None:
+        """The best place for ``name``, or None when no candidate reaches the threshold.
+
+        >>> resolve("Krasnoarmeysk").place.name
+        'Pokrovsk'
+        >>> resolve("Pushilin") is None
+        True
+        """
+        found = self.candidates(name, limit=1, country=country, near=near)
+        limit = self.threshold if threshold is None else threshold
+        return found[0] if found and found[0].score >= limit else None
+
+    def candidates(
+        self,
+        name: str,
+        *,
+        limit: int = 5,
+        country: str | None = None,
+        near: tuple[float, float] | None = None,
+    ) -> list[Match]:
+        """Up to ``limit`` candidate places for ``name``, best first, each with its score."""
+        if not isinstance(name, str):
+            raise TypeError(
+                f"toponyms resolves names given as str, got {type(name).__name__}; "
+                "decode bytes first (name.decode('utf-8')) or pass str(value)"
+            )
+        query = name.strip()[:MAX_QUERY]
+        if not query:
+            return []
+        found = self._find(query)
+        return self._rank(query, found, limit=limit, country=country, near=near)
+
+    def _find(self, query: str) -> list[_Found]:
+        index = self.gazetteer.index
+        form = normalize(query)
+        if not form:
+            return []
+        found: dict[int, _Found] = {}
+
+        def collect(hits: Iterable[int], method: str, similarity: float = 1.0) -> None:
+            for hit in hits:
+                place, slot = index.owner(hit)
+                how = method
+                if how == "normalized" and self.gazetteer.places[place].names[slot].text == query:
+                    how = "exact"
+                earlier = found.get(place)
+                if earlier is None or _strength(how, similarity) > _strength(earlier.method, earlier.similarity):
+                    found[place] = _Found(place, slot, how, similarity)
+
+        collect(index.by_form(form), "normalized")
+        if found:
+            return list(found.values())
+        repaired = normalize(repair(query)) if is_mixed(query) else form
+        if repaired != form:
+            collect(index.by_form(repaired), "script")
+        key = spelling_key(query)
+        collect(index.by_key(key), "transliteration")
+        if found:
+            return list(found.values())
+        for nominative in nominatives(repaired):
+            collect(index.by_form(nominative), "inflection")
+        if found:
+            return list(found.values())
+        for candidate, similarity in index.fuzzy(key, cutoff=FUZZY_CUTOFF):
+            collect(index.by_key(candidate), "fuzzy", similarity)
+        return list(found.values())
+
+    def _rank(
+        self,
+        query: str,
+        found: list[_Found],
+        *,
+        limit: int,
+        country: str | None,
+        near: tuple[float, float] | None,
+    ) -> list[Match]:
+        places = self.gazetteer.places
+        hint = country.upper() if country else None
+        weights = [_weight(places[f.place], places[f.place].names[f.name], hint, near) for f in found]
+        total = sum(weights) or 1.0
+        ranked = []
+        for f, weight in zip(found, weights):
+            place = places[f.place]
+            confidence = _strength(f.method, f.similarity) * (SHARE_FLOOR + (1 - SHARE_FLOOR) * weight / total)
+            ranked.append((-round(confidence, 6), -weight, place.id, f, confidence))
+        ranked.sort(key=lambda row: row[:3])
+        return [
+            Match(place=places[f.place], score=round(conf, 4), method=f.method, matched=places[f.place].names[f.name], query=query)
+            for *_, f, conf in ranked[:limit]
+        ]
+
+
+def _strength(method: str, similarity: float) -> float:
+    """How sure a method is; a fuzzy hit falls from 0.9 at identity to 0 at 60% similarity."""
+    if method == "fuzzy":
+        similarity = max(0.0, (similarity - 0.6) / 0.4)
+    return METHOD_SCORES[method] * similarity
+
+
+def _status_weight(name: Name) -> float:
+    if name.status == "former" and name.year is not None:
+        fade = math.exp(-max(0, THIS_YEAR - name.year) / FORMER_FADE_YEARS)
+        return FORMER_FLOOR + (1 - FORMER_FLOOR) * fade
+    return STATUS_WEIGHTS.get(name.status, 0.5)
+
+
+def _weight(place: Place, name: Name, country: str | None, near: tuple[float, float] | None) -> float:
+    population = max(place.population, KIND_FLOOR.get(place.kind, 0))
+    weight = _status_weight(name) * math.sqrt(population + 1_000)
+    if country and place.country != country:
+        weight *= OTHER_COUNTRY
+    if near is not None:
+        distance = _haversine_km(near, (place.lat, place.lon))
+        weight /= 1 + (distance / NEAR_KM) ** 2
+    return weight
+
+
+def _haversine_km(a: tuple[float, float], b: tuple[float, float]) -> float:
+    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
+    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    return 2 * 6371.0 * math.asin(min(1.0, math.sqrt(h)))
+
+
+@cache
+def default_resolver() -> Resolver:
+    """The resolver over the bundled gazetteer, made on first use."""
+    return Resolver()
+
+
+def resolve(name: str, *, country: str | None = None, near: tuple[float, float] | None = None) -> Match | None:
+    """Resolve ``name`` against the bundled gazetteer; None when unsure. See ``Resolver.resolve``."""
+    return default_resolver().resolve(name, country=country, near=near)
+
+
+def candidates(
+    name: str, *, limit: int = 5, country: str | None = None, near: tuple[float, float] | None = None
+) -> list[Match]:
+    """Candidate places for ``name`` in the bundled gazetteer, best first. See ``Resolver.candidates``."""
+    return default_resolver().candidates(name, limit=limit, country=country, near=near)
