@@ -1,7 +1,7 @@
 """Step 7: match and rank — from a name as it appears in text to gazetteer places.
 
 The steps run cheapest first and stop at the first that finds anything:
-exact and normalised names, mixed-script repair and spelling keys; then
+exact and normalised names; then mixed-script repair, spelling keys and
 Russian and Ukrainian case endings; then fuzzy matching. Each candidate place
 is weighted by the status of the name that was hit (official over variant over
 former), its population and the caller's hints; the score is the method's
@@ -16,6 +16,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
+from rapidfuzz import fuzz
+
 from toponyms.compiled import Gazetteer
 from toponyms.inflect import nominatives
 from toponyms.keys import spelling_key
@@ -24,10 +26,12 @@ from toponyms.normalize import normalize
 from toponyms.script import is_mixed, repair
 
 # How sure each method is that the name it found is the name that was meant.
+# Case, diacritics, apostrophes and look-alike letters carry no meaning, so the
+# first three are equally sure: the answer must not change with them.
 METHOD_SCORES = {
     "exact": 1.0,
-    "normalized": 0.98,
-    "script": 0.96,
+    "normalized": 1.0,
+    "script": 1.0,
     "transliteration": 0.94,
     "inflection": 0.92,
     "fuzzy": 0.9,  # times the similarity of the spelling keys
@@ -127,14 +131,17 @@ class Resolver:
             collect(index.by_form(repaired), "script")
         key = spelling_key(query)
         collect(index.by_key(key), "transliteration")
-        if found:
-            return list(found.values())
         for nominative in nominatives(repaired):
             collect(index.by_form(nominative), "inflection")
         if found:
             return list(found.values())
-        for candidate, similarity in index.fuzzy(key, cutoff=FUZZY_CUTOFF):
-            collect(index.by_key(candidate), "fuzzy", similarity)
+        for candidate, key_similarity in index.fuzzy(key, cutoff=FUZZY_CUTOFF):
+            # A key folds away the letters the systems disagree on, and with them some
+            # evidence; each name is also compared as written, and the two averaged.
+            for hit in index.by_key(candidate):
+                place, slot = index.owner(hit)
+                written = fuzz.ratio(form, normalize(self.gazetteer.places[place].names[slot].text)) / 100
+                collect((hit,), "fuzzy", (key_similarity + written) / 2)
         return list(found.values())
 
     def _rank(
@@ -163,9 +170,9 @@ class Resolver:
 
 
 def _strength(method: str, similarity: float) -> float:
-    """How sure a method is; a fuzzy hit falls from 0.9 at identity to 0 at 60% similarity."""
+    """How sure a method is; a fuzzy hit falls from 0.9 at identity to 0 at 50% similarity."""
     if method == "fuzzy":
-        similarity = max(0.0, (similarity - 0.6) / 0.4)
+        similarity = max(0.0, (similarity - 0.5) / 0.5)
     return METHOD_SCORES[method] * similarity
 
 

@@ -1,0 +1,52 @@
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+
+def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "toponyms", *args], input=stdin, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_lookup_prints_a_table_of_candidates() -> None:
+    done = run("lookup", "Krasnoarmeysk")
+    assert done.returncode == 0, done.stderr
+    header, first, *_ = done.stdout.splitlines()
+    assert header.split()[:4] == ["name", "kind", "region", "country"]
+    assert first.startswith("Pokrovsk") and "Donetsk Oblast" in first and "exact" in first
+
+
+def test_lookup_json_for_scripts() -> None:
+    done = run("lookup", "Покровsk", "--json", "--limit", "2")
+    assert done.returncode == 0, done.stderr
+    records = json.loads(done.stdout)
+    assert 1 <= len(records) <= 2
+    assert records[0]["geonameid"] == 704422
+    assert set(records[0]) >= {"id", "name", "kind", "region", "country", "score", "method", "matched"}
+
+
+def test_lookup_country_hint() -> None:
+    done = run("lookup", "Pokrovsk", "--country", "RU", "--json", "--limit", "1")
+    assert json.loads(done.stdout)[0]["country"] == "RU"
+
+
+def test_lookup_exit_1_when_not_found() -> None:
+    done = run("lookup", "Pushilin")
+    assert done.returncode == 1
+    assert "no place found" in done.stderr or done.stdout
+
+
+def test_usage_errors_exit_2() -> None:
+    assert run("lookup").returncode == 2
+    assert run("lookup", "Kyiv", "--limit", "zero").returncode == 2
+    assert run("frobnicate").returncode == 2
+
+
+def test_malformed_gazetteer_is_reported_with_exit_2(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("places:\n  - id: x\n    name: X\n", "utf-8")
+    done = run("--gazetteer", str(bad), "lookup", "X")
+    assert done.returncode == 2
+    assert f"{bad}:2: entry 1 (id 'x'): missing field(s)" in done.stderr

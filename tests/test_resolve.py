@@ -1,0 +1,162 @@
+import time
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import cases
+from toponyms import Resolver, candidates, resolve
+from toponyms.keys import lookup_form
+
+RESOLVE_CASES = cases("resolve")
+
+
+@pytest.mark.parametrize("case", RESOLVE_CASES, ids=[case["query"] for case in RESOLVE_CASES])
+def test_names_from_news_resolve(resolver: Resolver, case: dict) -> None:
+    match = resolver.resolve(case["query"])
+    if case["geonameid"] is None:
+        assert match is None, f"{case['query']} ({case['comment']}) resolved to {match}"
+    else:
+        assert match is not None, f"{case['query']} ({case['comment']}) did not resolve"
+        assert match.place.geonameid == case["geonameid"], f"{case['comment']}: got {match.place}"
+        assert 0 < match.score <= 1
+
+
+def test_module_level_functions_use_the_bundled_gazetteer() -> None:
+    match = resolve("Krasnoarmeysk")
+    assert match is not None and match.place.name == "Pokrovsk" and match.place.region == "Donetsk Oblast"
+    assert [m.place.id for m in candidates("Krasnoarmeysk", limit=3)][0] == match.place.id
+
+
+def test_match_says_how_and_what_it_matched(resolver: Resolver) -> None:
+    exact = resolver.resolve("Krasnoarmeysk")
+    assert (exact.method, exact.matched.text, exact.matched.status) == ("exact", "Krasnoarmeysk", "former")
+    assert resolver.resolve("krasnoarmeysk").method == "normalized"
+    assert resolver.resolve("Покровsk").matched.text in {"Покровsk", "Pokrovsk"}
+    assert resolver.resolve("Покровську").method == "inflection"
+    assert resolver.resolve("Pokrvosk").method == "fuzzy"
+
+
+def test_candidates_are_ranked_and_limited(resolver: Resolver) -> None:
+    found = resolver.candidates("Novoselivka", limit=10)
+    assert len(found) == 10
+    assert len({match.place.id for match in found}) == 10
+    assert [m.score for m in found] == sorted((m.score for m in found), reverse=True)
+    # Among many villages of one name the most populous comes first, with little confidence.
+    assert found[0].place.population == max(m.place.population for m in found)
+    assert found[0].score < resolver.resolve("Pokrovsk").score
+
+
+def test_country_hint_prefers_that_country(resolver: Resolver) -> None:
+    assert resolver.resolve("Pokrovsk").place.country == "UA"
+    assert resolver.resolve("Pokrovsk", country="RU").place.country == "RU"
+
+
+def test_near_hint_prefers_the_closest(resolver: Resolver) -> None:
+    villages = resolver.candidates("Novoselivka", limit=50)
+    far = villages[-1].place
+    chosen = resolver.resolve("Novoselivka", near=(far.lat, far.lon), threshold=0)
+    assert chosen.place == far
+
+
+def test_threshold_turns_weak_guesses_into_none(resolver: Resolver) -> None:
+    match = resolver.resolve("Krasnoarmeysk")
+    assert resolver.resolve("Krasnoarmeysk", threshold=match.score + 0.001) is None
+
+
+@pytest.mark.parametrize("blank", ["", " ", "\t\n", "—", "''"])
+def test_blank_names_resolve_to_none(resolver: Resolver, blank: str) -> None:
+    assert resolver.resolve(blank) is None
+    assert resolver.candidates(blank) == []
+
+
+@pytest.mark.parametrize("wrong", [None, 42, b"Kyiv", ["Kyiv"]])
+def test_non_strings_raise_a_helpful_type_error(resolver: Resolver, wrong: object) -> None:
+    with pytest.raises(TypeError, match="resolves names given as str"):
+        resolver.resolve(wrong)  # type: ignore[arg-type]
+
+
+def test_huge_input_returns_quickly(resolver: Resolver) -> None:
+    started = time.perf_counter()
+    assert resolver.resolve("Pokrovsk " * 11_000) is None
+    assert resolver.resolve("x" * 100_000) is None
+    # Not a speed test: a generous bound that only a hang or a quadratic blow-up would miss.
+    assert time.perf_counter() - started < 10
+
+
+# --- properties -------------------------------------------------------------------------------
+
+LATIN_TO_CYRILLIC = str.maketrans("aceopxy", "асеорху")
+
+
+@pytest.fixture(scope="module")
+def sample_names(gazetteer):
+    names = [(place, name) for place in gazetteer for name in place.names if name.status != "garbled"]
+    return names[:: max(1, len(names) // 4000)]
+
+
+PROPERTY = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+@PROPERTY
+@given(data=st.data())
+def test_gazetteer_names_resolve_to_a_place_that_carries_them(resolver: Resolver, sample_names, data) -> None:
+    place, name = data.draw(st.sampled_from(sample_names))
+    found = resolver.candidates(name.text, limit=1)
+    assert found, f"{name.text!r} of {place} found nothing"
+    wanted = lookup_form(name.text)
+    assert any(lookup_form(n.text) == wanted for n in found[0].place.names), (name.text, found[0])
+    assert found[0].method in {"exact", "normalized"}
+
+
+def _perturbations(text: str) -> list[str]:
+    return [
+        text.upper(),
+        text.lower(),
+        f"  {text}  ",
+        text.replace("'", "’"),
+        text.replace("i", "í").replace("o", "ó"),
+    ]
+
+
+@PROPERTY
+@given(data=st.data())
+def test_case_diacritics_apostrophes_and_spacing_do_not_change_the_answer(resolver, sample_names, data) -> None:
+    _, name = data.draw(st.sampled_from(sample_names))
+    original = resolver.candidates(name.text, limit=1)
+    for variant in _perturbations(name.text):
+        perturbed = resolver.candidates(variant, limit=1)
+        assert [m.place.id for m in perturbed] == [m.place.id for m in original], variant
+
+
+@PROPERTY
+@given(data=st.data())
+def test_homoglyphs_do_not_change_the_answer(resolver, sample_names, data) -> None:
+    _, name = data.draw(st.sampled_from([pair for pair in sample_names if _is_cyrillic_word(pair[1].text)]))
+    swapped = _one_latin_lookalike(name.text)
+    original = resolver.resolve(name.text)
+    perturbed = resolver.resolve(swapped)
+    assert (perturbed and perturbed.place.id) == (original and original.place.id), swapped
+
+
+def _is_cyrillic_word(text: str) -> bool:
+    return text.isalpha() and all("\u0400" <= ch <= "\u04ff" for ch in text) and any(
+        ch in "асеорху" for ch in text[1:]
+    )
+
+
+def _one_latin_lookalike(text: str) -> str:
+    """Swap one Cyrillic letter (after the first) for its Latin look-alike."""
+    cyrillic_to_latin = {v: k for k, v in zip("aceopxy", "асеорху")}
+    for i, ch in enumerate(text[1:], start=1):
+        if ch in cyrillic_to_latin:
+            return text[:i] + cyrillic_to_latin[ch] + text[i + 1 :]
+    return text
+
+
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(max_size=60))
+def test_nothing_raises_on_arbitrary_unicode(resolver: Resolver, text: str) -> None:
+    found = resolver.candidates(text, limit=3)
+    assert all(0 <= match.score <= 1 for match in found)
+    assert [m.score for m in found] == sorted((m.score for m in found), reverse=True)
