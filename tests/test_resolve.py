@@ -34,7 +34,8 @@ def test_match_says_how_and_what_it_matched(resolver: Resolver) -> None:
     assert resolver.resolve("krasnoarmeysk").method == "normalized"
     assert resolver.resolve("Покровsk").matched.text in {"Покровsk", "Pokrovsk"}
     assert resolver.resolve("Покровську").method == "inflection"
-    assert resolver.resolve("Pokrvosk").method == "fuzzy"
+    typo = resolver.candidates("Pokrvosk", limit=1)[0]
+    assert (typo.method, typo.place.geonameid) == ("fuzzy", 704422)
 
 
 def test_candidates_are_ranked_and_limited(resolver: Resolver) -> None:

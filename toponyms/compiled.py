@@ -8,11 +8,13 @@ changed file or a changed rule gives a new digest, so a stale copy is never used
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import pickle
 import tempfile
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from functools import cached_property
 from importlib.resources import files
 from pathlib import Path
@@ -70,7 +72,7 @@ class Gazetteer:
         target = cache_dir() / f"{_digest(blobs)}.pickle" if cache else None
         if target is not None and target.is_file():
             try:
-                with target.open("rb") as stream:
+                with target.open("rb") as stream, _collector_paused():
                     gazetteer = pickle.load(stream)
                 if isinstance(gazetteer, cls):
                     gazetteer.sources = sources
@@ -107,6 +109,18 @@ class Gazetteer:
     def __repr__(self) -> str:
         names = ", ".join(str(source) for source in self.sources) or "in memory"
         return f"<Gazetteer {len(self)} places from {names}>"
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Unpickling a hundred thousand small objects runs faster without cyclic GC passes."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _digest(blobs: Iterable[bytes]) -> str:

@@ -18,10 +18,7 @@ import yaml
 
 from toponyms.model import KINDS, STATUSES, Name, Place
 
-try:
-    _Loader: type = yaml.CSafeLoader
-except AttributeError:  # PyYAML built without libyaml
-    _Loader = yaml.SafeLoader
+_Loader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C loader where libyaml is there
 
 PLACE_FIELDS = {"id", "geonameid", "name", "kind", "country", "region", "lat", "lon", "population", "names"}
 REQUIRED_FIELDS = ("name", "kind", "country", "lat", "lon")

@@ -4,14 +4,16 @@ Three lookups, cheapest first: the normalised form of a name, its spelling key,
 and a trigram index over spelling keys that hands a short list of candidates to
 rapidfuzz. The trigram postings are numpy arrays, so a fuzzy lookup scores a few
 hundred keys instead of every name, whatever the size of the gazetteer.
+Postings are kept as compact ``array`` buffers, which unpickle fast, and are
+seen through numpy (imported on the first fuzzy lookup) without a copy.
 """
 
 from __future__ import annotations
 
+from array import array
 from collections import defaultdict
 from collections.abc import Sequence
 
-import numpy as np
 from rapidfuzz import fuzz, process
 
 from toponyms.keys import lookup_form, spelling_key
@@ -56,8 +58,8 @@ class Index:
                     key = spelling_key(name.text)
                     if key:
                         keyed[key].append(hit)
-        self.owners = np.asarray(owners, dtype=np.int32)
-        self.slots = np.asarray(slots, dtype=np.int32)
+        self.owners = array("i", owners)
+        self.slots = array("i", slots)
         self.normal: dict[str, tuple[int, ...]] = {form: tuple(hits) for form, hits in normal.items()}
         self.keyed: dict[str, tuple[int, ...]] = {key: tuple(hits) for key, hits in keyed.items()}
         self.keys: list[str] = sorted(self.keyed)
@@ -66,9 +68,7 @@ class Index:
         for k, key in enumerate(self.keys):
             for gram in set(trigrams(key)):
                 postings[gram].append(k)
-        self.grams: dict[str, np.ndarray] = {
-            gram: np.asarray(ids, dtype=np.int32) for gram, ids in postings.items()
-        }
+        self.grams: dict[str, array] = {gram: array("i", ids) for gram, ids in postings.items()}
 
     def by_form(self, form: str) -> tuple[int, ...]:
         """Names whose normalised form is ``form``."""
@@ -90,12 +90,15 @@ class Index:
 
     def _shortlist(self, key: str) -> list[str]:
         """The keys that share the most of the query's rarest trigrams."""
+        import numpy as np  # here, so that start-up and exact lookups do without it
+
         postings = sorted(
             (self.grams[gram] for gram in set(trigrams(key)) if gram in self.grams), key=len
         )[:RARE_GRAMS]
         if not postings:
             return []
-        counts = np.bincount(np.concatenate(postings), minlength=len(self.keys))
+        merged = np.concatenate([np.frombuffer(posting, dtype=np.int32) for posting in postings])
+        counts = np.bincount(merged, minlength=len(self.keys))
         present = np.flatnonzero(counts)
         if len(present) > FUZZY_CANDIDATES:
             present = present[np.argpartition(counts[present], -FUZZY_CANDIDATES)[-FUZZY_CANDIDATES:]]
@@ -103,4 +106,4 @@ class Index:
 
     def owner(self, hit: int) -> tuple[int, int]:
         """(place number, name number within the place) of the name numbered ``hit``."""
-        return int(self.owners[hit]), int(self.slots[hit])
+        return self.owners[hit], self.slots[hit]

@@ -22,6 +22,10 @@ class Name:
     year: int | None = None  # for a former name: the year it was replaced
     source: str | None = None  # where a curated or garbled form was seen
 
+    def __reduce__(self) -> tuple[type, tuple]:
+        # Positional arguments unpickle several times faster than the slots state protocol.
+        return Name, (self.text, self.lang, self.status, self.year, self.source)
+
 
 @dataclass(frozen=True, slots=True)
 class Place:
@@ -37,6 +41,10 @@ class Place:
     region: str | None = None
     population: int = 0
     names: tuple[Name, ...] = field(default=(), repr=False)
+
+    def __reduce__(self) -> tuple[type, tuple]:
+        fields = (self.id, self.name, self.kind, self.country, self.lat, self.lon)
+        return Place, (*fields, self.geonameid, self.region, self.population, self.names)
 
     def __str__(self) -> str:
         where = ", ".join(part for part in (self.region, self.country) if part)

@@ -10,22 +10,21 @@ import warnings
 from collections.abc import Callable
 from functools import cache
 
-import iuliia
-import translitua
 from unidecode import unidecode
-
-
-def _ukrainian(table: type) -> Callable[[str], str]:
-    return lambda text: translitua.translit(text, table)
-
-
-def _russian(schema: iuliia.Schema) -> Callable[[str], str]:
-    return schema.translate
 
 
 @cache
 def systems() -> dict[str, Callable[[str], str]]:
     """Every transliteration system by name: ``uk_national_2010``, ``ru_bgn_pcgn``, …"""
+    import iuliia  # imported on first use: most lookups never transliterate
+    import translitua
+
+    def _ukrainian(table: type) -> Callable[[str], str]:
+        return lambda text: translitua.translit(text, table)
+
+    def _russian(schema: iuliia.Schema) -> Callable[[str], str]:
+        return schema.translate
+
     return {
         "uk_national_2010": _ukrainian(translitua.UkrainianKMU),
         "uk_bgn_pcgn_1965": _ukrainian(translitua.UkrainianBGN),
