@@ -1,11 +1,12 @@
 import time
+from functools import cache
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import cases
-from toponyms import Resolver, candidates, resolve
+from toponyms import Gazetteer, Resolver, candidates, resolve
 from toponyms.keys import lookup_form
 
 RESOLVE_CASES = cases("resolve")
@@ -90,9 +91,10 @@ def test_huge_input_returns_quickly(resolver: Resolver) -> None:
 LATIN_TO_CYRILLIC = str.maketrans("aceopxy", "асеорху")
 
 
-@pytest.fixture(scope="module")
-def sample_names(gazetteer):
-    names = [(place, name) for place in gazetteer for name in place.names if name.status != "garbled"]
+@cache
+def sample_names() -> list:
+    """Every few-th (place, name) of the bundled gazetteer, garbles left out: about 4000 pairs."""
+    names = [(place, name) for place in Gazetteer.load() for name in place.names if name.status != "garbled"]
     return names[:: max(1, len(names) // 4000)]
 
 
@@ -101,13 +103,13 @@ PROPERTY = settings(max_examples=300, deadline=None, suppress_health_check=[Heal
 
 @PROPERTY
 @given(data=st.data())
-def test_gazetteer_names_resolve_to_a_place_that_carries_them(resolver: Resolver, sample_names, data) -> None:
-    place, name = data.draw(st.sampled_from(sample_names))
+def test_gazetteer_names_resolve_to_a_place_that_carries_them(resolver: Resolver, data) -> None:
+    place, name = data.draw(st.sampled_from(sample_names()))
     found = resolver.candidates(name.text, limit=1)
     assert found, f"{name.text!r} of {place} found nothing"
     wanted = lookup_form(name.text)
     assert any(lookup_form(n.text) == wanted for n in found[0].place.names), (name.text, found[0])
-    assert found[0].method in {"exact", "normalized"}
+    assert found[0].method in {"exact", "normalized", "script"}  # some names mix scripts themselves
 
 
 def _perturbations(text: str) -> list[str]:
@@ -122,8 +124,8 @@ def _perturbations(text: str) -> list[str]:
 
 @PROPERTY
 @given(data=st.data())
-def test_case_diacritics_apostrophes_and_spacing_do_not_change_the_answer(resolver, sample_names, data) -> None:
-    _, name = data.draw(st.sampled_from(sample_names))
+def test_case_diacritics_apostrophes_and_spacing_do_not_change_the_answer(resolver, data) -> None:
+    _, name = data.draw(st.sampled_from(sample_names()))
     original = resolver.candidates(name.text, limit=1)
     for variant in _perturbations(name.text):
         perturbed = resolver.candidates(variant, limit=1)
@@ -132,8 +134,8 @@ def test_case_diacritics_apostrophes_and_spacing_do_not_change_the_answer(resolv
 
 @PROPERTY
 @given(data=st.data())
-def test_homoglyphs_do_not_change_the_answer(resolver, sample_names, data) -> None:
-    _, name = data.draw(st.sampled_from([pair for pair in sample_names if _is_cyrillic_word(pair[1].text)]))
+def test_homoglyphs_do_not_change_the_answer(resolver, data) -> None:
+    _, name = data.draw(st.sampled_from([pair for pair in sample_names() if _is_cyrillic_word(pair[1].text)]))
     swapped = _one_latin_lookalike(name.text)
     original = resolver.resolve(name.text)
     perturbed = resolver.resolve(swapped)

@@ -1,8 +1,8 @@
 """Step 7: match and rank — from a name as it appears in text to gazetteer places.
 
 The steps run cheapest first and stop at the first that finds anything:
-exact and normalised names; then mixed-script repair, spelling keys and
-Russian and Ukrainian case endings; then fuzzy matching. Each candidate place
+exact, normalised and script-repaired names; then spelling keys and Russian
+and Ukrainian case endings; then fuzzy matching. Each candidate place
 is weighted by the status of the name that was hit (official over variant over
 former), its population and the caller's hints; the score is the method's
 confidence times the candidate's share of that weight, so a name that fits
@@ -124,11 +124,11 @@ class Resolver:
                     found[place] = _Found(place, slot, how, similarity)
 
         collect(index.by_form(form), "normalized")
-        if found:
-            return list(found.values())
         repaired = normalize(repair(query)) if is_mixed(query) else form
         if repaired != form:
             collect(index.by_form(repaired), "script")
+        if found:
+            return list(found.values())
         key = spelling_key(query)
         collect(index.by_key(key), "transliteration")
         for nominative in nominatives(repaired):
