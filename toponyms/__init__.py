@@ -5,14 +5,17 @@
 'Bakhmut'
 """
 
+from toponyms.clean import clean, rewrite
 from toponyms.compiled import Gazetteer
+from toponyms.extract import find, scan
 from toponyms.gazetteer import GazetteerError
-from toponyms.model import Match, Mention, Name, Place
+from toponyms.model import Alias, Match, Mention, Name, Place, Scan, Unresolved
 from toponyms.normalize import normalize
 from toponyms.resolve import Resolver, candidates, resolve
 from toponyms.transliterate import romanize
 
 __all__ = [
+    "Alias",
     "Gazetteer",
     "GazetteerError",
     "Match",
@@ -20,8 +23,14 @@ __all__ = [
     "Name",
     "Place",
     "Resolver",
+    "Scan",
+    "Unresolved",
     "candidates",
+    "clean",
+    "find",
     "normalize",
     "resolve",
+    "rewrite",
     "romanize",
+    "scan",
 ]

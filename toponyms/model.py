@@ -75,3 +75,33 @@ class Mention:
     end: int
     text: str
     match: Match
+
+
+@dataclass(frozen=True, slots=True)
+class Alias:
+    """A new name learnt from a gloss ("Krasnorozhsk—known in Ukrainian as Покровsk")."""
+
+    text: str  # the unknown name, as written
+    place: Place  # the place of the known side of the gloss
+    start: int  # span of the unknown name in the text
+    end: int
+    known: str  # the known side of the gloss, as written
+
+
+@dataclass(frozen=True, slots=True)
+class Unresolved:
+    """A token that looks like a place name but resolved to nothing sure enough."""
+
+    start: int
+    end: int
+    text: str
+    best: Match | None = None  # the best candidate below the threshold, if any
+
+
+@dataclass(frozen=True, slots=True)
+class Scan:
+    """Everything ``find`` learnt about one text: mentions, unresolved candidates, glossed aliases."""
+
+    mentions: tuple[Mention, ...]
+    unresolved: tuple[Unresolved, ...] = ()
+    aliases: tuple[Alias, ...] = ()

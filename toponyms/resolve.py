@@ -21,7 +21,7 @@ from rapidfuzz import fuzz
 from toponyms.compiled import Gazetteer
 from toponyms.inflect import nominatives
 from toponyms.keys import spelling_key
-from toponyms.model import Match, Name, Place
+from toponyms.model import Match, Mention, Name, Place
 from toponyms.normalize import normalize
 from toponyms.script import is_mixed, repair
 
@@ -49,6 +49,7 @@ NEAR_KM = 25.0  # a candidate this far from near= keeps half its weight
 SHARE_FLOOR = 0.55  # the score of a candidate with a tiny share of the weight, as a fraction
 DEFAULT_THRESHOLD = 0.5
 FUZZY_CUTOFF = 0.8
+DERIVING_SUFFIXES = frozenset({"n", "an", "ian", "ns", "ans", "ians", "ese", "ish", "ic", "yi", "iy", "kyi", "kiy", "ky"})
 MAX_QUERY = 200  # characters; no gazetteer name is longer, so a longer query is cut
 
 
@@ -106,6 +107,18 @@ class Resolver:
         found = self._find(query)
         return self._rank(query, found, limit=limit, country=country, near=near)
 
+    def find(self, text: str, *, country: str | None = None) -> list[Mention]:
+        """Every place mention in ``text``; see ``toponyms.find``."""
+        from toponyms.extract import find
+
+        return find(text, resolver=self, country=country)
+
+    def clean(self, text: str, *, country: str | None = None, style: str = "replace") -> str:
+        """``text`` with its place mentions in canonical form; see ``toponyms.clean``."""
+        from toponyms.clean import clean
+
+        return clean(text, resolver=self, country=country, style=style)
+
     def _find(self, query: str) -> list[_Found]:
         index = self.gazetteer.index
         form = normalize(query)
@@ -136,12 +149,16 @@ class Resolver:
         if found:
             return list(found.values())
         for candidate, key_similarity in index.fuzzy(key, cutoff=FUZZY_CUTOFF):
+            if candidate[:1] != key[:1]:
+                continue  # garbles and typos keep the first letter; What is not Hat
             # A key folds away the letters the systems disagree on, and with them some
             # evidence; each name is also compared as written, and the two averaged.
             for hit in index.by_key(candidate):
                 place, slot = index.owner(hit)
-                written = fuzz.ratio(form, normalize(self.gazetteer.places[place].names[slot].text)) / 100
-                collect((hit,), "fuzzy", (key_similarity + written) / 2)
+                name = normalize(self.gazetteer.places[place].names[slot].text)
+                if _derived(form, name):
+                    continue
+                collect((hit,), "fuzzy", (key_similarity + fuzz.ratio(form, name) / 100) / 2)
         return list(found.values())
 
     def _rank(
@@ -167,6 +184,14 @@ class Resolver:
             Match(place=places[f.place], score=round(conf, 4), method=f.method, matched=places[f.place].names[f.name], query=query)
             for *_, f, conf in ranked[:limit]
         ]
+
+
+def _derived(word: str, name: str) -> bool:
+    """Whether ``word`` is ``name`` plus a word-forming suffix: Ukrainian, Russians, Pokrovskyi.
+
+    Such a word is made from the name (a demonym, an adjective), not a misspelling of it.
+    """
+    return len(word) > len(name) and word.startswith(name) and word[len(name) :] in DERIVING_SUFFIXES
 
 
 def _strength(method: str, similarity: float) -> float:
