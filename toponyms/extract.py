@@ -34,13 +34,15 @@ from toponyms.script import is_mixed
 SURE = 0.8  # a mention this sure anchors the context of its document
 GARBLE = 0.7  # an unknown capitalised word becomes a mention from this score on
 SHORTEST_NAME = 3  # names shorter than this are too often ordinary words
+CONTEXT_KM = 150.0  # a document's places spread over a region: its centre is a loose hint
 IMPORTANT_POPULATION = 100_000  # a place this big is meant even when its name is a common word
 NAME_CHARS = r"[^\W\d_][\w'’ʼ\-]*"
 _WORD = re.compile(NAME_CHARS)
 _CAPITALISED = re.compile(r"(?<![\w'’ʼ\-])[A-ZА-ЯЁІЇЄҐ][\w'’ʼ]{3,}")
 _MIXED = re.compile(r"\w*(?:[A-Za-z]\w*[\u0400-\u04ff]|[\u0400-\u04ff]\w*[A-Za-z])\w*")
 # A name on either side of a gloss: one to three words, the later ones capitalised.
-_GLOSS_NAME = rf"({NAME_CHARS}(?:\s[A-ZА-ЯЁІЇЄҐ][\w'’ʼ\-]*){{0,2}})"
+_CAPITAL = "A-ZА-ЯЁІЇЄҐ"
+_GLOSS_NAME = rf"([{_CAPITAL}][\w'’ʼ\-]*(?:\s[{_CAPITAL}][\w'’ʼ\-]*){{0,2}})"
 
 
 @cache
@@ -233,7 +235,9 @@ class Extractor:
         key = (surface, country, near)
         found = self._resolved.get(key)
         if found is None:
-            found = self.resolver.candidates(surface, limit=3, country=country, near=near)
+            found = self.resolver.candidates(
+                surface, limit=3, country=country, near=near, near_km=CONTEXT_KM, in_text=True
+            )
             if len(self._resolved) > 200_000:
                 self._resolved.clear()
             self._resolved[key] = found

@@ -94,8 +94,15 @@ class Resolver:
         limit: int = 5,
         country: str | None = None,
         near: tuple[float, float] | None = None,
+        near_km: float = NEAR_KM,
+        in_text: bool = False,
     ) -> list[Match]:
-        """Up to ``limit`` candidate places for ``name``, best first, each with its score."""
+        """Up to ``limit`` candidate places for ``name``, best first, each with its score.
+
+        ``near=(lat, lon)`` prefers close places: one ``near_km`` away keeps half its
+        weight. ``in_text=True`` says the name was lifted from running text, so that a
+        Cyrillic word's inflected readings compete with the names it spells exactly.
+        """
         if not isinstance(name, str):
             raise TypeError(
                 f"toponyms resolves names given as str, got {type(name).__name__}; "
@@ -104,8 +111,8 @@ class Resolver:
         query = name.strip()[:MAX_QUERY]
         if not query:
             return []
-        found = self._find(query)
-        return self._rank(query, found, limit=limit, country=country, near=near)
+        found = self._find(query, in_text)
+        return self._rank(query, found, limit=limit, country=country, near=near, near_km=near_km)
 
     def find(self, text: str, *, country: str | None = None) -> list[Mention]:
         """Every place mention in ``text``; see ``toponyms.find``."""
@@ -119,7 +126,7 @@ class Resolver:
 
         return clean(text, resolver=self, country=country, style=style)
 
-    def _find(self, query: str) -> list[_Found]:
+    def _find(self, query: str, in_text: bool = False) -> list[_Found]:
         index = self.gazetteer.index
         form = normalize(query)
         if not form:
@@ -140,6 +147,11 @@ class Resolver:
         repaired = normalize(repair(query)) if is_mixed(query) else form
         if repaired != form:
             collect(index.by_form(repaired), "script")
+        if found and in_text:
+            # A word lifted from running text may be an inflected form that happens to
+            # be a name too: в Покровске is Pokrovsk more often than a village Pokrovske.
+            for nominative in nominatives(repaired):
+                collect(index.by_form(nominative), "inflection")
         if found:
             return list(found.values())
         key = spelling_key(query)
@@ -169,10 +181,11 @@ class Resolver:
         limit: int,
         country: str | None,
         near: tuple[float, float] | None,
+        near_km: float,
     ) -> list[Match]:
         places = self.gazetteer.places
         hint = country.upper() if country else None
-        weights = [_weight(places[f.place], places[f.place].names[f.name], hint, near) for f in found]
+        weights = [_weight(places[f.place], places[f.place].names[f.name], hint, near, near_km) for f in found]
         total = sum(weights) or 1.0
         ranked = []
         for f, weight in zip(found, weights):
@@ -208,14 +221,16 @@ def _status_weight(name: Name) -> float:
     return STATUS_WEIGHTS.get(name.status, 0.5)
 
 
-def _weight(place: Place, name: Name, country: str | None, near: tuple[float, float] | None) -> float:
+def _weight(
+    place: Place, name: Name, country: str | None, near: tuple[float, float] | None, near_km: float
+) -> float:
     population = max(place.population, KIND_FLOOR.get(place.kind, 0))
     weight = _status_weight(name) * math.sqrt(population + 1_000)
     if country and place.country != country:
         weight *= OTHER_COUNTRY
     if near is not None:
         distance = _haversine_km(near, (place.lat, place.lon))
-        weight /= 1 + (distance / NEAR_KM) ** 2
+        weight /= 1 + (distance / near_km) ** 2
     return weight
 
 

@@ -1,0 +1,172 @@
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from conftest import ROOT, cases
+from toponyms import Gazetteer, Resolver, clean, find, rewrite, scan
+from toponyms.gazetteer import read_files
+from toponyms.compiled import bundled_path
+
+SEEDS = cases("seeds")
+
+
+@pytest.mark.parametrize("seed", sorted(SEEDS))
+def test_seed_articles_pin_down_their_places(seed: str) -> None:
+    text = (ROOT / "seeds" / seed).read_text("utf-8")
+    mentions = find(text)
+    found: dict[str, set[int]] = {}
+    for mention in mentions:
+        found.setdefault(mention.text, set()).add(mention.match.place.geonameid)
+    for surface, geonameid in SEEDS[seed]["places"].items():
+        assert found.get(surface) == {geonameid}, f"{surface}: {found.get(surface)}"
+    for word in SEEDS[seed]["not_places"]:
+        assert word not in found, f"{word} reported as {found[word]}"
+
+
+@pytest.mark.parametrize(
+    ("text", "surface", "place"),
+    [
+        ("Бои идут в Покровске и под Бахмутом.", "Покровске", "Pokrovsk"),
+        ("Бои идут в Покровске и под Бахмутом.", "Бахмутом", "Bakhmut"),
+        ("Колона вийшла з Красноармейска.", "Красноармейска", "Pokrovsk"),
+        ("Обстріл у Покровську триває.", "Покровську", "Pokrovsk"),
+        ("Shelling hit Chasiv Yar overnight.", "Chasiv Yar", "Chasiv Yar"),
+        ("Troops near Velyka Novosilka regrouped.", "Velyka Novosilka", "Velyka Novosilka"),
+        ("Shelling across Donetsk Oblast continued.", "Donetsk Oblast", "Donetsk Oblast"),
+        ("The Dnipro authorities said so.", "Dnipro", "Dnipro"),
+        ("Reports from Kramatorsk.", "Kramatorsk", "Kramatorsk"),
+        ("Reports from Kramatrosk, said the governor.", "Kramatrosk", "Kramatorsk"),
+    ],
+)
+def test_finds_forms_the_resolver_accepts(text: str, surface: str, place: str) -> None:
+    by_text = {m.text: m.match.place.name for m in find(text)}
+    assert by_text.get(surface) == place, by_text
+
+
+def test_longest_match_wins() -> None:
+    (mention,) = find("Shelling across Donetsk Oblast continued.")
+    assert (mention.text, mention.match.place.kind) == ("Donetsk Oblast", "region")
+
+
+def test_common_words_need_support() -> None:
+    assert find("Human rights groups and Never again.") == []
+    assert [m.match.place.name for m in find("The strike in Bar killed two.")] == ["Bar"]
+
+
+@pytest.fixture(scope="module")
+def without_garbles() -> Resolver:
+    """The bundled gazetteer without the curated garbles, to see glosses teach them."""
+    from dataclasses import replace
+
+    places = [
+        replace(place, names=tuple(n for n in place.names if n.status != "garbled"))
+        for place in read_files([bundled_path()])
+    ]
+    return Resolver(Gazetteer(places))
+
+
+def test_gloss_ties_an_unknown_name_to_a_known_one(without_garbles: Resolver) -> None:
+    text = "Forces in Krasnorozhsk—known in Ukrainian as Покровsk—began surrendering."
+    result = scan(text, resolver=without_garbles)
+    by_text = {m.text: m for m in result.mentions}
+    assert by_text["Krasnorozhsk"].match.method == "gloss"
+    assert by_text["Krasnorozhsk"].match.place.geonameid == 704422
+    (alias,) = result.aliases
+    assert (alias.text, alias.place.geonameid, alias.known) == ("Krasnorozhsk", 704422, "Покровsk")
+    assert text[alias.start : alias.end] == "Krasnorozhsk"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The town of Zhovtohrad (Pokrovsk) fell.",
+        "Zhovtohrad, or Pokrovsk in Ukrainian, fell.",
+        "Pokrovsk (formerly Zhovtohrad) fell.",
+    ],
+)
+def test_gloss_patterns(without_garbles: Resolver, text: str) -> None:
+    (alias,) = scan(text, resolver=without_garbles).aliases
+    assert (alias.text, alias.place.geonameid) == ("Zhovtohrad", 704422)
+
+
+def test_parenthesis_is_no_gloss_for_acronyms(without_garbles: Resolver) -> None:
+    assert scan("Ukrainian Armed Forces (AFU) left Pokrovsk (UNIAN).", resolver=without_garbles).aliases == ()
+
+
+def test_unresolved_candidates_are_reported() -> None:
+    result = scan("Fighting in Krasnohryshkov and Pokrovsk.")
+    assert [u.text for u in result.unresolved] == ["Krasnohryshkov"]
+    assert [m.text for m in result.mentions] == ["Pokrovsk"]
+
+
+def test_context_prefers_the_documents_region() -> None:
+    text = "After Kramatorsk and Sloviansk, shelling reached Novoselivka."
+    village = next(m for m in find(text) if m.text == "Novoselivka").match.place
+    alone = next(m for m in find("Shelling reached Novoselivka.") if m.text == "Novoselivka").match.place
+    assert village.region == "Donetsk Oblast"
+    assert village != alone or alone.region == "Donetsk Oblast"
+
+
+def test_clean_styles() -> None:
+    text = "Shelling in Krasnoarmeysk, not in Kyiv."
+    assert clean(text) == "Shelling in Pokrovsk, not in Kyiv."
+    assert clean(text, style="annotate") == "Shelling in Krasnoarmeysk [Pokrovsk], not in Kyiv."
+    with pytest.raises(ValueError, match="unknown style 'bold'"):
+        rewrite(text, [], style="bold")
+
+
+def test_find_rejects_non_strings() -> None:
+    with pytest.raises(TypeError, match="as str"):
+        find(b"Kyiv")  # type: ignore[arg-type]
+
+
+# --- properties ---------------------------------------------------------------------------
+
+NEWS_WORDS = ["Pokrovsk", "Krasnoarmeysk", "Покровsk", "в Покровске", "Bakhmut", "Kyiv", "Pushilin", "said", "the",
+              "Donetsk Oblast", "—known in Ukrainian as", "(", ")", ",", "Mirnograd", "Novoselivka", "Human", "in"]  # fmt: skip
+news_like = st.lists(st.one_of(st.sampled_from(NEWS_WORDS), st.text(max_size=12)), max_size=25).map(" ".join)
+SETTINGS = settings(max_examples=200, deadline=None)
+
+
+@SETTINGS
+@given(st.one_of(news_like, st.text()))
+def test_spans_are_in_bounds_sorted_and_never_overlap(text: str) -> None:
+    mentions = find(text)
+    for mention in mentions:
+        assert 0 <= mention.start < mention.end <= len(text)
+        assert text[mention.start : mention.end] == mention.text
+    for before, after in zip(mentions, mentions[1:]):
+        assert before.end <= after.start
+
+
+@SETTINGS
+@given(st.one_of(news_like, st.text()))
+def test_clean_is_idempotent(text: str) -> None:
+    once = clean(text)
+    assert clean(once) == once
+
+
+PLAIN = st.text(alphabet=st.sampled_from("abcdefghijklmnopqrstuvwxyz .,;:!?\n0123456789"), max_size=200)
+
+
+@SETTINGS
+@given(PLAIN)
+def test_text_without_toponyms_comes_back_unchanged(text: str) -> None:
+    # Lowercase ASCII text has no capitalised word, so nothing in it is a place mention.
+    assert find(text) == []
+    assert clean(text) == text
+    assert clean(text, style="annotate") == text
+
+
+@SETTINGS
+@given(st.text())
+def test_clean_keeps_everything_between_mentions(text: str) -> None:
+    mentions = find(text)
+    cleaned = clean(text)
+    cursor = 0
+    for mention in mentions:
+        assert text[cursor : mention.start] in cleaned
+        cursor = mention.end
+    assert cleaned.endswith(text[cursor:])
