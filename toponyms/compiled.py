@@ -24,6 +24,7 @@ from toponyms.index import Index
 from toponyms.model import Place
 
 FORMAT = b"toponyms-compiled-1"
+KEEP_COMPILED = 8  # compiled gazetteers kept in the cache folder
 # Modules and tables whose content decides what a compiled gazetteer holds.
 SHAPING = (
     "model.py", "gazetteer.py", "normalize.py", "script.py", "transliterate.py", "keys.py",
@@ -142,5 +143,13 @@ def _write_atomically(target: Path, gazetteer: Gazetteer) -> None:
         with os.fdopen(handle, "wb") as stream:
             pickle.dump(gazetteer, stream, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(temporary, target)
+        _prune(target.parent)
     except OSError:
         pass
+
+
+def _prune(folder: Path, keep: int = KEEP_COMPILED) -> None:
+    """Remove all but the ``keep`` most recently written compiled gazetteers."""
+    compiled = sorted(folder.glob("*.pickle"), key=lambda path: path.stat().st_mtime_ns, reverse=True)
+    for stale in compiled[keep:]:
+        stale.unlink(missing_ok=True)

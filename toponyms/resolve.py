@@ -34,14 +34,14 @@ METHOD_SCORES = {
     "script": 1.0,
     "transliteration": 0.94,
     "inflection": 0.92,
-    "fuzzy": 0.9,  # times the similarity of the spelling keys
+    "fuzzy": 0.9,  # scaled by similarity: see _strength
 }
 STATUS_WEIGHTS = {"official": 1.0, "variant": 0.8, "former": 0.5, "garbled": 0.5}
 # A former name fades with the years since it was replaced: Krasnoarmeysk (until 2016) is
 # still in the news, Pokrovsk as the name of Engels (until 1931) hardly.
 FORMER_FLOOR = 0.3
 FORMER_FADE_YEARS = 40.0
-THIS_YEAR = 2026
+REFERENCE_YEAR = 2026  # fixed, so that scores do not drift with the calendar
 # Countries and regions have no population of their own in the bundled data; these stand in.
 KIND_FLOOR = {"country": 10_000_000, "region": 1_000_000, "district": 100_000, "populated place": 0}
 OTHER_COUNTRY = 0.05  # weight of a candidate outside the country= hint
@@ -216,7 +216,7 @@ def _strength(method: str, similarity: float) -> float:
 
 def _status_weight(name: Name) -> float:
     if name.status == "former" and name.year is not None:
-        fade = math.exp(-max(0, THIS_YEAR - name.year) / FORMER_FADE_YEARS)
+        fade = math.exp(-max(0, REFERENCE_YEAR - name.year) / FORMER_FADE_YEARS)
         return FORMER_FLOOR + (1 - FORMER_FLOOR) * fade
     return STATUS_WEIGHTS.get(name.status, 0.5)
 
