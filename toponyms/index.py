@@ -17,18 +17,32 @@ from collections.abc import Sequence
 from rapidfuzz import fuzz, process
 
 from toponyms.keys import lookup_form, spelling_key
-from toponyms.model import Place
+from toponyms.model import Name, Place
 from toponyms.script import script_of
 
 MIN_FUZZY_KEY = 4  # shorter keys match too many names by accident
 FUZZY_CANDIDATES = 256  # keys passed from the trigram filter to rapidfuzz
 RARE_GRAMS = 12  # at most this many of the query's rarest trigrams are looked up
+LOCAL_LANGUAGES = frozenset({"uk", "ru", "en"})
 
 
 def _is_indexable(text: str) -> bool:
     """Latin and Cyrillic names get spelling keys; other scripts match exactly only."""
     scripts = {script_of(ch) for ch in text if ch.isalpha()}
     return bool(scripts) and scripts <= {"latin", "cyrillic"}
+
+
+def _is_local(name: Name) -> bool:
+    """Official, former and garbled names, and names in Ukrainian, Russian or English.
+
+    Other variants (GeoNames lists a place's name in many languages, some of them
+    obscure) count only where they spell the same key as one of these.
+    """
+    return name.status != "variant" or name.lang in LOCAL_LANGUAGES or _is_cyrillic(name.text)
+
+
+def _is_cyrillic(text: str) -> bool:
+    return any("\u0400" <= ch <= "\u04ff" for ch in text)
 
 
 def trigrams(key: str) -> list[str]:
@@ -44,25 +58,30 @@ class Index:
         # A name is known by its number; these two arrays say whose name, and which.
         owners: list[int] = []
         slots: list[int] = []
+        mainstream = bytearray()
         normal: defaultdict[str, list[int]] = defaultdict(list)
         keyed: defaultdict[str, list[int]] = defaultdict(list)
         for p, place in enumerate(places):
-            for n, name in enumerate(place.names):
+            keys = [spelling_key(name.text) if _is_indexable(name.text) else "" for name in place.names]
+            local = {key for key, name in zip(keys, place.names) if _is_local(name)}
+            for n, (name, key) in enumerate(zip(place.names, keys)):
                 hit = len(owners)
                 owners.append(p)
                 slots.append(n)
+                mainstream.append(_is_local(name) or key in local)
                 form = lookup_form(name.text)
                 if form:
                     normal[form].append(hit)
-                if _is_indexable(name.text):
-                    key = spelling_key(name.text)
-                    if key:
-                        keyed[key].append(hit)
+                if key:
+                    keyed[key].append(hit)
         self.owners = array("i", owners)
         self.slots = array("i", slots)
         self.normal: dict[str, tuple[int, ...]] = {form: tuple(hits) for form, hits in normal.items()}
         self.keyed: dict[str, tuple[int, ...]] = {key: tuple(hits) for key, hits in keyed.items()}
-        self.keys: list[str] = sorted(self.keyed)
+        self.mainstream = bytes(mainstream)
+        # Fuzzy matching only reaches keys that some mainstream name has: an obscure
+        # variant (Fornaces for Donetsk) is found as written, never by resemblance.
+        self.keys: list[str] = sorted(key for key, hits in self.keyed.items() if any(mainstream[h] for h in hits))
         self.longest = max((len(form) for form in self.normal), default=0)
         postings: defaultdict[str, list[int]] = defaultdict(list)
         for k, key in enumerate(self.keys):
@@ -103,6 +122,10 @@ class Index:
         if len(present) > FUZZY_CANDIDATES:
             present = present[np.argpartition(counts[present], -FUZZY_CANDIDATES)[-FUZZY_CANDIDATES:]]
         return [self.keys[k] for k in present.tolist()]
+
+    def is_mainstream(self, hit: int) -> bool:
+        """Whether the name numbered ``hit`` is local or spells the key of a local name."""
+        return bool(self.mainstream[hit])
 
     def owner(self, hit: int) -> tuple[int, int]:
         """(place number, name number within the place) of the name numbered ``hit``."""

@@ -39,7 +39,9 @@ def spelling_key(text: str) -> str:
     True
     """
     letters, pattern, rewrites = _rules()
-    text = repair(text).casefold().translate(letters)
+    # Romanising the whole word also mends mixed scripts: Пoкровськ, Kyіv and Шишaky
+    # come out as Latin whatever their look-alike letters.
+    text = text.casefold().translate(letters)
     text = unidecode(to_latin(text)).lower()
     text = _NOT_LETTER.sub("", text.translate({ord(a): None for a in APOSTROPHES}).replace("-", " "))
     # Rewrites run in the order of the data file, each over the output of the last.

@@ -23,7 +23,7 @@ from toponyms.inflect import nominatives
 from toponyms.keys import spelling_key
 from toponyms.model import Match, Mention, Name, Place
 from toponyms.normalize import normalize
-from toponyms.script import is_mixed, repair
+from toponyms.script import is_mixed, readings
 
 # How sure each method is that the name it found is the name that was meant.
 # Case, diacritics, apostrophes and look-alike letters carry no meaning, so the
@@ -43,12 +43,15 @@ FORMER_FLOOR = 0.3
 FORMER_FADE_YEARS = 40.0
 REFERENCE_YEAR = 2026  # fixed, so that scores do not drift with the calendar
 # Countries and regions have no population of their own in the bundled data; these stand in.
-KIND_FLOOR = {"country": 10_000_000, "region": 1_000_000, "district": 100_000, "populated place": 0}
+KIND_FLOOR = {"country": 1_000_000, "region": 1_000_000, "district": 100_000, "populated place": 0}
 OTHER_COUNTRY = 0.05  # weight of a candidate outside the country= hint
 NEAR_KM = 25.0  # a candidate this far from near= keeps half its weight
+SHARPNESS = 4  # how strongly a better match outweighs a bigger place in the share
 SHARE_FLOOR = 0.55  # the score of a candidate with a tiny share of the weight, as a fraction
 DEFAULT_THRESHOLD = 0.5
 FUZZY_CUTOFF = 0.8
+OBSCURE_VARIANT = 0.7  # similarity of a key hit on a variant in no local language
+OBSCURE_WEIGHT = 0.1  # status weight of such a variant: Uman as a name of Oman
 DERIVING_SUFFIXES = frozenset({"n", "an", "ian", "ns", "ans", "ians", "ese", "ish", "ic", "yi", "iy", "kyi", "kiy", "ky"})
 MAX_QUERY = 200  # characters; no gazetteer name is longer, so a longer query is cut
 
@@ -59,6 +62,7 @@ class _Found:
     name: int
     method: str
     similarity: float
+    mainstream: bool
 
 
 class Resolver:
@@ -136,17 +140,24 @@ class Resolver:
         def collect(hits: Iterable[int], method: str, similarity: float = 1.0) -> None:
             for hit in hits:
                 place, slot = index.owner(hit)
+                if method == "transliteration" and not index.is_mainstream(hit):
+                    similarity = OBSCURE_VARIANT  # a spelling shared only with an obscure variant
                 how = method
                 if how == "normalized" and self.gazetteer.places[place].names[slot].text == query:
                     how = "exact"
                 earlier = found.get(place)
                 if earlier is None or _strength(how, similarity) > _strength(earlier.method, earlier.similarity):
-                    found[place] = _Found(place, slot, how, similarity)
+                    found[place] = _Found(place, slot, how, similarity, index.is_mainstream(hit))
 
         collect(index.by_form(form), "normalized")
-        repaired = normalize(repair(query)) if is_mixed(query) else form
-        if repaired != form:
-            collect(index.by_form(repaired), "script")
+        repaired = form
+        if is_mixed(query):
+            mended = [normalize(reading) for reading in readings(query)]
+            for reading in mended:  # the first reading that finds anything
+                collect(index.by_form(reading), "script")
+                if found:
+                    break
+            repaired = mended[0]
         if found and in_text:
             # A word lifted from running text may be an inflected form that happens to
             # be a name too: в Покровске is Pokrovsk more often than a village Pokrovske.
@@ -185,12 +196,19 @@ class Resolver:
     ) -> list[Match]:
         places = self.gazetteer.places
         hint = country.upper() if country else None
-        weights = [_weight(places[f.place], places[f.place].names[f.name], hint, near, near_km) for f in found]
+        # A candidate's share of the weight counts how well it matched: a poor fuzzy
+        # match to a big town must not crowd out a close match to a small one.
+        strengths = [_strength(f.method, f.similarity) for f in found]
+        weights = [
+            _weight(places[f.place], places[f.place].names[f.name], f.mainstream, hint, near, near_km)
+            * strength**SHARPNESS
+            for f, strength in zip(found, strengths)
+        ]
         total = sum(weights) or 1.0
         ranked = []
-        for f, weight in zip(found, weights):
+        for f, weight, strength in zip(found, weights, strengths):
             place = places[f.place]
-            confidence = _strength(f.method, f.similarity) * (SHARE_FLOOR + (1 - SHARE_FLOOR) * weight / total)
+            confidence = strength * (SHARE_FLOOR + (1 - SHARE_FLOOR) * weight / total)
             ranked.append((-round(confidence, 6), -weight, place.id, f, confidence))
         ranked.sort(key=lambda row: row[:3])
         return [
@@ -222,10 +240,16 @@ def _status_weight(name: Name) -> float:
 
 
 def _weight(
-    place: Place, name: Name, country: str | None, near: tuple[float, float] | None, near_km: float
+    place: Place,
+    name: Name,
+    mainstream: bool,
+    country: str | None,
+    near: tuple[float, float] | None,
+    near_km: float,
 ) -> float:
     population = max(place.population, KIND_FLOOR.get(place.kind, 0))
-    weight = _status_weight(name) * math.sqrt(population + 1_000)
+    status = _status_weight(name) if mainstream or name.status != "variant" else OBSCURE_WEIGHT
+    weight = status * math.sqrt(population + 1_000)
     if country and place.country != country:
         weight *= OTHER_COUNTRY
     if near is not None:

@@ -72,3 +72,14 @@ def repair_word(word: str) -> str:
 def repair(text: str) -> str:
     """Repair every mixed-script word of ``text``; other words are left alone."""
     return _WORD.sub(lambda m: repair_word(m.group()), text)
+
+
+def readings(text: str) -> list[str]:
+    """The ways to read a text with mixed-script words: repaired, and wholly romanised.
+
+    A half-romanised word whose Latin half uses only look-alike letters (Шишaky) is
+    repaired into Cyrillic, which is wrong; its romanised reading (Shyshaky) is right.
+    """
+    repaired = repair(text)
+    romanised = to_latin(text)
+    return [repaired] if romanised == repaired else [repaired, romanised]
