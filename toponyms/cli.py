@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import signal
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from toponyms.compiled import Gazetteer
 from toponyms.gazetteer import GazetteerError
@@ -45,7 +48,48 @@ def _parser() -> argparse.ArgumentParser:
     lookup.add_argument("--limit", type=_positive, default=5, help="how many candidates (default 5)")
     lookup.add_argument("--json", action="store_true", help="print JSON for scripts")
     lookup.set_defaults(run=_lookup)
+
+    clean = commands.add_parser(
+        "clean",
+        help="put the canonical name in place of every place mention of a corpus",
+        description="Clean text files, JSON Lines, CSV or folders of them; the output mirrors the input "
+        "record for record. Records that cannot be read are written through unchanged and reported. "
+        "Exit status: 0 all records cleaned, 1 some passed through unread, 2 usage error.",
+    )
+    _corpus_arguments(clean)
+    clean.add_argument("--out", metavar="PATH", help="output file, or folder for a folder or several inputs "
+                       "(default: standard output for a single input); may be the input itself")  # fmt: skip
+    clean.add_argument("--style", choices=("replace", "annotate"), default="replace", help="replace: put the "
+                       "canonical name in place; annotate: 'Krasnoarmeysk [Pokrovsk]' (default replace)")  # fmt: skip
+    clean.add_argument("--report", metavar="PATH", help="write what was found (places, surface forms, unresolved "
+                       "names, mined aliases, problems) to PATH, as .json or .csv")  # fmt: skip
+    clean.add_argument("--aliases-out", metavar="PATH", help="write the aliases mined from glosses as a gazetteer "
+                       "extension file (YAML), to review and load with --gazetteer")  # fmt: skip
+    clean.add_argument(
+        "--workers", type=_count, default=1, metavar="N", help="processes to use; 0: one per core (default 1)"
+    )
+    clean.set_defaults(run=_clean)
+
+    find = commands.add_parser(
+        "find",
+        help="list the place mentions of texts",
+        description="Print every place mention: where, span, text, canonical name, kind, country, score and method. "
+        "Exit status: 0 all records read, 1 some could not be read, 2 usage error.",
+    )
+    _corpus_arguments(find)
+    find.add_argument("--json", action="store_true", help="print one JSON object per mention")
+    find.set_defaults(run=_find)
     return parser
+
+
+def _corpus_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("inputs", nargs="+", metavar="INPUT", help="text, .jsonl or .csv files, folders of them, "
+                        "or - for standard input")  # fmt: skip
+    parser.add_argument("--format", choices=("txt", "jsonl", "csv"), help="read every input as this format "
+                        "(default: by file name, .jsonl and .csv, else text; txt for standard input)")  # fmt: skip
+    parser.add_argument("--field", default="text", help="the JSON Lines field holding the text (default text)")
+    parser.add_argument("--column", default="text", help="the CSV column holding the text (default text)")
+    parser.add_argument("--country", help="prefer places in this country (ISO code, e.g. UA)")
 
 
 def _positive(text: str) -> int:
@@ -55,6 +99,16 @@ def _positive(text: str) -> int:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
     if value < 1:
         raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
     return value
 
 
@@ -100,6 +154,141 @@ def _table(matches: Sequence[Match]) -> str:
     widths = [max(len(row[i]) for row in (header, *rows)) for i in range(len(header))]
     lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in (header, *rows)]
     return "\n".join(lines)
+
+
+class _Warnings:
+    """Reports problems on standard error, at most ``limit`` per input; the rest are counted."""
+
+    def __init__(self, limit: int = 10) -> None:
+        self.limit = limit
+        self.counts: dict[str, int] = {}
+
+    def __call__(self, where: str, problem: str) -> None:
+        source = where.rsplit(":", 1)[0] if where[-1:].isdigit() else where
+        seen = self.counts[source] = self.counts.get(source, 0) + 1
+        if seen <= self.limit:
+            print(f"toponyms: {where}: {problem}", file=sys.stderr)
+
+    def close(self) -> None:
+        for source, seen in self.counts.items():
+            if seen > self.limit:
+                print(f"toponyms: {source}: {seen - self.limit} more problem(s) not shown", file=sys.stderr)
+
+
+def _clean(args: argparse.Namespace, resolver: Resolver) -> int:
+    from toponyms import corpus
+
+    if args.report and Path(args.report).suffix.lower() not in (".json", ".csv"):
+        print(f"toponyms: --report {args.report}: name a .json or .csv file", file=sys.stderr)
+        return USAGE
+    try:
+        jobs = corpus.plan(args.inputs, args.out, args.format)
+    except corpus.UsageError as error:
+        print(f"toponyms: {error}", file=sys.stderr)
+        return USAGE
+    warnings = _Warnings()
+    signal.signal(signal.SIGTERM, _terminated)
+    try:
+        report = corpus.clean_jobs(
+            jobs, resolver, country=args.country, style=args.style, field=args.field, column=args.column,
+            workers=args.workers, progress=sys.stderr.isatty(), warn=warnings,
+        )  # fmt: skip
+        if args.report:
+            report.write(args.report)
+        if args.aliases_out:
+            with corpus.AtomicFile(args.aliases_out) as stream:
+                stream.write(corpus.aliases_to_gazetteer(report, resolver.gazetteer).encode("utf-8"))
+    except BrokenPipeError:  # the reader of standard output has gone
+        _quiet_stdout()
+        return NOT_FOUND
+    except OSError as error:
+        warnings.close()
+        print(f"toponyms: {error}", file=sys.stderr)
+        return NOT_FOUND
+    except KeyboardInterrupt:
+        print("toponyms: interrupted; output files not finished were not written", file=sys.stderr)
+        return 130
+    except _Terminated:
+        print("toponyms: terminated; output files not finished were not written", file=sys.stderr)
+        return 143
+    warnings.close()
+    print(f"toponyms: {report.records} records, {report.unread} passed through unread", file=sys.stderr)
+    return FOUND if report.unread == 0 else NOT_FOUND
+
+
+FIND_COLUMNS = ("where", "start", "end", "text", "name", "kind", "country", "score", "method")
+
+
+def _find(args: argparse.Namespace, resolver: Resolver) -> int:
+    from toponyms import corpus
+    from toponyms.extract import scan
+
+    try:
+        inputs = corpus.expand(args.inputs, args.format)
+    except corpus.UsageError as error:
+        print(f"toponyms: {error}", file=sys.stderr)
+        return USAGE
+    warnings = _Warnings()
+    table = _Table(FIND_COLUMNS)
+    unread = 0
+    try:
+        for source, _, fmt in inputs:
+            for record in corpus.iter_records(source, fmt, field=args.field, column=args.column):
+                if record.problem is not None:
+                    unread += record.counted
+                    warnings(record.where, record.problem)
+                if record.text is None:
+                    continue
+                for mention in scan(record.text, resolver=resolver, country=args.country).mentions:
+                    found = corpus.mention_record(record, mention)
+                    if args.json:
+                        print(json.dumps(found, ensure_ascii=False))
+                    else:
+                        found["score"] = f"{found['score']:.2f}"
+                        table.add([str(found[column]) for column in FIND_COLUMNS])
+            table.flush()
+            sys.stdout.flush()
+    except BrokenPipeError:  # the reader has gone, as with `| head`
+        _quiet_stdout()
+    warnings.close()
+    return FOUND if unread == 0 else NOT_FOUND
+
+
+class _Terminated(BaseException):
+    """SIGTERM, raised so that unfinished output files are removed on the way out."""
+
+
+def _terminated(*_: object) -> None:
+    raise _Terminated
+
+
+def _quiet_stdout() -> None:
+    """Point standard output at the null device, so that the flush at exit does not fail again."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+class _Table:
+    """Rows printed in aligned blocks as they come; the header once, before the first."""
+
+    def __init__(self, columns: Sequence[str], block: int = 500) -> None:
+        self.columns, self.block = tuple(columns), block
+        self.widths = [len(column) for column in columns]
+        self.rows: list[Sequence[str]] = []
+        self.started = False
+
+    def add(self, row: Sequence[str]) -> None:
+        self.rows.append(row)
+        if len(self.rows) >= self.block:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.rows:
+            return
+        self.widths = [max(width, *(len(row[i]) for row in self.rows)) for i, width in enumerate(self.widths)]
+        for row in self.rows if self.started else (self.columns, *self.rows):
+            print("  ".join(cell.ljust(width) for cell, width in zip(row, self.widths)).rstrip())
+        self.started = True
+        self.rows.clear()
 
 
 if __name__ == "__main__":

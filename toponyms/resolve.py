@@ -53,6 +53,7 @@ FUZZY_CUTOFF = 0.8
 OBSCURE_VARIANT = 0.7  # similarity of a key hit on a variant in no local language
 OBSCURE_WEIGHT = 0.1  # status weight of such a variant: Uman as a name of Oman
 DERIVING_SUFFIXES = frozenset({"n", "an", "ian", "ns", "ans", "ians", "ese", "ish", "ic", "yi", "iy", "kyi", "kiy", "ky"})
+SURNAME_ENDINGS = ("ov", "ev", "in", "yn")
 MAX_QUERY = 200  # characters; no gazetteer name is longer, so a longer query is cut
 
 
@@ -218,11 +219,14 @@ class Resolver:
 
 
 def _derived(word: str, name: str) -> bool:
-    """Whether ``word`` is ``name`` plus a word-forming suffix: Ukrainian, Russians, Pokrovskyi.
+    """Whether ``word`` and ``name`` are one stem in two word forms rather than one word misspelt.
 
-    Such a word is made from the name (a demonym, an adjective), not a misspelling of it.
+    Ukrainian, Russians and Pokrovskyi are made from a place name (a demonym, an
+    adjective); Frolov and Surovikin are surnames, whose towns are Frolovo and Surovikino.
     """
-    return len(word) > len(name) and word.startswith(name) and word[len(name) :] in DERIVING_SUFFIXES
+    if len(word) > len(name) and word.startswith(name):
+        return word[len(name) :] in DERIVING_SUFFIXES
+    return word.endswith(SURNAME_ENDINGS) and name[: len(word)] == word and len(name) == len(word) + 1
 
 
 def _strength(method: str, similarity: float) -> float:

@@ -1,0 +1,665 @@
+#!/usr/bin/env python
+"""Finding place names in running text: mention accuracy and throughput, against two baselines.
+
+Usage: python benchmarks/find_bench.py [--mb 50] [--workers N] [--slice-mb 5] [--regex-mb 0.1]
+                                       [--runs 3] [--seed S] [--skip-full] [--keep-corpus]
+
+1. Mention accuracy on the annotated passages of ``benchmarks/passages/*.json`` (English,
+   Russian and Ukrainian news-style sentences, written for this benchmark). Every place mention
+   is annotated with its character span and GeoNames id; offsets are re-derived from the
+   surface string and its occurrence index on loading, so a wrong offset fails loudly. A
+   predicted mention is correct when its span matches exactly and its place is the annotated
+   one; span-only scores ignore the place. Compared: ``toponyms.find``; a plain regex (one
+   alternation of every gazetteer name of 3+ characters, longest first, ``\\b`` boundaries,
+   case-sensitive, a match answering the most populous place with that exact name); and
+   flashgeotext (flashtext keyword trie) loaded with the same names and the same rule.
+2. Throughput on a generated corpus (``--mb`` MB, written to a temporary directory): the
+   passages and the seed articles in random order, their place names randomly replaced by
+   other gazetteer names. MB/s is the median of ``--runs`` runs over the first ``--slice-mb`` MB
+   (the regex gets ``--regex-mb`` MB: it runs at about 0.01 MB/s), plus one full-corpus run of
+   toponyms in one process. The multi-process figure is the wall time of a ``spawn`` Pool over
+   chunks of documents, start-up included (interpreter, imports, gazetteer load from the
+   compiled cache, automaton), each worker building its own ``Extractor``.
+
+Annotation rules of the passages: the span is the name as written, case ending included
+(``Покровске``, ``Донецкой области``), without prepositions or possessive ``'s``; both sides of
+a gloss are mentions; adjectives (``Киевском районе``, ``Запорізькому напрямку``), rivers (the
+Dnipro river, ``Дніпра`` as the river), organisations and persons are not; only places of the
+bundled gazetteer are used. The same seed gives the same corpus and the same accuracy figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing as mp
+import os
+import random
+import re
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from toponyms import Gazetteer, Place, Resolver, find
+from toponyms.extract import Extractor
+
+HERE = Path(__file__).resolve().parent
+PASSAGES = HERE / "passages"
+SEEDS = HERE.parent / "seeds"
+
+SEED = 20251121
+MIN_NAME = 3  # the same floor toponyms puts on gazetteer names in text
+KIND_POPULATION = {"country": 10_000_000, "region": 1_000_000, "district": 100_000}  # as toponyms' resolver
+SUBSTITUTE_SHARE = 0.5  # share of the corpus's place mentions replaced by another gazetteer name
+SEPARATOR = "\n\f\n"  # between the documents of a corpus file
+CHUNK_BYTES = 256 * 1024
+FLASH = "flashgeotext (same names)"  # documents per Pool task, by size
+_LATIN = re.compile(r"[A-Za-z\u00c0-\u024f]")
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+_CAPITALISED_WORD = re.compile(r"\b[A-ZА-ЯЁІЇЄҐ][\w'’\-]+")
+
+Span = tuple[int, int, int | None]  # start, end, geonameid
+Finder = Callable[[str], list[Span]]
+
+
+# -- passages ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Gold:
+    """One annotated place mention."""
+
+    start: int
+    end: int
+    surface: str
+    geonameid: int
+
+
+@dataclass(frozen=True)
+class Passage:
+    """One annotated passage."""
+
+    id: str
+    lang: str
+    text: str
+    mentions: tuple[Gold, ...]
+
+
+def nth_occurrence(text: str, surface: str, n: int) -> int:
+    """Start of the ``n``-th (0-based) exact occurrence of ``surface`` in ``text``; -1 if none."""
+    start = -1
+    for _ in range(n + 1):
+        start = text.find(surface, start + 1)
+        if start < 0:
+            return -1
+    return start
+
+
+def load_passages(folder: Path = PASSAGES) -> list[Passage]:
+    """All passages of ``folder/*.json``, their offsets checked against surface and occurrence."""
+    passages = []
+    for path in sorted(folder.glob("*.json")):
+        for record in json.loads(path.read_text(encoding="utf-8")):
+            text = record["text"]
+            mentions = []
+            for m in record["mentions"]:
+                start = nth_occurrence(text, m["surface"], m["occurrence"])
+                end = start + len(m["surface"])
+                if start < 0 or (m.get("start", start), m.get("end", end)) != (start, end):
+                    raise ValueError(f"{path.name} {record['id']}: bad offsets for {m['surface']!r}")
+                mentions.append(Gold(start, end, m["surface"], m["geonameid"]))
+            passages.append(Passage(record["id"], record["lang"], text, tuple(mentions)))
+    return passages
+
+
+# -- the gazetteer's names and the baselines -------------------------------------------------------
+
+
+def effective_population(place: Place) -> int:
+    """Population, with the resolver's stand-ins for countries and regions (which have none)."""
+    return max(place.population, KIND_POPULATION.get(place.kind, 0))
+
+
+def name_table(gazetteer: Gazetteer) -> dict[str, Place]:
+    """Every name of 3+ characters -> the most populous place carrying exactly that name."""
+    best: dict[str, Place] = {}
+    for place in gazetteer:
+        for text in {place.name, *(n.text for n in place.names)}:
+            if len(text) < MIN_NAME:
+                continue
+            other = best.get(text)
+            if other is None or (effective_population(place), other.id) > (effective_population(other), place.id):
+                best[text] = place
+    return best
+
+
+class RegexBaseline:
+    """One big alternation of the gazetteer's names, longest first, ``\\b`` boundaries, case-sensitive."""
+
+    def __init__(self, names: dict[str, Place]) -> None:
+        self.names = names
+        ordered = sorted(names, key=lambda s: (-len(s), s))
+        self.pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, ordered)) + r")\b")
+
+    def find(self, text: str) -> list[Span]:
+        """Every match, resolved to the most populous place with that name."""
+        return [(m.start(), m.end(), self.names[m.group()].geonameid) for m in self.pattern.finditer(text)]
+
+
+class FlashBaseline:
+    """flashgeotext's GeoText with one custom LookupData: {place id: [its names]}.
+
+    flashtext keeps one place per keyword, the last one added: places go in by ascending
+    population, so a name shared by several places answers the most populous, as the regex does.
+    LookupData takes one script for its word boundaries; it gets Cyrillic, and the Latin letters
+    (with diacritics) are added to the same keyword processor, so both scripts are words.
+    """
+
+    NAME = "places"
+
+    def __init__(self, names: dict[str, Place]) -> None:
+        from flashgeotext.geotext import GeoText, GeoTextConfiguration
+        from flashgeotext.lookup import LookupData
+        from flashgeotext.settings import SCRIPTS
+
+        by_place: dict[str, list[str]] = {}
+        self.places: dict[str, Place] = {}
+        for text, place in sorted(names.items(), key=lambda kv: (effective_population(kv[1]), kv[1].id, kv[0])):
+            by_place.setdefault(place.id, []).append(text)
+            self.places[place.id] = place
+        self.geotext = GeoText(GeoTextConfiguration(use_demo_data=False, case_sensitive=True))
+        self.geotext.add(LookupData(name=self.NAME, data=by_place, script="cyrillic"))
+        self.geotext.pool[self.NAME].non_word_boundaries.update(SCRIPTS["latin"]["chars"])
+
+    def find(self, text: str) -> list[Span]:
+        """Every keyword match, as spans."""
+        found = self.geotext.extract(text, span_info=True).get(self.NAME, {})
+        spans = [
+            (start, end, self.places[key].geonameid) for key, meta in found.items() for start, end in meta["span_info"]
+        ]
+        return sorted(spans)
+
+
+def toponyms_finder(text: str) -> list[Span]:
+    """``toponyms.find`` as spans."""
+    return [(m.start, m.end, m.match.place.geonameid) for m in find(text)]
+
+
+# -- scoring -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Counts:
+    """True positives (exact and span-only), predictions and gold mentions."""
+
+    tp: int = 0
+    span_tp: int = 0
+    predicted: int = 0
+    gold: int = 0
+
+    def add(self, predicted: Iterable[Span], gold: Iterable[Gold]) -> None:
+        """Count one passage."""
+        pred = set(predicted)
+        truth = {(g.start, g.end, g.geonameid) for g in gold}
+        self.tp += len(pred & truth)
+        self.span_tp += len({p[:2] for p in pred} & {t[:2] for t in truth})
+        self.predicted += len(pred)
+        self.gold += len(truth)
+
+    def prf(self, span_only: bool = False) -> tuple[float, float, float]:
+        """Precision, recall, F1."""
+        tp = self.span_tp if span_only else self.tp
+        p = tp / self.predicted if self.predicted else 0.0
+        r = tp / self.gold if self.gold else 0.0
+        return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+
+
+def category(gold: Gold, places: dict[int, Place]) -> str:
+    """What kind of surface form a gold mention is: listed name (by status) or unlisted form."""
+    latin, cyrillic = bool(_LATIN.search(gold.surface)), bool(_CYRILLIC.search(gold.surface))
+    if latin and cyrillic:
+        return "mixed script"
+    place = places[gold.geonameid]
+    statuses = {n.status for n in place.names if n.text == gold.surface}
+    if gold.surface == place.name or statuses & {"official", "variant"}:
+        return "listed: current/variant"
+    if "former" in statuses:
+        return "listed: former"
+    if "garbled" in statuses:
+        return "listed: garbled"
+    return "unlisted Cyrillic (inflected)" if cyrillic else "unlisted Latin (typo/garble)"
+
+
+def accuracy_tables(passages: list[Passage], finders: dict[str, Finder]) -> dict[str, dict[str, list[Span]]]:
+    """Print P/R/F1 per language and tool; return every tool's predictions by passage id."""
+    predictions = {tool: {p.id: finder(p.text) for p in passages} for tool, finder in finders.items()}
+    rows = []
+    for lang in [*sorted({p.lang for p in passages}), "all"]:
+        subset = [p for p in passages if lang in ("all", p.lang)]
+        for tool in finders:
+            counts = Counts()
+            for p in subset:
+                counts.add(predictions[tool][p.id], p.mentions)
+            exact, span = counts.prf(), counts.prf(span_only=True)
+            rows.append([lang, tool, len(subset), counts.gold, counts.predicted, *_pct(exact), *_pct(span)])
+    headers = ["lang", "tool", "passages", "gold", "pred", "P", "R", "F1", "span P", "span R", "span F1"]
+    print_table(headers, rows)
+    return predictions
+
+
+def category_table(
+    passages: list[Passage], predictions: dict[str, dict[str, list[Span]]], places: dict[int, Place]
+) -> None:
+    """Recall (span and place right) by kind of surface form, plus multi-word names."""
+    found: dict[str, dict[str, list[int]]] = {}
+    for p in passages:
+        for g in p.mentions:
+            kinds = [category(g, places)] + (["multi-word (any kind)"] if " " in g.surface else [])
+            for kind in kinds:
+                for tool, by_id in predictions.items():
+                    hit = (g.start, g.end, g.geonameid) in set(by_id[p.id])
+                    found.setdefault(kind, {}).setdefault(tool, []).append(int(hit))
+    rows = []
+    for kind, by_tool in sorted(found.items()):
+        n = len(next(iter(by_tool.values())))
+        rows.append([kind, n, *(f"{sum(v)}/{n}" for v in by_tool.values())])
+    print_table(["kind of gold mention", "n", *(f"{tool} recall" for tool in predictions)], rows)
+
+
+def error_table(passages: list[Passage], predicted: dict[str, list[Span]], places: dict[int, Place]) -> None:
+    """The false positives, false negatives and wrong places of one tool."""
+    rows = []
+    for p in passages:
+        pred = {s[:2]: s[2] for s in predicted[p.id]}
+        gold = {(g.start, g.end): g for g in p.mentions}
+        for span, gid in sorted(pred.items()):
+            g = gold.get(span)
+            if g is None:
+                rows.append([p.id, "FP", p.text[span[0] : span[1]], _place(places, gid), "-", _context(p.text, *span)])
+            elif g.geonameid != gid:
+                rows.append(
+                    [
+                        p.id,
+                        "WRONG",
+                        g.surface,
+                        _place(places, gid),
+                        _place(places, g.geonameid),
+                        _context(p.text, *span),
+                    ]
+                )
+        for span, g in sorted(gold.items()):
+            if span not in pred:
+                overlap = [s for s in pred if s[0] < span[1] and span[0] < s[1]]
+                seen = ", ".join(repr(p.text[a:b]) for a, b in overlap)
+                note = f"predicted {seen}" if overlap else _context(p.text, *span)
+                rows.append([p.id, "FN", g.surface, "-", _place(places, g.geonameid), note])
+    print_table(["passage", "error", "surface", "toponyms says", "gold", "context / note"], rows)
+    kinds = [r[1] for r in rows]
+    print(
+        f"{kinds.count('FP')} false positives, {kinds.count('FN')} false negatives, {kinds.count('WRONG')} wrong places"
+    )
+
+
+def _place(places: dict[int, Place], gid: int | None) -> str:
+    place = places.get(gid) if gid is not None else None
+    return f"{place.name} ({gid})" if place else f"? ({gid})"
+
+
+def _context(text: str, start: int, end: int, width: int = 24) -> str:
+    left, right = text[max(0, start - width) : start], text[end : end + width]
+    return f"…{left}[{text[start:end]}]{right}…".replace("\n", " ")
+
+
+def _pct(values: Sequence[float]) -> list[str]:
+    return [f"{100 * v:.1f}" for v in values]
+
+
+# -- the corpus --------------------------------------------------------------------------------------
+
+
+def seed_documents(names: dict[str, Place]) -> list[tuple[str, list[tuple[int, int]]]]:
+    """The seed articles, with their capitalised words that are gazetteer names as substitution slots."""
+    documents = []
+    for path in sorted(SEEDS.glob("*.txt")):
+        text = path.read_text(encoding="utf-8").strip()
+        slots = [m.span() for m in _CAPITALISED_WORD.finditer(text) if m.group() in names]
+        documents.append((text, slots))
+    return documents
+
+
+def substitutes(names: dict[str, Place]) -> tuple[list[str], list[str]]:
+    """Replacement names: Latin-script and Cyrillic-script names of the gazetteer (capitalised)."""
+    latin = sorted(n for n in names if n[:1].isupper() and _LATIN.search(n) and not _CYRILLIC.search(n))
+    cyrillic = sorted(n for n in names if n[:1].isupper() and _CYRILLIC.search(n) and not _LATIN.search(n))
+    return latin, cyrillic
+
+
+def substitute(text: str, slots: list[tuple[int, int]], rng: random.Random, pools: tuple[list[str], list[str]]) -> str:
+    """``text`` with about half of its slots replaced by a random name of the slot's script."""
+    latin, cyrillic = pools
+    parts, cursor = [], 0
+    for start, end in slots:
+        if rng.random() < SUBSTITUTE_SHARE:
+            pool = cyrillic if _CYRILLIC.search(text[start:end]) else latin
+            parts += [text[cursor:start], rng.choice(pool)]
+            cursor = end
+    parts.append(text[cursor:])
+    return "".join(parts)
+
+
+def generate_corpus(path: Path, megabytes: float, passages: list[Passage], names: dict[str, Place], seed: int) -> int:
+    """Write a corpus of at least ``megabytes`` MB to ``path``, documents separated by a form feed line."""
+    rng = random.Random(seed)
+    sources = [(p.text, [(g.start, g.end) for g in p.mentions]) for p in passages] + seed_documents(names)
+    pools = substitutes(names)
+    target, size, documents = int(megabytes * 1e6), 0, 0
+    with path.open("w", encoding="utf-8") as out:
+        while size < target:
+            text, slots = rng.choice(sources)
+            document = substitute(text, slots, rng, pools)
+            out.write(document + SEPARATOR)
+            size += len(document.encode("utf-8"))  # the documents' own text, separators not counted
+            documents += 1
+    return documents
+
+
+def read_corpus(path: Path) -> list[str]:
+    """The documents of a corpus file."""
+    return [d for d in path.read_text(encoding="utf-8").split(SEPARATOR) if d]
+
+
+def head(documents: list[str], megabytes: float) -> list[str]:
+    """The first documents of the corpus, ``megabytes`` MB of them."""
+    out, size = [], 0
+    for document in documents:
+        if size >= megabytes * 1e6:
+            break
+        out.append(document)
+        size += len(document.encode("utf-8"))
+    return out
+
+
+def size_mb(documents: list[str]) -> float:
+    """UTF-8 size of the documents in MB."""
+    return sum(len(d.encode("utf-8")) for d in documents) / 1e6
+
+
+# -- throughput ----------------------------------------------------------------------------------------
+
+
+def timed(run: Callable[[], object]) -> float:
+    """Wall seconds of one call."""
+    start = time.perf_counter()
+    run()
+    return time.perf_counter() - start
+
+
+def run_all(finder: Finder, documents: list[str]) -> int:
+    """Run ``finder`` over every document; the number of mentions."""
+    return sum(len(finder(d)) for d in documents)
+
+
+def extractor_finder(extractor: Extractor) -> Finder:
+    """``Extractor.find`` as spans (the spans are not needed for timing but cost the same)."""
+    return lambda text: [(m.start, m.end, m.match.place.geonameid) for m in extractor.find(text)]
+
+
+_WORKER: Extractor | None = None
+
+
+def _init_worker(barrier: object | None = None) -> None:
+    """Pool initialiser: this worker's own Extractor over the bundled gazetteer (then wait at ``barrier``)."""
+    global _WORKER
+    _WORKER = Extractor()
+    if barrier is not None:
+        barrier.wait()  # type: ignore[attr-defined]
+
+
+def _work(chunk: list[str]) -> int:
+    """Pool task: mentions found in a chunk of documents."""
+    assert _WORKER is not None
+    return sum(len(_WORKER.find(d)) for d in chunk)
+
+
+def chunks(documents: list[str], size: int = CHUNK_BYTES) -> Iterator[list[str]]:
+    """Consecutive groups of documents of about ``size`` bytes each."""
+    chunk, total = [], 0
+    for document in documents:
+        chunk.append(document)
+        total += len(document)
+        if total >= size:
+            yield chunk
+            chunk, total = [], 0
+    if chunk:
+        yield chunk
+
+
+def pooled_run(documents: list[str], workers: int) -> int:
+    """Find in every document with a spawn Pool, start-up included; the number of mentions."""
+    context = mp.get_context("spawn")
+    with context.Pool(workers, initializer=_init_worker) as pool:
+        return sum(pool.imap_unordered(_work, chunks(documents)))
+
+
+def pool_startup(workers: int) -> float:
+    """Seconds until a spawn Pool of ``workers`` has every worker's Extractor built."""
+    context = mp.get_context("spawn")
+    barrier = context.Barrier(workers + 1)
+    start = time.perf_counter()
+    with context.Pool(workers, initializer=_init_worker, initargs=(barrier,)):
+        barrier.wait(timeout=600)
+        return time.perf_counter() - start
+
+
+# -- output -----------------------------------------------------------------------------------------
+
+
+def print_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
+    """Plain aligned table: text left, numbers right."""
+    cells = [[str(h) for h in headers]] + [[str(c) for c in row] for row in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    numeric = [all(_is_number(row[i]) for row in cells[1:]) and len(cells) > 1 for i in range(len(headers))]
+    for n, row in enumerate(cells):
+        line = "  ".join(c.rjust(w) if num else c.ljust(w) for c, w, num in zip(row, widths, numeric, strict=True))
+        print(line.rstrip())
+        if n == 0:
+            print("  ".join("-" * w for w in widths))
+    print()
+
+
+def _is_number(cell: str) -> bool:
+    return bool(re.fullmatch(r"[-+]?[\d.,/x×%]+|-", cell))
+
+
+def section(title: str) -> None:
+    """A section heading."""
+    print(f"== {title} ==\n")
+
+
+# -- main -------------------------------------------------------------------------------------------
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """Command-line options."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mb", type=float, default=50.0, help="size of the generated corpus (MB)")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="processes of the Pool run")
+    parser.add_argument("--slice-mb", type=float, default=5.0, help="slice timed --runs times per tool (MB)")
+    parser.add_argument("--regex-mb", type=float, default=0.1, help="slice for the slow regex baseline (MB)")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument("--skip-full", action="store_true", help="skip the full-corpus toponyms run")
+    parser.add_argument("--keep-corpus", action="store_true", help="leave the generated corpus in its temp dir")
+    return parser.parse_args(argv)
+
+
+@dataclass(frozen=True)
+class Tools:
+    """What the benchmark compares, built once."""
+
+    resolver: Resolver
+    regex: RegexBaseline
+    flash: FlashBaseline
+
+
+def build_tools(gazetteer: Gazetteer, names: dict[str, Place], workers: int) -> Tools:
+    """Build toponyms' extractor, both baselines and a worker Pool, printing how long each took."""
+    resolver = Resolver(gazetteer)
+    built: dict[str, object] = {}
+    steps: list[tuple[str, Callable[[], object]]] = [
+        ("toponyms Extractor (Aho-Corasick automaton; gazetteer already loaded)", lambda: Extractor(resolver)),
+        (f"plain regex ({len(names):,} names, re.compile)", lambda: RegexBaseline(names)),
+        (f"flashgeotext GeoText + LookupData ({len(names):,} names)", lambda: FlashBaseline(names)),
+        (f"toponyms Pool of {workers} ready (spawn, imports, gazetteer, automaton)", lambda: pool_startup(workers)),
+    ]
+    rows = []
+    for label, build in steps:
+        start = time.perf_counter()
+        built[label] = build()
+        rows.append([label, f"{time.perf_counter() - start:.2f}"])
+    print_table(["build", "seconds"], rows)
+    regex, flash = (built[label] for label, _ in steps[1:3])
+    assert isinstance(regex, RegexBaseline) and isinstance(flash, FlashBaseline)
+    return Tools(resolver, regex, flash)
+
+
+@dataclass(frozen=True)
+class Rate:
+    """Timed runs of one tool over ``megabytes`` MB."""
+
+    tool: str
+    megabytes: float
+    seconds: tuple[float, ...]
+
+    @property
+    def mb_per_s(self) -> float:
+        """MB/s of the median run."""
+        return self.megabytes / statistics.median(self.seconds)
+
+
+def measure(
+    tool: str, run: Callable[[], object], megabytes: float, runs: int, setup: Callable[[], object] | None = None
+) -> Rate:
+    """Time ``runs`` runs (``setup`` runs untimed before each)."""
+    seconds = []
+    for _ in range(runs):
+        if setup is not None:
+            setup()
+        seconds.append(timed(run))
+    return Rate(tool, megabytes, tuple(seconds))
+
+
+def measure_all(args: argparse.Namespace, documents: list[str], tools: Tools) -> list[Rate]:
+    """Every tool on its slice, then toponyms over the whole corpus."""
+    work, small = head(documents, args.slice_mb), head(documents, args.regex_mb)
+    mb, small_mb = size_mb(work), size_mb(small)
+    fresh: dict[str, Extractor] = {}
+
+    def new_extractor() -> None:
+        fresh["x"] = Extractor(tools.resolver)  # each run starts with an empty resolution cache
+
+    def single(docs: list[str]) -> Callable[[], object]:
+        return lambda: run_all(extractor_finder(fresh["x"]), docs)
+
+    rates = [
+        measure("toponyms Extractor.find, 1 process", single(work), mb, args.runs, new_extractor),
+        measure(
+            f"toponyms, Pool of {args.workers} (spawn, start-up incl.)",
+            lambda: pooled_run(work, args.workers),
+            mb,
+            args.runs,
+        ),
+        measure(FLASH, lambda: run_all(tools.flash.find, work), mb, args.runs),
+        measure("plain regex (same names)", lambda: run_all(tools.regex.find, small), small_mb, args.runs),
+    ]
+    if not args.skip_full:
+        rates.append(
+            measure(
+                "toponyms Extractor.find, 1 process, full corpus",
+                single(documents),
+                size_mb(documents),
+                1,
+                new_extractor,
+            )
+        )
+    return rates
+
+
+def rate_table(rates: list[Rate]) -> None:
+    """Print MB/s of every tool, relative to flashgeotext."""
+    base = next(r for r in rates if r.tool == FLASH).mb_per_s
+    rows = [
+        [
+            r.tool,
+            f"{r.megabytes:.2f}",
+            len(r.seconds),
+            " ".join(f"{s:.1f}" for s in r.seconds),
+            f"{r.mb_per_s:.3f}",
+            f"{r.mb_per_s / base:.3g}x",
+        ]
+        for r in rates
+    ]
+    print_table(["tool", "MB", "runs", "seconds per run", "MB/s (median)", "vs flashgeotext"], rows)
+
+
+def throughput(args: argparse.Namespace, passages: list[Passage], names: dict[str, Place], tools: Tools) -> None:
+    """Generate the corpus in a temporary directory and print the throughput table."""
+    folder = Path(tempfile.mkdtemp(prefix="find_bench_"))
+    path = folder / "corpus.txt"
+    try:
+        start = time.perf_counter()
+        count = generate_corpus(path, args.mb, passages, names, args.seed)
+        documents = read_corpus(path)
+        made = time.perf_counter() - start
+        print(f"corpus: {path} — {size_mb(documents):.1f} MB, {count:,} documents, made in {made:.1f} s\n")
+        rate_table(measure_all(args, documents, tools))
+        print(
+            f"Slices are the first MB of the corpus; the regex gets {args.regex_mb:g} MB only (a 5 MB run would\n"
+            "take about ten minutes). toponyms runs start with an empty resolution cache (a fresh Extractor,\n"
+            "built untimed); the Pool figure is wall time including start-up (see the build table).\n"
+        )
+    finally:
+        if args.keep_corpus:
+            print(f"corpus kept in {folder}")
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run both parts and print their tables."""
+    args = parse_args(argv)
+    print("$ python " + " ".join([os.path.relpath(__file__), *(sys.argv[1:] if argv is None else argv)]))
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs (load average {load} at start), seed {args.seed}\n")
+    start = time.perf_counter()
+    gazetteer = Gazetteer.load()
+    print(
+        f"gazetteer: {len(gazetteer.places):,} places, loaded in {time.perf_counter() - start:.2f} s (compiled cache)\n"
+    )
+    names = name_table(gazetteer)
+    places = {p.geonameid: p for p in gazetteer if p.geonameid is not None}
+    passages = load_passages()
+
+    section("build")
+    tools = build_tools(gazetteer, names, args.workers)
+    regex, flash = tools.regex, tools.flash
+
+    section(f"mention accuracy: {len(passages)} passages, {sum(len(p.mentions) for p in passages)} gold mentions (%)")
+    finders: dict[str, Finder] = {"toponyms": toponyms_finder, "regex": regex.find, "flashgeotext": flash.find}
+    predictions = accuracy_tables(passages, finders)
+    section("recall by kind of mention (span and place right)")
+    category_table(passages, predictions, places)
+    section("toponyms errors")
+    error_table(passages, predictions["toponyms"], places)
+
+    section(f"throughput (MB = 10^6 bytes of UTF-8; {args.runs} runs, median)")
+    throughput(args, passages, names, tools)
+
+
+if __name__ == "__main__":
+    main()

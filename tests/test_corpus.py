@@ -1,0 +1,358 @@
+"""Batch cleaning through the Python API: formats, nothing lost, atomic writes, workers, the report."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import tempfile
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import ROOT
+from toponyms import Gazetteer, Resolver, corpus
+from toponyms.clean import rewrite
+from toponyms.corpus import AtomicFile, Job, Report, aliases_to_gazetteer, clean_file, clean_jobs, iter_records, plan
+from toponyms.extract import scan
+from toponyms.gazetteer import read_places
+
+SEEDS = ROOT / "seeds"
+NAMES = ["Artemovsk", "Krasnoarmeysk", "в Бахмуте", "Покровsk", "Dnipropetrovsk", "Kyiv", " ", ", ", "\n", "—"]
+
+
+def cleaned(resolver: Resolver, text: str) -> str:
+    return rewrite(text, scan(text, resolver=resolver).mentions)
+
+
+# --- JSON Lines -------------------------------------------------------------------------------
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    max_leaves=8,
+)
+texts = st.lists(st.sampled_from(NAMES) | st.text(max_size=12), max_size=8).map("".join)
+
+
+@st.composite
+def json_records(draw: st.DrawFn) -> tuple[dict, str]:
+    others = draw(st.dictionaries(st.text(max_size=6).filter(lambda key: key != "text"), json_values, max_size=4))
+    items = list(others.items())
+    items.insert(draw(st.integers(0, len(items))), ("text", draw(texts)))
+    record = dict(items)
+    line = json.dumps(
+        record, ensure_ascii=draw(st.booleans()), separators=draw(st.sampled_from([(",", ":"), (", ", ": ")]))
+    )
+    return record, line
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(json_records(), max_size=6), st.sampled_from(["\n", "\r\n"]))
+def test_jsonl_keeps_every_record_and_every_other_field(resolver: Resolver, records: list, newline: str) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        source, target = Path(folder) / "in.jsonl", Path(folder) / "out.jsonl"
+        source.write_bytes("".join(line + newline for _, line in records).encode("utf-8"))
+        report = clean_file(source, target, resolver)
+        lines = target.read_bytes().split(newline.encode())[:-1]
+    assert report.records == len(records) == len(lines) and report.unread == 0
+    for (record, line), out in zip(records, lines):
+        written = json.loads(out)
+        assert list(written) == list(record)  # same keys, same order
+        assert {k: v for k, v in written.items() if k != "text"} == {k: v for k, v in record.items() if k != "text"}
+        assert written["text"] == cleaned(resolver, record["text"])
+        if written["text"] == record["text"]:
+            assert out == line.encode("utf-8")  # unchanged records are byte for byte the same
+
+
+def test_jsonl_splices_only_the_field(resolver: Resolver, tmp_path: Path) -> None:
+    line = '{"id": 1,  "text" :"Shelling in Artemovsk" , "n": 1.50, "e": "\\u00e9", "text2": "Artemovsk"}\n'
+    source = tmp_path / "a.jsonl"
+    source.write_text(line, "utf-8")
+    clean_file(source, tmp_path / "b.jsonl", resolver)
+    assert (tmp_path / "b.jsonl").read_text("utf-8") == line.replace('"Shelling in Artemovsk"', '"Shelling in Bakhmut"')
+
+
+def test_jsonl_problems_are_written_through_and_reported(resolver: Resolver, tmp_path: Path) -> None:
+    lines = [
+        b'{"id": 1, "text": "in Artemovsk"}\n',
+        b"{broken\n",
+        b'{"id": 3, "text": "bad \xff byte"}\n',
+        b'{"id": 4, "body": "no text field"}\n',
+        b'{"id": 5, "text": null}\n',
+        b'["an", "array"]\n',
+        b"\n",
+        b'\xef\xbb\xbf{"text": "BOM and Krasnoarmeysk"}',  # no final newline
+    ]
+    source = tmp_path / "in.jsonl"
+    source.write_bytes(b"".join(lines))
+    heard: list[tuple[str, str]] = []
+    report = clean_file(
+        source, tmp_path / "out.jsonl", resolver, warn=lambda where, problem: heard.append((where, problem))
+    )
+    out = (tmp_path / "out.jsonl").read_bytes().splitlines(keepends=True)
+    assert len(out) == len(lines)
+    assert out[0] == b'{"id": 1, "text": "in Bakhmut"}\n'
+    assert out[1:7] == lines[1:7]
+    assert out[7] == '\ufeff{"text": "BOM and Pokrovsk"}'.encode("utf-8")
+    assert (report.records, report.unread) == (7, 5)  # the blank line is not a record
+    assert [where for where, _ in heard] == [f"{source}:{n}" for n in (2, 3, 4, 5, 6)]
+    assert "not valid UTF-8" in heard[1][1] and "no field 'text'" in heard[2][1] and "null" in heard[3][1]
+    assert [p["where"] for p in report.as_dict()["problems"]] == [where for where, _ in heard]
+
+
+# --- plain text -------------------------------------------------------------------------------
+
+
+def test_text_files_keep_line_endings_and_bom(resolver: Resolver, tmp_path: Path) -> None:
+    source = tmp_path / "a.txt"
+    source.write_bytes("\ufeffFrom Artemovsk\r\nto Krasnoarmeysk\r\n".encode())
+    clean_file(source, tmp_path / "b.txt", resolver)
+    assert (tmp_path / "b.txt").read_bytes() == "\ufeffFrom Bakhmut\r\nto Pokrovsk\r\n".encode()
+
+
+def test_unreadable_text_files_are_copied_unchanged(resolver: Resolver, tmp_path: Path) -> None:
+    (tmp_path / "in").mkdir()
+    invalid, binary = b"line one\nArtemovsk \xc3\x28 here\n", b"\x89PNG\r\n\x1a\n\x00\x00Artemovsk"
+    (tmp_path / "in" / "invalid.txt").write_bytes(invalid)
+    (tmp_path / "in" / "binary.txt").write_bytes(binary)
+    heard: list[str] = []
+    report = clean_jobs(
+        plan([str(tmp_path / "in")], str(tmp_path / "out")), resolver, warn=lambda w, p: heard.append(f"{w}: {p}")
+    )
+    assert (tmp_path / "out" / "invalid.txt").read_bytes() == invalid
+    assert (tmp_path / "out" / "binary.txt").read_bytes() == binary
+    assert (report.records, report.unread) == (2, 2)
+    assert heard[0].startswith(f"{tmp_path / 'in' / 'binary.txt'}: binary file")
+    assert heard[1].startswith(f"{tmp_path / 'in' / 'invalid.txt'}:2: not valid UTF-8")
+
+
+# --- CSV --------------------------------------------------------------------------------------
+
+cells = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=10)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(cells, texts, cells), max_size=5), st.sampled_from(["\n", "\r\n"]), st.booleans())
+def test_csv_round_trip(resolver: Resolver, rows: list, newline: str, final_newline: bool) -> None:
+    lines = []
+    for row in [("id", "text", "note"), *rows]:
+        buffer = io.StringIO()
+        csv.writer(buffer, lineterminator="\r\n").writerow(row)  # so that a lone "\r" in a cell is quoted
+        lines.append(buffer.getvalue().removesuffix("\r\n") + newline)
+    if not final_newline:
+        lines[-1] = lines[-1].removesuffix(newline)
+    with tempfile.TemporaryDirectory() as folder:
+        source, target = Path(folder) / "in.csv", Path(folder) / "out.csv"
+        source.write_bytes("".join(lines).encode("utf-8"))
+        report = clean_file(source, target, resolver)
+        with target.open(newline="", encoding="utf-8") as stream:
+            header, *written = list(csv.reader(stream))
+    assert header == ["id", "text", "note"]
+    assert report.records == len(rows) == len(written) and report.unread == 0
+    for (ident, text, note), out in zip(rows, written):
+        assert out == [ident, cleaned(resolver, text), note]
+
+
+def test_csv_problems(resolver: Resolver, tmp_path: Path) -> None:
+    source = tmp_path / "in.csv"
+    data = b'text,id\r\n"in Artemovsk, again",1\r\nshort\xff,2\r\n\r\n"Kyiv",3\r\n'
+    source.write_bytes(data)
+    report = clean_file(source, tmp_path / "out.csv", resolver)
+    assert (tmp_path / "out.csv").read_bytes() == data.replace(b"Artemovsk", b"Bakhmut")
+    assert (report.records, report.unread) == (3, 1)
+    assert report.problems[0]["where"] == f"{source}:3"
+    missing = tmp_path / "other.csv"
+    missing.write_bytes(b"body,id\nin Artemovsk,1\n")
+    report = clean_file(missing, tmp_path / "other.out.csv", resolver, column="text")
+    assert (tmp_path / "other.out.csv").read_bytes() == missing.read_bytes()
+    assert report.unread == 1 and "no column 'text' in the header (body, id)" in report.problems[0]["problem"]
+
+
+# --- folders, plans, atomic writes --------------------------------------------------------------
+
+
+def test_folders_are_mirrored(resolver: Resolver, tmp_path: Path) -> None:
+    root = tmp_path / "corpus"
+    (root / "2024" / "05").mkdir(parents=True)
+    (root / ".git").mkdir()
+    (root / "a.txt").write_text("Artemovsk", "utf-8")
+    (root / "2024" / "05" / "b.txt").write_text("Krasnoarmeysk", "utf-8")
+    (root / "2024" / "c.jsonl").write_text('{"text": "Dnipropetrovsk"}\n', "utf-8")
+    (root / "photo.jpg").write_bytes(b"\xff\xd8")
+    (root / ".hidden.txt").write_text("Artemovsk", "utf-8")
+    (root / ".git" / "x.txt").write_text("Artemovsk", "utf-8")
+    out = root / "cleaned"  # an output folder inside the input is not read as input
+    jobs = plan([str(root)], str(out))
+    assert [job.target.relative_to(out).as_posix() for job in jobs] == ["a.txt", "2024/c.jsonl", "2024/05/b.txt"]
+    clean_jobs(jobs, resolver)
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*")) == [
+        "2024",
+        "2024/05",
+        "2024/05/b.txt",
+        "2024/c.jsonl",
+        "a.txt",
+    ]
+    assert (out / "2024" / "05" / "b.txt").read_text("utf-8") == "Pokrovsk"
+    assert json.loads((out / "2024" / "c.jsonl").read_text("utf-8")) == {"text": "Dnipro"}
+    again = plan([str(root)], str(out))
+    assert len(again) == 3  # a second run does not pick up its own output
+
+
+def test_plans_and_usage_errors(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("x", "utf-8")
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "a.txt").write_text("x", "utf-8")
+    assert plan([str(tmp_path / "a.txt")], None) == [Job(str(tmp_path / "a.txt"), None, "txt")]
+    assert plan(["-"], None, "jsonl") == [Job("-", None, "jsonl")]
+    assert plan([str(tmp_path / "a.txt")], str(tmp_path / "d"))[0].target == tmp_path / "d" / "a.txt"
+    both = plan([str(tmp_path / "a.txt"), str(tmp_path / "d")], str(tmp_path / "o"))
+    assert [job.target for job in both] == [tmp_path / "o" / "a.txt", tmp_path / "o" / "d" / "a.txt"]
+    for inputs, out in [([str(tmp_path / "d")], None), ([str(tmp_path / "a.txt")] * 2, str(tmp_path / "o")),
+                        ([str(tmp_path / "nope.txt")], None), (["-", str(tmp_path / "a.txt")], str(tmp_path / "o")),
+                        ([str(tmp_path / "d")], str(tmp_path / "a.txt"))]:  # fmt: skip
+        with pytest.raises(corpus.UsageError):
+            plan(inputs, out)
+
+
+def test_a_failed_write_leaves_no_file_and_the_old_file_intact(
+    resolver: Resolver, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_text("".join(json.dumps({"text": f"Artemovsk {i}"}) + "\n" for i in range(200)), "utf-8")
+    writes = 0
+    write = AtomicFile.write
+
+    def failing(self: AtomicFile, data: bytes) -> None:
+        nonlocal writes
+        writes += 1
+        if writes == 100:
+            raise KeyboardInterrupt  # as if interrupted half way
+        write(self, data)
+
+    monkeypatch.setattr(AtomicFile, "write", failing)
+    with pytest.raises(KeyboardInterrupt):
+        clean_file(source, tmp_path / "new.jsonl", resolver)
+    assert not (tmp_path / "new.jsonl").exists()
+    (tmp_path / "old.jsonl").write_text("old\n", "utf-8")
+    writes = 0
+    with pytest.raises(KeyboardInterrupt):
+        clean_file(source, tmp_path / "old.jsonl", resolver)
+    assert (tmp_path / "old.jsonl").read_text("utf-8") == "old\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl", "old.jsonl"]  # no temporary files left
+
+
+def test_clean_in_place(resolver: Resolver, tmp_path: Path) -> None:
+    source = tmp_path / "a.txt"
+    source.write_text("Artemovsk", "utf-8")
+    source.chmod(0o640)
+    clean_file(source, source, resolver)
+    assert source.read_text("utf-8") == "Bakhmut" and source.stat().st_mode & 0o777 == 0o640
+
+
+def test_workers_give_the_same_output(resolver: Resolver, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(corpus, "CHUNK_RECORDS", 3)  # many small chunks, to exercise ordering
+    root = tmp_path / "in"
+    root.mkdir()
+    for seed in SEEDS.glob("*.txt"):
+        (root / seed.name).write_bytes(seed.read_bytes())
+    (root / "bad.txt").write_bytes(b"\xff")
+    seeds = [seed.read_text("utf-8") for seed in sorted(SEEDS.glob("*.txt"))]
+    lines = [json.dumps({"n": i, "text": seeds[i % 2][: 150 + 40 * i]}, ensure_ascii=False) for i in range(30)]
+    (root / "many.jsonl").write_text("\n".join(lines[:15] + ["{bad"] + lines[15:]) + "\n", "utf-8")
+    reports = []
+    for workers in (1, 2):
+        jobs = plan([str(root)], str(tmp_path / f"out{workers}"))
+        reports.append(clean_jobs(jobs, resolver, workers=workers).to_json())
+    assert reports[0] == reports[1]
+    first = sorted((tmp_path / "out1").rglob("*"))
+    assert [p.name for p in first] == ["000_047189a6487e69ae.txt", "001_71da09f5de14f462.txt", "bad.txt", "many.jsonl"]
+    for path in first:
+        assert path.read_bytes() == (tmp_path / "out2" / path.name).read_bytes()
+
+
+# --- the report ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def seed_report(resolver: Resolver) -> Report:
+    return clean_jobs(plan([str(SEEDS)], tempfile.mkdtemp()), resolver)
+
+
+def test_report_lists_places_and_surface_forms(seed_report: Report) -> None:
+    data = seed_report.as_dict()
+    pokrovsk = next(place for place in data["places"] if place["id"] == "gn:704422")
+    assert (pokrovsk["name"], pokrovsk["country"], pokrovsk["region"]) == ("Pokrovsk", "UA", "Donetsk Oblast")
+    assert {"Krasnoarmiysk", "Pokrovsk", "Krasnorozhsk", "Покровsk"} <= set(pokrovsk["forms"])
+    assert pokrovsk["mentions"] == sum(pokrovsk["forms"].values()) >= 11
+    assert data["places"][0]["id"] == "gn:704422"  # most mentioned first
+    assert data["records"] == 2 and data["passed_through_unread"] == 0
+
+
+def test_report_lists_unresolved_names_with_context(seed_report: Report) -> None:
+    unresolved = {entry["text"]: entry for entry in seed_report.as_dict()["unresolved"]}
+    assert "Krasnohryshkov" in unresolved  # seeds/001 uses it without pinning it to a place
+    entry = unresolved["Krasnohryshkov"]
+    assert entry["count"] == 3 and len(entry["contexts"]) == 3
+    first = entry["contexts"][0]
+    assert first["where"] == f"{SEEDS / '001_71da09f5de14f462.txt'}:6"
+    assert "Krasnohryshkov" in first["snippet"] and len(first["snippet"]) <= len("Krasnohryshkov") + 2 * 60 + 2
+    assert entry["best"] is None or 0 <= entry["best"]["score"] < 0.5
+
+
+def test_report_as_json_and_csv(seed_report: Report, tmp_path: Path) -> None:
+    seed_report.write(tmp_path / "r.json")
+    assert json.loads((tmp_path / "r.json").read_text("utf-8")) == json.loads(seed_report.to_json())
+    seed_report.write(tmp_path / "r.csv")
+    rows = list(csv.DictReader((tmp_path / "r.csv").open(encoding="utf-8", newline="")))
+    forms = {row["text"]: int(row["count"]) for row in rows if row["section"] == "place" and row["id"] == "gn:704422"}
+    assert forms == seed_report.as_dict()["places"][0]["forms"]
+    assert any(row["section"] == "unresolved" and row["text"] == "Krasnohryshkov" and row["where"] for row in rows)
+
+
+def test_mined_aliases_become_a_gazetteer_file(resolver: Resolver, gazetteer: Gazetteer, tmp_path: Path) -> None:
+    text = "Ukrainian forces in Krasnopupsk—known in Ukrainian as Pokrovsk—have begun surrendering."
+    found = scan(text, resolver=resolver)
+    assert [(a.text, a.place.id) for a in found.aliases] == [("Krasnopupsk", "gn:704422")]
+    report = Report()
+    report.add(found, text, "news/a.txt")
+    report.add(found, text, "news/b.jsonl", 7)
+    assert [(a["text"], a["id"], a["known"], a["where"]) for a in report.aliases] == [
+        ("Krasnopupsk", "gn:704422", "Pokrovsk", "news/a.txt:1"),
+        ("Krasnopupsk", "gn:704422", "Pokrovsk", "news/b.jsonl:7"),
+    ]
+    assert "Krasnopupsk—known in Ukrainian as Pokrovsk" in report.aliases[0]["snippet"]
+    extension = tmp_path / "aliases.yaml"
+    extension.write_text(aliases_to_gazetteer(report, gazetteer), "utf-8")
+    places = read_places(extension, {place.id: place for place in gazetteer})
+    learnt = [name for name in places["gn:704422"].names if name.text == "Krasnopupsk"]
+    assert [(name.status, name.source) for name in learnt] == [("garbled", "news/a.txt:1")]
+    known = Report()
+    known.aliases.append({**report.aliases[0], "text": "Krasnorozhsk"})  # already a name of Pokrovsk
+    assert "Krasnorozhsk" not in aliases_to_gazetteer(known, gazetteer)
+
+
+def test_report_merge_equals_adding_in_order(resolver: Resolver) -> None:
+    texts = [seed.read_text("utf-8") for seed in sorted(SEEDS.glob("*.txt"))] * 2
+    whole, parts = Report(), Report()
+    for number, text in enumerate(texts):
+        whole.add(scan(text, resolver=resolver), text, f"t{number}")
+        part = Report()
+        part.add(scan(text, resolver=resolver), text, f"t{number}")
+        parts.merge(part)
+    assert whole.to_json() == parts.to_json()
+
+
+def test_an_input_that_cannot_be_read_is_reported_and_not_written(resolver: Resolver, tmp_path: Path) -> None:
+    (record,) = iter_records(tmp_path / "gone.txt")
+    assert record.fatal and record.problem.startswith("cannot read")
+    (tmp_path / "a.txt").write_text("Artemovsk", "utf-8")
+    jobs = [
+        Job(str(tmp_path / "gone.txt"), tmp_path / "out" / "gone.txt", "txt"),
+        Job(str(tmp_path / "a.txt"), tmp_path / "out" / "a.txt", "txt"),
+    ]
+    report = clean_jobs(jobs, resolver)
+    assert (report.records, report.unread) == (2, 1)
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["a.txt"]

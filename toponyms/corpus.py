@@ -1,0 +1,861 @@
+"""Batch cleaning of article corpora: read records, resolve their place names, write them back.
+
+A corpus is plain-text files (one article each), JSON Lines (an article per line,
+in a field), CSV (an article per row, in a column), or folders of them. The
+output mirrors the input record for record, and byte for byte wherever nothing
+changed. A record that cannot be read (invalid UTF-8, a broken JSON line, a
+binary file) is written through unchanged and reported, never dropped. Output
+files are written beside their target and renamed into place, so an interrupted
+run leaves the old file or none, never half of one.
+
+>>> record = next(read_jsonl([b'{"id": 7, "text": "in Artemovsk"}\\n'], "news.jsonl"))
+>>> record.where, record.text
+('news.jsonl:1', 'in Artemovsk')
+>>> record.render("in Bakhmut")
+b'{"id": 7, "text": "in Bakhmut"}\\n'
+
+The command line's ``clean`` is ``plan`` (inputs to outputs) then ``clean_jobs``;
+``clean_file`` does one file, ``iter_records`` reads one, and ``Report`` and
+``aliases_to_gazetteer`` turn what was found into something to review.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+import sys
+import tempfile
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import nullcontext, suppress
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import yaml
+
+from toponyms.clean import rewrite
+from toponyms.compiled import Gazetteer
+from toponyms.extract import scan
+from toponyms.model import Match, Mention, Scan
+from toponyms.resolve import Resolver
+
+FORMATS = ("txt", "jsonl", "csv")
+SUFFIX_FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv"}  # anything else is plain text
+FOLDER_SUFFIXES = (".txt", ".jsonl", ".ndjson", ".csv")  # the files taken from a folder
+CONTEXT = 60  # characters either side of a finding in a report snippet
+CONTEXTS = 3  # snippets kept per unresolved name
+MAX_PROBLEMS = 1000  # problems kept in a report; the rest are only counted
+CHUNK_RECORDS, CHUNK_BYTES = 64, 1 << 20  # a unit of work for a process
+STDIN = "<stdin>"  # how standard input is named in messages and reports
+
+
+class UsageError(ValueError):
+    """Inputs and outputs that do not fit together (exit status 2 on the command line)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One record of a corpus, and how to put a cleaned text back in its place.
+
+    ``text`` is None for what is written through as read: a CSV header, a blank
+    line, or a record that could not be read (``problem`` says why). ``counted``
+    is False for headers and blank lines, which are not records. ``fatal`` marks
+    an input that could not be read at all: its output is not written.
+    """
+
+    source: str  # the input as named to the user; STDIN for standard input
+    line: int | None  # the line the record starts on (or the problem is on); None: a whole text file
+    raw: bytes  # the record exactly as read
+    text: str | None = None
+    problem: str | None = None
+    counted: bool = True
+    fatal: bool = False
+    kind: str = "txt"  # how ``render`` puts a text back: "txt", "json" or "csv"
+    before: str = ""  # txt, json: what precedes the text in the output (a BOM, the JSON before the field)
+    after: str = ""  # json: what follows the field; csv: the line ending
+    ascii: bool = False  # json: the line was pure ASCII, so escape the new value too
+    cells: tuple[str, ...] = ()  # csv: the row
+    column: int = 0  # csv: the cell holding the text
+
+    @property
+    def where(self) -> str:
+        """``file:line`` of the record (just ``file`` for a whole text file)."""
+        return self.source if self.line is None else f"{self.source}:{self.line}"
+
+    def locate(self, offset: int) -> str:
+        """``file:line`` of a character of ``text``: its own line in a text file, else the record's."""
+        if self.line is None and self.text is not None:
+            return f"{self.source}:{self.text.count(chr(10), 0, offset) + 1}"
+        return self.where
+
+    def render(self, cleaned: str) -> bytes:
+        """The record as written out with ``cleaned`` in place of its text; the raw bytes if unchanged."""
+        if self.text is None or cleaned == self.text:
+            return self.raw
+        if self.kind == "json":
+            value = json.dumps(cleaned, ensure_ascii=self.ascii)
+            try:
+                return (self.before + value + self.after).encode("utf-8")
+            except UnicodeEncodeError:  # a lone surrogate from a \\ud800 escape: keep it escaped
+                return (self.before + json.dumps(cleaned) + self.after).encode("utf-8")
+        if self.kind == "csv":
+            buffer = io.StringIO()
+            cells = list(self.cells)
+            cells[self.column] = cleaned
+            # Python quotes a cell with a line break only if the break is in the line terminator.
+            csv.writer(buffer, lineterminator="\r\n").writerow(cells)
+            return (buffer.getvalue().removesuffix("\r\n") + self.after).encode("utf-8")
+        return (self.before + cleaned).encode("utf-8")
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading
+
+
+def format_of(path: str | os.PathLike[str]) -> str:
+    """The format an input is read as, from its name: ``jsonl``, ``csv`` or ``txt``."""
+    return SUFFIX_FORMATS.get(Path(path).suffix.lower(), "txt")
+
+
+def iter_records(
+    path: str | os.PathLike[str], fmt: str | None = None, *, field: str = "text", column: str = "text"
+) -> Iterator[Record]:
+    """The records of one input file, in order; ``"-"`` reads standard input (as ``fmt``, default txt).
+
+    ``fmt`` defaults to what the file name says (``format_of``). An input that cannot be
+    opened, or fails while being read, ends with a ``fatal`` record.
+    """
+    name = os.fspath(path)
+    fmt = fmt or ("txt" if name == "-" else format_of(name))
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}; known: {', '.join(FORMATS)}")
+    stdin = name == "-"
+    if stdin:
+        name = STDIN
+    try:
+        with nullcontext(sys.stdin.buffer) if stdin else open(name, "rb") as stream:
+            if fmt == "jsonl":
+                yield from read_jsonl(stream, name, field)
+            elif fmt == "csv":
+                yield from read_csv(stream, name, column)
+            else:
+                yield read_text(stream.read(), name)
+    except OSError as error:
+        yield Record(name, None, b"", problem=f"cannot read: {error.strerror or error}", fatal=True)
+
+
+def read_text(raw: bytes, source: str) -> Record:
+    """A whole plain-text file as one record."""
+    if b"\0" in raw:
+        return Record(source, None, raw, problem="binary file (NUL bytes); copied unchanged")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw.count(b"\n", 0, error.start) + 1
+        return Record(source, line, raw, problem=f"{_bad_utf8(raw, error)}; file passed through unchanged")
+    bom = "\ufeff" if text.startswith("\ufeff") else ""
+    return Record(source, None, raw, text=text[len(bom) :], before=bom)
+
+
+def read_jsonl(lines: Iterable[bytes], source: str, field: str = "text") -> Iterator[Record]:
+    """One record per line of JSON Lines; the text is the string in ``field`` of each object."""
+    for number, raw in enumerate(lines, 1):
+        body = raw.rstrip(b"\r\n")
+        if not body.strip():
+            yield Record(source, number, raw, counted=False)
+            continue
+        try:
+            line = body.decode("utf-8")
+        except UnicodeDecodeError as error:
+            yield Record(source, number, raw, problem=f"{_bad_utf8(body, error)}; line passed through unchanged")
+            continue
+        bom = "\ufeff" if line.startswith("\ufeff") else ""
+        try:
+            found = _member_span(line[len(bom) :], field)
+        except ValueError as error:
+            yield Record(source, number, raw, problem=f"not a JSON object ({error}); line passed through unchanged")
+            continue
+        if found is None:
+            yield Record(source, number, raw, problem=f"no field {field!r}; line passed through unchanged")
+            continue
+        value, start, end = found
+        if not isinstance(value, str):
+            problem = f"field {field!r} is {_json_type(value)}, not a string; line passed through unchanged"
+            yield Record(source, number, raw, problem=problem)
+            continue
+        start, end = start + len(bom), end + len(bom)
+        ending = raw[len(body) :].decode("ascii")
+        yield Record(
+            source, number, raw, text=value, kind="json", before=line[:start], after=line[end:] + ending,
+            ascii=line.isascii(),
+        )  # fmt: skip
+
+
+class _Number:
+    """A JSON number, left unconverted: only the text field is looked at, and a number of
+    thousands of digits must not make a line unreadable."""
+
+
+_SPACE = re.compile(r"[ \t\n\r]*")
+_DECODER = json.JSONDecoder(parse_int=lambda _: _Number(), parse_float=lambda _: _Number())
+
+
+def _member_span(line: str, field: str) -> tuple[Any, int, int] | None:
+    """The value of the top-level member ``field`` of the JSON object ``line`` and its span; None if absent.
+
+    Raises ValueError when ``line`` is not one JSON object. With a repeated key the
+    last one counts, as with ``json.loads``.
+    """
+    document = _DECODER.decode(line)
+    if not isinstance(document, dict):
+        raise ValueError(_json_type(document))
+    if field not in document:
+        return None
+    found = None
+    at = _SPACE.match(line).end() + 1  # past "{"
+    while True:
+        at = _SPACE.match(line, at).end()
+        if line[at] == "}":
+            return found
+        key, at = json.decoder.scanstring(line, at + 1)
+        at = _SPACE.match(line, _SPACE.match(line, at).end() + 1).end()  # past ":"
+        value, end = _DECODER.raw_decode(line, at)
+        if key == field:
+            found = (value, at, end)
+        at = _SPACE.match(line, end).end()
+        if line[at] == ",":
+            at += 1
+
+
+def _json_type(value: Any) -> str:
+    names = {type(None): "null", bool: "a boolean", _Number: "a number", list: "an array", dict: "an object"}
+    return names.get(type(value), "a string")
+
+
+def read_csv(lines: Iterable[bytes], source: str, column: str = "text") -> Iterator[Record]:
+    """One record per row of a CSV file with a header; the text is the cell in ``column``.
+
+    Rows keep their raw bytes, so a row whose text is unchanged is written back exactly.
+    """
+    csv.field_size_limit(max(csv.field_size_limit(), 1 << 30))  # articles can exceed the 128 KiB default
+    consumed: list[bytes] = []
+
+    def decoded() -> Iterator[str]:
+        for raw in lines:
+            consumed.append(raw)
+            yield raw.decode("utf-8", "surrogateescape")
+
+    reader = csv.reader(decoded())
+    index: int | None = None
+    try:
+        for row in reader:
+            raw = b"".join(consumed)
+            line = reader.line_num - len(consumed) + 1
+            consumed.clear()
+            if index is None:
+                header = [row[0].removeprefix("\ufeff"), *row[1:]] if row else []
+                index = header.index(column) if column in header else -1
+                problem = None if index >= 0 else f"no column {column!r} in the header ({', '.join(header)})"
+                yield Record(source, line, raw, problem=problem, counted=False)
+            elif not row:
+                yield Record(source, line, raw, counted=False)
+            elif not 0 <= index < len(row):
+                yield Record(source, line, raw, problem=f"no column {column!r}; row passed through unchanged")
+            elif any(_has_surrogate(cell) for cell in row):
+                problem = f"{_bad_utf8(raw, _utf8_error(raw))}; row passed through unchanged"
+                yield Record(source, line, raw, problem=problem)
+            else:
+                ending = "\r\n" if raw.endswith(b"\r\n") else "\n" if raw.endswith(b"\n") else ""
+                yield Record(
+                    source, line, raw, text=row[index], kind="csv", after=ending, cells=tuple(row), column=index
+                )
+    except csv.Error as error:
+        rest = b"".join(consumed) + b"".join(lines)
+        line = reader.line_num - len(consumed) + 1
+        yield Record(
+            source, line, rest, problem=f"not readable as CSV ({error}); the rest of the file is passed through"
+        )
+
+
+def _has_surrogate(text: str) -> bool:
+    return not text.isascii() and any("\udc80" <= ch <= "\udcff" for ch in text)
+
+
+def _utf8_error(raw: bytes) -> UnicodeDecodeError:
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        return error
+    raise AssertionError("valid UTF-8")  # pragma: no cover
+
+
+def _bad_utf8(raw: bytes, error: UnicodeDecodeError) -> str:
+    return f"not valid UTF-8 (byte 0x{raw[error.start]:02x} at offset {error.start})"
+
+
+# ---------------------------------------------------------------------------------------------
+# The report
+
+
+class Report:
+    """What a run found, for a person to review: places and their surface forms, unresolved
+    names with context, aliases mined from glosses, and the records that could not be read."""
+
+    def __init__(self) -> None:
+        self.records = 0
+        self.unread = 0
+        self.places: dict[str, dict[str, Any]] = {}  # place id -> place fields, mentions, forms
+        self.unresolved: dict[str, dict[str, Any]] = {}  # text -> count, best candidate, contexts
+        self.aliases: list[dict[str, Any]] = []
+        self.problems: list[dict[str, str]] = []
+        self.problems_omitted = 0
+
+    def add(self, scan: Scan, text: str, source: str, line: int | None = None) -> None:
+        """Count what ``scan`` found in ``text``, a record of ``source`` starting on ``line``
+        (None: ``text`` is the whole file, and each finding is placed on its own line)."""
+
+        def where(offset: int) -> str:
+            return f"{source}:{line if line is not None else text.count(chr(10), 0, offset) + 1}"
+
+        for mention in scan.mentions:
+            place = mention.match.place
+            entry = self.places.get(place.id)
+            if entry is None:
+                entry = self.places[place.id] = {**_place_fields(mention.match), "mentions": 0, "forms": Counter()}
+            entry["mentions"] += 1
+            entry["forms"][mention.text] += 1
+        for found in scan.unresolved:
+            entry = self.unresolved.setdefault(
+                found.text, {"text": found.text, "count": 0, "best": None, "contexts": []}
+            )
+            entry["count"] += 1
+            best = None if found.best is None else {**_place_fields(found.best), **_how(found.best)}
+            if best is not None and (entry["best"] is None or best["score"] > entry["best"]["score"]):
+                entry["best"] = best
+            if len(entry["contexts"]) < CONTEXTS:
+                entry["contexts"].append(
+                    {"where": where(found.start), "snippet": snippet(text, found.start, found.end)}
+                )
+        for alias in scan.aliases:
+            place = alias.place
+            self.aliases.append({
+                "text": alias.text, "id": place.id, "name": place.name, "kind": place.kind, "country": place.country,
+                "region": place.region, "known": alias.known, "where": where(alias.start),
+                "snippet": snippet(text, alias.start, alias.end),
+            })  # fmt: skip
+
+    def tally(self, record: Record, problem: str | None = None) -> None:
+        """Count a record read, and note the problem that kept it from being cleaned, if any."""
+        problem = problem or record.problem
+        if record.counted:
+            self.records += 1
+            self.unread += problem is not None
+        if problem is not None:
+            self._problem({"where": record.where, "problem": problem})
+
+    def merge(self, other: Report) -> None:
+        """Add ``other``'s findings, as if its records had been added after these."""
+        self.records += other.records
+        self.unread += other.unread
+        for ident, theirs in other.places.items():
+            mine = self.places.setdefault(ident, {**theirs, "mentions": 0, "forms": Counter()})
+            mine["mentions"] += theirs["mentions"]
+            mine["forms"].update(theirs["forms"])
+        for text, theirs in other.unresolved.items():
+            mine = self.unresolved.setdefault(text, {**theirs, "count": 0, "best": None, "contexts": []})
+            mine["count"] += theirs["count"]
+            if theirs["best"] is not None and (mine["best"] is None or theirs["best"]["score"] > mine["best"]["score"]):
+                mine["best"] = theirs["best"]
+            mine["contexts"] = (mine["contexts"] + theirs["contexts"])[:CONTEXTS]
+        self.aliases.extend(other.aliases)
+        for problem in other.problems:
+            self._problem(problem)
+        self.problems_omitted += other.problems_omitted
+
+    def _problem(self, problem: dict[str, str]) -> None:
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(problem)
+        else:
+            self.problems_omitted += 1
+
+    def as_dict(self) -> dict[str, Any]:
+        """The report as plain data: places by mentions, unresolved names by count, aliases in order."""
+        places = sorted(self.places.values(), key=lambda p: (-p["mentions"], p["name"], p["id"]))
+        unresolved = sorted(self.unresolved.values(), key=lambda u: (-u["count"], u["text"]))
+        return {
+            "records": self.records,
+            "passed_through_unread": self.unread,
+            "places": [{**p, "forms": dict(sorted(p["forms"].items(), key=lambda f: (-f[1], f[0])))} for p in places],
+            "unresolved": unresolved,
+            "aliases": self.aliases,
+            "problems": self.problems,
+            "problems_omitted": self.problems_omitted,
+        }
+
+    def to_json(self) -> str:
+        """The report as a JSON document."""
+        return json.dumps(self.as_dict(), ensure_ascii=False, indent=2) + "\n"
+
+    CSV_COLUMNS = (
+        "section", "id", "name", "kind", "country", "region", "text", "count", "mentions",
+        "score", "method", "known", "where", "snippet",
+    )  # fmt: skip
+
+    def to_csv(self) -> str:
+        """The report as one CSV table; ``section`` tells a place's surface form (one row per form),
+        an unresolved name (one row per context) and a mined alias apart."""
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, self.CSV_COLUMNS, extrasaction="ignore", lineterminator="\n")
+        writer.writeheader()
+        data = self.as_dict()
+        for place in data["places"]:
+            for form, count in place["forms"].items():
+                writer.writerow({**place, "section": "place", "text": form, "count": count})
+        for entry in data["unresolved"]:
+            best = entry["best"] or {}
+            for context in entry["contexts"] or [{}]:
+                writer.writerow(
+                    {**best, **context, "section": "unresolved", "text": entry["text"], "count": entry["count"]}
+                )
+        for alias in data["aliases"]:
+            writer.writerow({**alias, "section": "alias"})
+        for problem in data["problems"]:
+            writer.writerow({"section": "problem", "where": problem["where"], "text": problem["problem"]})
+        return buffer.getvalue()
+
+    def write(self, path: str | os.PathLike[str]) -> None:
+        """Write the report atomically, as CSV if ``path`` ends in ``.csv``, else as JSON."""
+        text = self.to_csv() if Path(path).suffix.lower() == ".csv" else self.to_json()
+        with AtomicFile(path) as stream:
+            stream.write(text.encode("utf-8"))
+
+
+def _place_fields(match: Match) -> dict[str, Any]:
+    place = match.place
+    return {"id": place.id, "name": place.name, "kind": place.kind, "country": place.country, "region": place.region}
+
+
+def _how(match: Match) -> dict[str, Any]:
+    return {"score": match.score, "method": match.method, "matched": match.matched.text}
+
+
+def snippet(text: str, start: int, end: int, width: int = CONTEXT) -> str:
+    """``text[start:end]`` with ``width`` characters either side, on one line.
+
+    >>> snippet("a\\nb Krasnorozhsk c", 4, 16, width=4)
+    'a b Krasnorozhsk c'
+    >>> snippet("x" * 10 + "Kyiv" + "y" * 10, 10, 14, width=2)
+    '…xxKyivyy…'
+    """
+    left, right = max(0, start - width), min(len(text), end + width)
+    cut = ("…" if left > 0 else "") + text[left:right] + ("…" if right < len(text) else "")
+    return " ".join(cut.split())
+
+
+def aliases_to_gazetteer(report: Report, gazetteer: Gazetteer | None = None) -> str:
+    """The aliases ``report`` mined from glosses, as a gazetteer extension file (the schema of
+    ``data/curated.yaml``): each a ``garbled`` name of its place, with where it was seen.
+
+    Names the place already has in ``gazetteer`` are left out. Load the result after the
+    base gazetteer: ``toponyms --gazetteer BASE.yaml --gazetteer aliases.yaml ...``.
+    """
+    names: dict[str, dict[str, dict[str, str]]] = {}  # place id -> alias text -> name entry
+    labels: dict[str, str] = {}
+    for alias in report.aliases:
+        place = gazetteer.get(alias["id"]) if gazetteer is not None else None
+        if place is not None and any(name.text == alias["text"] for name in place.names):
+            continue
+        labels[alias["id"]] = ", ".join(part for part in (alias["name"], alias["region"], alias["country"]) if part)
+        entry = {"name": alias["text"], "status": "garbled", "source": alias["where"]}
+        names.setdefault(alias["id"], {}).setdefault(alias["text"], entry)
+    lines = [
+        "# Aliases mined from glosses by `toponyms clean --report`; review before use.",
+        "# Load after the base gazetteer: toponyms --gazetteer BASE.yaml --gazetteer THIS.yaml ...",
+    ]
+    if not names:
+        return "\n".join([*lines, "places: []", ""])
+    lines.append("places:")
+    for ident, entries in names.items():
+        document = yaml.safe_dump(
+            [{"id": ident, "names": list(entries.values())}],
+            allow_unicode=True,
+            sort_keys=False,
+            default_flow_style=None,
+            width=1000,
+        )
+        lines.append(f"  # {labels[ident]}")
+        lines.extend("  " + line for line in document.splitlines())
+    return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing
+
+
+class AtomicFile:
+    """A file written to a temporary name beside ``path`` and renamed onto it by ``commit``;
+    ``discard`` (or an exception inside ``with``) removes it, leaving any old file intact."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        handle, self._temporary = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp")
+        self._stream: BinaryIO | None = os.fdopen(handle, "wb")
+
+    def write(self, data: bytes) -> None:
+        assert self._stream is not None, "written after commit or discard"
+        self._stream.write(data)
+
+    def commit(self) -> None:
+        """Put the file in place, with the mode of the file it replaces (else the umask's)."""
+        assert self._stream is not None, "committed twice"
+        self._stream.close()
+        self._stream = None
+        try:
+            mode = self.path.stat().st_mode & 0o7777
+        except OSError:
+            mode = 0o666 & ~_umask()
+        os.chmod(self._temporary, mode)
+        os.replace(self._temporary, self.path)
+
+    def discard(self) -> None:
+        if self._stream is not None:
+            self._stream.close()
+            self._stream = None
+            with suppress(OSError):
+                os.unlink(self._temporary)
+
+    def __enter__(self) -> AtomicFile:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        if kind is None:
+            self.commit()
+        else:
+            self.discard()
+
+
+class _Stdout:
+    """Standard output with the interface of an ``AtomicFile`` (it cannot be taken back)."""
+
+    def __init__(self) -> None:
+        self.stream = sys.stdout.buffer
+
+    def write(self, data: bytes) -> None:
+        self.stream.write(data)
+
+    def commit(self) -> None:
+        self.stream.flush()
+
+    def discard(self) -> None:
+        self.stream.flush()
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+# ---------------------------------------------------------------------------------------------
+# Inputs and outputs
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """One input and where its cleaned copy goes: ``source`` "-" is standard input, ``target`` None standard output."""
+
+    source: str
+    target: Path | None
+    fmt: str
+
+
+def expand(inputs: Sequence[str], fmt: str | None = None, *, skip: Path | None = None) -> list[tuple[str, Path, str]]:
+    """Each input file as (source, path relative to its output root, format); folders recursively.
+
+    A folder gives its ``.txt``, ``.jsonl``, ``.ndjson`` and ``.csv`` files, sorted, leaving out
+    hidden files and folders and the folder ``skip`` (an output folder inside an input).
+    Raises UsageError for an input that does not exist.
+    """
+    found = []
+    for given in inputs:
+        if given == "-":
+            found.append(("-", Path("-"), fmt or "txt"))
+            continue
+        path = Path(given)
+        if path.is_dir():
+            root = path.resolve()
+            for folder, folders, files in os.walk(path):
+                if skip is not None and Path(folder).resolve() == skip.resolve() and skip.resolve() != root:
+                    folders.clear()
+                    continue
+                folders[:] = sorted(name for name in folders if not name.startswith("."))
+                for name in sorted(files):
+                    if not name.startswith(".") and name.lower().endswith(FOLDER_SUFFIXES):
+                        file = Path(folder) / name
+                        found.append((str(file), Path(root.name) / file.relative_to(path), fmt or format_of(name)))
+        elif path.exists():
+            found.append((given, Path(path.name), fmt or format_of(given)))
+        else:
+            raise UsageError(f"{given}: no such file or folder")
+    return found
+
+
+def plan(inputs: Sequence[str], out: str | None, fmt: str | None = None) -> list[Job]:
+    """Where the cleaned copy of each input goes.
+
+    One file (or "-") is written to ``out``, or to standard output without it, or into
+    ``out`` if that is an existing folder. A folder, or several inputs, need ``out`` to be
+    a folder: one folder's tree is mirrored into it, several inputs go each under its own name.
+    """
+    if not inputs:
+        raise UsageError("no input given")
+    if "-" in inputs and len(inputs) > 1:
+        raise UsageError("standard input ('-') cannot be mixed with other inputs")
+    target = Path(out) if out is not None else None
+    single = len(inputs) == 1 and (inputs[0] == "-" or not Path(inputs[0]).is_dir())
+    files = expand(inputs, fmt, skip=target)
+    if single:
+        source, relative, form = files[0]
+        if target is not None and target.is_dir():
+            if source == "-":
+                raise UsageError(f"{out} is a folder; give a file name for the output of standard input")
+            target = target / relative
+        return [Job(source, target, form)]
+    if target is None:
+        raise UsageError("a folder or several inputs need --out FOLDER")
+    if target.exists() and not target.is_dir():
+        raise UsageError(f"--out {out} is a file; a folder or several inputs need a folder")
+    one_folder = len(inputs) == 1
+    jobs = [
+        Job(source, target / (Path(*relative.parts[1:]) if one_folder else relative), form)
+        for source, relative, form in files
+    ]
+    seen: dict[Path, str] = {}
+    for job in jobs:
+        if job.target in seen:
+            raise UsageError(f"{seen[job.target]} and {job.source} would both be written to {job.target}")
+        seen[job.target] = job.source  # type: ignore[index]
+    return jobs
+
+
+# ---------------------------------------------------------------------------------------------
+# Cleaning
+
+
+class Cleaner:
+    """Scans and rewrites records; one per process."""
+
+    def __init__(self, resolver: Resolver, *, country: str | None = None, style: str = "replace") -> None:
+        self.resolver, self.country, self.style = resolver, country, style
+
+    def __call__(self, records: Sequence[Record]) -> tuple[list[tuple[bytes, str | None]], Report]:
+        """Each record's output bytes and the problem that kept it unchanged, if any; and what was found."""
+        report = Report()
+        done: list[tuple[bytes, str | None]] = []
+        for record in records:
+            if record.text is None:
+                done.append((record.raw, record.problem))
+                continue
+            try:
+                found = scan(record.text, resolver=self.resolver, country=self.country)
+                output = record.render(rewrite(record.text, found.mentions, style=self.style))
+            except Exception as error:  # noqa: BLE001 - one record that trips a bug must not stop a corpus
+                done.append((record.raw, f"internal error ({type(error).__name__}: {error}); passed through unchanged"))
+                continue
+            report.add(found, record.text, record.source, record.line)
+            done.append((output, None))
+        return done, report
+
+
+_worker: Cleaner | None = None
+
+
+def _start_worker(
+    sources: tuple[Path, ...], threshold: float, country: str | None, style: str, resolver: Resolver | None
+) -> None:
+    """Make this process's cleaner: load the gazetteer files (a cached load is quick), or take
+    ``resolver`` as sent when its gazetteer was made in memory."""
+    global _worker
+    if resolver is None:
+        resolver = Resolver(Gazetteer.load(*sources), threshold=threshold)
+    _worker = Cleaner(resolver, country=country, style=style)
+
+
+def _work(records: list[Record]) -> tuple[list[tuple[bytes, str | None]], Report]:
+    assert _worker is not None, "worker not started"
+    return _worker(records)
+
+
+def _chunks(items: Iterator[tuple[int, Record]]) -> Iterator[list[tuple[int, Record]]]:
+    chunk: list[tuple[int, Record]] = []
+    size = 0
+    for item in items:
+        chunk.append(item)
+        size += len(item[1].raw)
+        if len(chunk) >= CHUNK_RECORDS or size >= CHUNK_BYTES:
+            yield chunk
+            chunk, size = [], 0
+    if chunk:
+        yield chunk
+
+
+def clean_jobs(
+    jobs: Sequence[Job],
+    resolver: Resolver | None = None,
+    *,
+    country: str | None = None,
+    style: str = "replace",
+    field: str = "text",
+    column: str = "text",
+    workers: int = 1,
+    progress: bool = False,
+    warn: Callable[[str, str], None] | None = None,
+) -> Report:
+    """Clean each job's input into its target, in order; returns the report of the run.
+
+    ``workers`` processes share the work (0: one per core); the output is the same
+    for any number. ``warn(where, problem)`` hears of each record passed through unread
+    as it happens. Output files appear only once complete.
+    """
+    resolver = resolver if resolver is not None else Resolver()
+    report = Report()
+    items = (
+        (number, record)
+        for number, job in enumerate(jobs)
+        for record in iter_records(job.source, job.fmt, field=field, column=column)
+    )
+    workers = workers or os.cpu_count() or 1
+    pool = None
+    if workers > 1:
+        sources = resolver.gazetteer.sources
+        arguments = (sources, resolver.threshold, country, style, None if sources else resolver)
+        pool = ProcessPoolExecutor(workers, initializer=_start_worker, initargs=arguments)
+        cleaned = _ordered(pool, _chunks(items), ahead=2 * workers)
+    else:
+        cleaner = Cleaner(resolver, country=country, style=style)
+        cleaned = ((chunk, cleaner([record for _, record in chunk])) for chunk in _chunks(items))
+    bar = _progress_bar(jobs) if progress else None
+    sink: AtomicFile | _Stdout | None = None
+    position, failed = -1, False
+    try:
+        for chunk, (outputs, found) in cleaned:
+            for (number, record), (data, problem) in zip(chunk, outputs, strict=True):
+                while position < number:  # the records of the jobs before are all written
+                    _finish(sink, failed)
+                    position, failed = position + 1, False
+                    sink = _open(jobs[position])
+                report.tally(record, problem)
+                problem = problem or record.problem
+                if problem and warn is not None:
+                    with bar.external_write_mode() if bar is not None else nullcontext():
+                        warn(record.where, problem)
+                if record.fatal:
+                    failed = True
+                else:
+                    sink.write(data)  # type: ignore[union-attr]
+                if bar is not None:
+                    bar.update(len(record.raw))
+            report.merge(found)
+            if isinstance(sink, _Stdout):
+                sink.commit()
+        while position < len(jobs):  # the rest, including inputs with no records at all
+            _finish(sink, failed)
+            position, failed = position + 1, False
+            sink = _open(jobs[position]) if position < len(jobs) else None
+    except BaseException:
+        if sink is not None:
+            sink.discard()
+        raise
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+        if bar is not None:
+            bar.close()
+    return report
+
+
+def _open(job: Job) -> AtomicFile | _Stdout:
+    return _Stdout() if job.target is None else AtomicFile(job.target)
+
+
+def _finish(sink: AtomicFile | _Stdout | None, failed: bool) -> None:
+    if sink is None:
+        return
+    if failed:
+        sink.discard()
+    else:
+        sink.commit()
+
+
+def _ordered(
+    pool: ProcessPoolExecutor, chunks: Iterator[list[tuple[int, Record]]], *, ahead: int
+) -> Iterator[tuple[list[tuple[int, Record]], tuple[list[tuple[bytes, str | None]], Report]]]:
+    """Each chunk with its result, in order, keeping at most ``ahead`` chunks in flight."""
+    pending: deque[tuple[list[tuple[int, Record]], Future]] = deque()
+    for chunk in chunks:
+        pending.append((chunk, pool.submit(_work, [record for _, record in chunk])))
+        if len(pending) >= ahead:
+            done, future = pending.popleft()
+            yield done, future.result()
+    while pending:
+        done, future = pending.popleft()
+        yield done, future.result()
+
+
+def _progress_bar(jobs: Sequence[Job]) -> Any:
+    from tqdm import tqdm
+
+    total = None if any(job.source == "-" for job in jobs) else sum(_size(job.source) for job in jobs)
+    return tqdm(total=total, unit="B", unit_scale=True, delay=1.0, file=sys.stderr, leave=False, desc="cleaning")
+
+
+def _size(path: str) -> int:
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0
+
+
+def clean_file(
+    source: str | os.PathLike[str],
+    target: str | os.PathLike[str] | None,
+    resolver: Resolver | None = None,
+    *,
+    fmt: str | None = None,
+    **options: Any,
+) -> Report:
+    """Clean one file (``"-"``: standard input) into ``target`` (None: standard output); may be the same file.
+
+    ``options`` are those of ``clean_jobs``: country, style, field, column, workers, warn.
+    """
+    name = os.fspath(source)
+    form = fmt or ("txt" if name == "-" else format_of(name))
+    return clean_jobs([Job(name, None if target is None else Path(target), form)], resolver, **options)
+
+
+def scan_records(
+    records: Iterable[Record], resolver: Resolver | None = None, *, country: str | None = None
+) -> Iterator[tuple[Record, Scan]]:
+    """Each readable record with what ``scan`` found in it (records that could not be read are skipped)."""
+    for record in records:
+        if record.text is not None:
+            yield record, scan(record.text, resolver=resolver, country=country)
+
+
+def mention_record(record: Record, mention: Mention) -> dict[str, Any]:
+    """A mention found in ``record`` as plain JSON-ready data."""
+    match = mention.match
+    return {
+        "where": record.locate(mention.start),
+        "start": mention.start,
+        "end": mention.end,
+        "text": mention.text,
+        **_place_fields(match),
+        **_how(match),
+    }
