@@ -1,27 +1,33 @@
 """Step 8: find the place names of a running text.
 
-Four passes over a text, each adding what the last could not see:
+The passes over a text, each adding what the last could not see:
 
 1. known names — an Aho-Corasick scan for every name of the gazetteer, longest
    match first, on word boundaries; a Cyrillic name may carry a case ending
    (в Покровске, під Бахмутом);
-2. mixed-script words (Покровsk) and capitalised words that are no known name
-   but resolve with high confidence (garbles such as Mirnohrad);
-3. glosses that tie an unknown name to a known one ("Krasnorozhsk—known in
+2. inflected Cyrillic phrases of two or three words (Донецкой области, Кривом Роге);
+3. mixed-script words (Покровsk) and capitalised words that are no known name
+   but resolve with high confidence (garbles such as Mirnohrad); other
+   capitalised words shaped like place names are reported as unresolved;
+4. glosses that tie an unknown name to a known one ("Krasnorozhsk—known in
    Ukrainian as Покровsk"): the unknown side takes the known side's place and
    is reported as a new alias;
-4. context: an ambiguous name is resolved again, preferring places near the
+5. context: an ambiguous name is resolved again, preferring places near the
    document's surely resolved ones and in its main country.
+
+Every candidate passes the same checks (``_is_plausible``): an everyday word
+needs support, an adjective before a noun and a river are no place, and a
+loose match next to an unknown capitalised word is taken for part of a person's name.
 """
 
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_right, insort
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import replace
-from functools import cache
+from dataclasses import dataclass, replace
+from functools import cache, lru_cache
 
 import ahocorasick
 
@@ -31,38 +37,65 @@ from toponyms.normalize import APOSTROPHES, normalize, strip_marks
 from toponyms.resolve import Resolver, default_resolver
 from toponyms.script import is_mixed
 
-SURE = 0.8  # a mention this sure anchors the context of its document
+SURE = 0.8  # a mention this sure, found as written, anchors the context of its document
 GARBLE = 0.7  # an unknown capitalised word becomes a mention from this score on
 SHORTEST_NAME = 3  # names shorter than this are too often ordinary words
 CONTEXT_KM = 150.0  # a document's places spread over a region: its centre is a loose hint
-IMPORTANT_POPULATION = 100_000  # a place this big is meant even when its name is a common word
-NAME_CHARS = r"[^\W\d_][\w'’ʼ\-]*"
-_WORD = re.compile(NAME_CHARS)
-_CAPITALISED = re.compile(r"(?<![\w'’ʼ\-])[A-ZА-ЯЁІЇЄҐ][\w'’ʼ]{3,}")
-_MIXED = re.compile(r"\w*(?:[A-Za-z]\w*[\u0400-\u04ff]|[\u0400-\u04ff]\w*[A-Za-z])\w*")
-# A name on either side of a gloss: one to three words, the later ones capitalised.
+IMPORTANT_POPULATION = 50_000  # a place this big is meant even when its name is a common word
+AS_WRITTEN = frozenset({"exact", "normalized", "script"})
+LOCAL_LANGUAGES = frozenset({"uk", "ru", "en"})
+CACHE_LIMIT = 200_000
+
 _CAPITAL = "A-ZА-ЯЁІЇЄҐ"
+_CAPITALISED = re.compile(rf"(?<![\w'’ʼ\-])[{_CAPITAL}][\w'’ʼ]{{3,}}")
+_WORD = re.compile(r"[^\W\d_][\w'’ʼ\-]*")
+_SCRIPTS_MEET = re.compile(r"[A-Za-z][\u0400-\u04ff]|[\u0400-\u04ff][A-Za-z]")
+_WORD_AROUND = re.compile(r"\w+")
+_CYRILLIC = re.compile("[\u0400-\u04ff]")
+# A name on either side of a gloss: one to three capitalised words.
 _GLOSS_NAME = rf"([{_CAPITAL}][\w'’ʼ\-]*(?:\s[{_CAPITAL}][\w'’ʼ\-]*){{0,2}})"
+_GLOSS_CUES = ("known", "(", ", or ", "formerly")
+
+
+@dataclass(frozen=True, slots=True)
+class _Tables:
+    endings: frozenset[str]
+    suffixes: tuple[str, ...]
+    glosses: tuple[re.Pattern[str], ...]
+    prepositions: frozenset[str]
+    adjective_endings: tuple[str, ...]
+    water_after: frozenset[str]
+    water_before: frozenset[str]
+    phrases: re.Pattern[str]
 
 
 @cache
-def _prepositions() -> frozenset[str]:
-    return frozenset(table("text")["prepositions"])
-
-
-@cache
-def _tables() -> tuple[frozenset[str], tuple[str, ...], tuple[re.Pattern[str], ...]]:
+def _tables() -> _Tables:
     data = table("text")
-    glosses = tuple(
-        re.compile(pattern.replace("{a}", _GLOSS_NAME).replace("{b}", _GLOSS_NAME)) for pattern in data["glosses"]
+    region_words = "|".join(data["region_words"])
+    cyrillic_word = r"[А-ЯЁІЇЄҐ][а-яёіїєґ'’ʼ]+"
+    return _Tables(
+        endings=frozenset(data["endings"]),
+        suffixes=tuple(data["suffixes"]),
+        glosses=tuple(
+            re.compile(pattern.replace("{a}", _GLOSS_NAME).replace("{b}", _GLOSS_NAME))
+            for pattern in data["glosses"]
+        ),
+        prepositions=frozenset(data["prepositions"]),
+        adjective_endings=tuple(data["adjective_endings"]),
+        water_after=frozenset(data["water"]["after"]),
+        water_before=frozenset(data["water"]["before"]),
+        phrases=re.compile(
+            rf"(?<![\w\-]){cyrillic_word}(?:(?:\s|-на-){cyrillic_word}){{0,2}}(?:\s(?:{region_words})\b)?"
+        ),
     )
-    return frozenset(data["endings"]), tuple(data["suffixes"]), glosses
 
 
 def surface_forms(name: str) -> set[str]:
     """The lowercase spellings under which ``name`` may stand in a text, all as long as ``name``."""
     lower = _lower(name)
-    forms = {lower, _lower(strip_marks(name)) if len(strip_marks(name)) == len(name) else lower}
+    bare = strip_marks(name)
+    forms = {lower, _lower(bare) if len(bare) == len(name) else lower}
     for form in list(forms):
         for apostrophe in "'’ʼ":
             forms.add("".join(apostrophe if ch in APOSTROPHES else ch for ch in form))
@@ -91,16 +124,21 @@ class Extractor:
         if len(self.automaton):
             self.automaton.make_automaton()
         self._resolved: dict[tuple[str, str | None, tuple[float, float] | None], list[Match]] = {}
+        self._no_place: set[tuple[str, str | None]] = set()  # capitalised words with no candidate at all
 
     def scan(self, text: str, *, country: str | None = None) -> Scan:
         """Mentions, unresolved candidates and glossed aliases of ``text``."""
         if not isinstance(text, str):
             raise TypeError(f"find() takes the text as str, got {type(text).__name__}; decode bytes first")
-        spans = dict(self._known(text, country))
-        self._add_unknown(text, country, spans)
-        unresolved = self._unresolved(text, country, spans)
-        aliases = self._glosses(text, country, spans)
-        mentions = self._in_context(text, sorted(spans.values(), key=lambda m: m.start), country)
+        found = _Spans()
+        for start, end in self._known(text):
+            found.add(self._mention(text, start, end, country))
+        self._phrases(text, country, found)
+        if _SCRIPTS_MEET.search(text):
+            self._mixed(text, country, found)
+        unresolved = self._garbles(text, country, found)
+        aliases = self._glosses(text, country, found) if any(cue in text for cue in _GLOSS_CUES) else []
+        mentions = self._in_context(_without_persons(text, found.mentions()), country)
         covered = [(m.start, m.end) for m in mentions]
         unresolved = [u for u in unresolved if not _overlaps(covered, u.start, u.end)]
         return Scan(mentions=tuple(mentions), unresolved=tuple(unresolved), aliases=tuple(aliases))
@@ -111,100 +149,102 @@ class Extractor:
 
     # -- pass 1: known names ---------------------------------------------------------------
 
-    def _known(self, text: str, country: str | None) -> Iterator[tuple[int, Mention]]:
+    def _known(self, text: str) -> Iterator[tuple[int, int]]:
+        """Spans of known names, capitalised, on word boundaries, with any case ending."""
         if not len(self.automaton):
             return
-        endings, _, _ = _tables()
-        lowered = _lower(text)
-        last_end = 0
-        for end, length in self.automaton.iter_long(lowered):
-            start, end = end - length + 1, end + 1
-            if start < last_end or not text[start].isupper() or _letter_at(text, start - 1):
+        endings = _tables().endings
+        for last, length in self.automaton.iter_long(_lower(text)):
+            start, end = last - length + 1, last + 1
+            if not text[start].isupper() or _letter_at(text, start - 1):
                 continue
             if _letter_at(text, end):
                 tail = _word_tail(text, end)
                 if not _is_cyrillic(text[start]) or tail.lower() not in endings:
                     continue
                 end += len(tail)
+            yield start, end
+
+    # -- pass 2: inflected phrases ---------------------------------------------------------
+
+    def _phrases(self, text: str, country: str | None, found: _Spans) -> None:
+        """Multi-word Cyrillic names in an oblique case, which no automaton entry spells."""
+        if not _CYRILLIC.search(text):
+            return
+        for phrase in _tables().phrases.finditer(text):
+            start, end = phrase.span()
+            if " " not in phrase.group() and "-" not in phrase.group():
+                continue
+            if found.covers(start, end):
+                continue
             mention = self._mention(text, start, end, country)
             if mention is not None:
-                last_end = end
-                yield start, mention
+                found.replace_inside(mention)
 
-    # -- pass 2: mixed-script words and garbles ----------------------------------------------
+    # -- pass 3: mixed-script words, garbles and unresolved candidates ------------------------
 
-    def _add_unknown(self, text: str, country: str | None, spans: dict[int, Mention]) -> None:
-        taken = sorted((m.start, m.end) for m in spans.values())
-        for pattern, sure in ((_MIXED, 0.0), (_CAPITALISED, GARBLE)):
-            for found in pattern.finditer(text):
-                start, end = found.span()
-                if pattern is _MIXED and not is_mixed(found.group()):
-                    continue
-                if _overlaps(taken, start, end):
-                    continue
-                mention = self._mention(text, start, end, country, at_least=sure)
-                if mention is not None:
-                    spans[start] = mention
-                    taken = sorted((*taken, (start, end)))
+    def _mixed(self, text: str, country: str | None, found: _Spans) -> None:
+        for meeting in _SCRIPTS_MEET.finditer(text):
+            word = _word_at(text, meeting.start())
+            if word is not None and is_mixed(text[word[0] : word[1]]) and not found.overlaps(*word):
+                found.add(self._mention(text, *word, country))
 
-    def _unresolved(self, text: str, country: str | None, spans: dict[int, Mention]) -> list[Unresolved]:
-        _, suffixes, _ = _tables()
-        taken = sorted((m.start, m.end) for m in spans.values())
-        found = []
+    def _garbles(self, text: str, country: str | None, found: _Spans) -> list[Unresolved]:
+        suffixes = _tables().suffixes
+        unresolved = []
         for word in _CAPITALISED.finditer(text):
             start, end = word.span()
-            if _overlaps(taken, start, end):
+            if found.overlaps(start, end) or (word.group(), country) in self._no_place:
                 continue
-            best = self._candidates(word.group(), country)
-            if word.group().lower().endswith(suffixes):
-                found.append(Unresolved(start, end, word.group(), best[0] if best else None))
-        return found
+            mention = self._mention(text, start, end, country, at_least=GARBLE)
+            if mention is not None:
+                found.add(mention)
+            elif word.group().lower().endswith(suffixes):
+                best = self._candidates(word.group(), country)
+                unresolved.append(Unresolved(start, end, word.group(), best[0] if best else None))
+            elif not self._candidates(word.group(), country):
+                self._no_place.add((word.group(), country))  # most capitalised words: skip at once
+        return unresolved
 
-    # -- pass 3: glosses ---------------------------------------------------------------------
+    # -- pass 4: glosses ---------------------------------------------------------------------
 
-    def _glosses(self, text: str, country: str | None, spans: dict[int, Mention]) -> list[Alias]:
-        _, suffixes, patterns = _tables()
+    def _glosses(self, text: str, country: str | None, found: _Spans) -> list[Alias]:
+        tables = _tables()
         aliases = []
-        for number, pattern in enumerate(patterns):
-            parenthesis_only = number == len(patterns) - 1  # "X (Y)": the weakest evidence
+        for number, pattern in enumerate(tables.glosses):
+            parenthesis_only = number == len(tables.glosses) - 1  # "X (Y)": the weakest evidence
             for gloss in pattern.finditer(text):
-                sides = [(gloss.start(i), gloss.end(i), gloss.group(i)) for i in (1, 2)]
-                known = [self._known_side(text, start, end, country, spans) for start, end, _ in sides]
+                sides = [_trim_side(text, gloss.start(i), gloss.end(i)) for i in (1, 2)]
+                known = [found.at(start, end) or self._mention(text, start, end, country, at_least=SURE) for start, end in sides]
                 if (known[0] is None) == (known[1] is None):
                     continue  # both known, or neither: nothing to learn
-                (start, end, alias), anchor = (sides[0], known[1]) if known[0] is None else (sides[1], known[0])
-                alias = _trim_alias(alias)
-                end = start + len(alias)
-                if not alias or (parenthesis_only and not _looks_like_a_garble(alias, suffixes)):
+                (start, end), anchor = (sides[0], known[1]) if known[0] is None else (sides[1], known[0])
+                alias = text[start:end]
+                if not alias or found.overlaps(start, end):
                     continue
-                if any(start < m.end and m.start < end for m in spans.values()):
+                if parenthesis_only and not _looks_like_a_garble(alias, tables.suffixes):
                     continue
-                spans[start] = Mention(
-                    start, end, alias, replace(anchor.match, method="gloss", matched=anchor.match.matched, query=alias)
-                )
+                found.add(Mention(start, end, alias, replace(anchor.match, method="gloss", query=alias)))
                 aliases.append(Alias(alias, anchor.match.place, start, end, anchor.text))
         return aliases
 
-    def _known_side(
-        self, text: str, start: int, end: int, country: str | None, spans: dict[int, Mention]
-    ) -> Mention | None:
-        for mention in spans.values():
-            if mention.start <= start < mention.end or start <= mention.start < end:
-                return mention
-        return self._mention(text, start, end, country, at_least=SURE)
+    # -- pass 5: context ---------------------------------------------------------------------
 
-    # -- pass 4: context ---------------------------------------------------------------------
-
-    def _in_context(self, text: str, mentions: list[Mention], country: str | None) -> list[Mention]:
-        anchors = [m.match.place for m in mentions if m.match.score >= SURE and m.match.place.kind == "populated place"]
-        if not anchors:
+    def _in_context(self, mentions: list[Mention], country: str | None) -> list[Mention]:
+        anchors = [
+            m.match
+            for m in mentions
+            if m.match.score >= SURE and m.match.method in AS_WRITTEN and m.match.place.kind == "populated place"
+        ]
+        if not anchors or all(m.match.score >= SURE or m.match.method == "gloss" for m in mentions):
             return mentions
-        focus = country or Counter(place.country for place in anchors).most_common(1)[0][0]
-        local = [place for place in anchors if place.country == focus] or anchors
-        near = (
-            round(sum(p.lat for p in local) / len(local), 1),
-            round(sum(p.lon for p in local) / len(local), 1),
-        )
+        votes: Counter[str] = Counter()
+        for match in anchors:
+            votes[match.place.country] += match.score
+        focus = country or max(sorted(votes), key=votes.__getitem__)
+        local = [match.place for match in anchors if match.place.country == focus] or [m.place for m in anchors]
+        # A whole degree is hint enough at 150 km, and lets documents share cached answers.
+        near = (round(sum(p.lat for p in local) / len(local)), round(sum(p.lon for p in local) / len(local)))
         settled = []
         for mention in mentions:
             if mention.match.score < SURE and mention.match.method != "gloss":
@@ -221,13 +261,10 @@ class Extractor:
     ) -> Mention | None:
         surface = text[start:end]
         found = self._candidates(surface, country)
-        threshold = max(at_least, self.resolver.threshold)
-        if not found or found[0].score < threshold:
+        if not found or found[0].score < max(at_least, self.resolver.threshold):
             return None
         mention = Mention(start, end, surface, found[0])
-        if _is_common_word(mention) and not _is_supported(text, mention):
-            return None
-        return mention
+        return mention if _is_plausible(text, mention) else None
 
     def _candidates(
         self, surface: str, country: str | None, near: tuple[float, float] | None = None
@@ -238,25 +275,131 @@ class Extractor:
             found = self.resolver.candidates(
                 surface, limit=3, country=country, near=near, near_km=CONTEXT_KM, in_text=True
             )
-            if len(self._resolved) > 200_000:
+            if len(self._resolved) > CACHE_LIMIT:
                 self._resolved.clear()
+                self._no_place.clear()
             self._resolved[key] = found
         return found
 
 
-def _is_common_word(mention: Mention) -> bool:
-    """A one-word mention that is also an everyday word (Never, Bar, Human, Правда)."""
-    return " " not in mention.text and normalize(mention.text) in words("common_words")
+class _Spans:
+    """The mentions found so far, kept sorted and non-overlapping."""
+
+    def __init__(self) -> None:
+        self._spans: list[tuple[int, int]] = []
+        self._by_start: dict[int, Mention] = {}
+
+    def add(self, mention: Mention | None) -> None:
+        if mention is not None and not self.overlaps(mention.start, mention.end):
+            insort(self._spans, (mention.start, mention.end))
+            self._by_start[mention.start] = mention
+
+    def overlaps(self, start: int, end: int) -> bool:
+        return _overlaps(self._spans, start, end)
+
+    def covers(self, start: int, end: int) -> bool:
+        """Whether one mention already spans all of [start, end)."""
+        i = bisect_right(self._spans, (start, float("inf"))) - 1
+        return i >= 0 and self._spans[i][0] <= start and self._spans[i][1] >= end
+
+    def at(self, start: int, end: int) -> Mention | None:
+        """The mention overlapping [start, end), if any."""
+        for span in self._spans:
+            if span[0] < end and start < span[1]:
+                return self._by_start[span[0]]
+        return None
+
+    def replace_inside(self, mention: Mention) -> None:
+        """Add ``mention``, dropping the shorter mentions inside it; skip it if it cuts one."""
+        inside = [s for s in self._spans if s[0] < mention.end and mention.start < s[1]]
+        if any(s[0] < mention.start or s[1] > mention.end for s in inside):
+            return
+        for span in inside:
+            self._spans.remove(span)
+            del self._by_start[span[0]]
+        self.add(mention)
+
+    def mentions(self) -> list[Mention]:
+        return [self._by_start[start] for start, _ in self._spans]
 
 
-def _is_supported(text: str, mention: Mention) -> bool:
-    """An important place under its official name, or a preposition of place just before."""
-    place = mention.match.place
-    important = place.kind in ("country", "region") or place.population >= IMPORTANT_POPULATION
-    if important and mention.match.matched.status == "official":
-        return True
-    before = text[max(0, mention.start - 24) : mention.start].split()
-    return bool(before) and before[-1].lower() in _prepositions()
+def _is_plausible(text: str, mention: Mention) -> bool:
+    """The checks every candidate mention passes, whichever pass proposed it."""
+    tables = _tables()
+    before, after = _word_before(text, mention.start), _word_after(text, mention.end)
+    if after in tables.water_after or before.lower() in tables.water_before:
+        return False  # the Dnipro river, берега Дніпра
+    common, adjectival = _word_facts(mention.text)
+    if adjectival and after[:1].islower() and _is_cyrillic(after[:1]):
+        return False  # Крымский мост, Запорізькому напрямку, Российские войска
+    if common:
+        return _is_important(mention) or before.lower() in tables.prepositions
+    return True
+
+
+@lru_cache(maxsize=CACHE_LIMIT)
+def _word_facts(surface: str) -> tuple[bool, bool]:
+    """Whether a one-word surface is an everyday word, and whether it is a Cyrillic adjective."""
+    if " " in surface:
+        return False, False
+    form = normalize(surface)
+    adjectival = _is_cyrillic(surface[0]) and form.endswith(_tables().adjective_endings)
+    return form in words("common_words"), adjectival
+
+
+def _is_important(mention: Mention) -> bool:
+    """A country, region or big place, named in a local language or by a status we know."""
+    place, name = mention.match.place, mention.match.matched
+    big = place.kind in ("country", "region") or place.population >= IMPORTANT_POPULATION
+    local = name.status != "variant" or name.lang in LOCAL_LANGUAGES or _is_cyrillic(name.text[:1])
+    return big and local
+
+
+def _without_persons(text: str, mentions: list[Mention]) -> list[Mention]:
+    """Drop loose matches that stand next to an unknown capitalised word: Oleksandr Syrskyi."""
+    starts = {m.start for m in mentions}
+    ends = {m.end for m in mentions}
+    prepositions = _tables().prepositions
+    kept = []
+    for mention in mentions:
+        if mention.match.method not in AS_WRITTEN and mention.match.method != "gloss":
+            before = _word_before(text, mention.start)
+            after = _word_after(text, mention.end)
+            joined_before = before[:1].isupper() and before.lower() not in prepositions
+            joined_before = joined_before and text[mention.start - 1 : mention.start] == " "
+            joined_before = joined_before and (mention.start - 1 - len(before)) not in ends
+            joined_after = after[:1].isupper() and text[mention.end : mention.end + 1] == " "
+            joined_after = joined_after and (mention.end + 1) not in starts
+            if joined_before or joined_after:
+                continue
+        kept.append(mention)
+    return kept
+
+
+def _word_before(text: str, start: int) -> str:
+    """The word ending at most two non-word characters before ``start``."""
+    end = start
+    while end > 0 and start - end < 2 and not text[end - 1].isalnum():
+        end -= 1
+    begin = end
+    while begin > 0 and text[begin - 1].isalnum():
+        begin -= 1
+    return text[begin:end]
+
+
+def _word_after(text: str, end: int) -> str:
+    match = _WORD_AROUND.match(text, end + 1) if text[end : end + 1] in (" ", "-") else None
+    return match.group() if match else ""
+
+
+def _word_at(text: str, i: int) -> tuple[int, int] | None:
+    start = i
+    while start > 0 and text[start - 1].isalnum():
+        start -= 1
+    end = i
+    while end < len(text) and text[end].isalnum():
+        end += 1
+    return (start, end) if end > start else None
 
 
 def _is_word_like(name: str) -> bool:
@@ -284,36 +427,30 @@ def _overlaps(spans: list[tuple[int, int]], start: int, end: int) -> bool:
     return (i > 0 and spans[i - 1][1] > start) or (i < len(spans) and spans[i][0] < end)
 
 
-def _trim_alias(alias: str) -> str:
-    """A gloss name ends at its last capitalised word: 'Krasnorozhsk and' is not a name."""
-    words = alias.split(" ")
+def _trim_side(text: str, start: int, end: int) -> tuple[int, int]:
+    """A gloss side without leading prepositions (In, Near) and trailing lowercase words."""
+    prepositions = _tables().prepositions | {"the", "a", "an"}
+    words = text[start:end].split(" ")
+    while len(words) > 1 and words[0].lower() in prepositions:
+        start += len(words.pop(0)) + 1
     while len(words) > 1 and not words[-1][:1].isupper():
         words.pop()
-    return " ".join(words).rstrip("'’ʼ-")
+    side = " ".join(words).rstrip("'’ʼ-")
+    return start, start + len(side)
 
 
 def _looks_like_a_garble(alias: str, suffixes: tuple[str, ...]) -> bool:
     return not alias.isupper() and (is_mixed(alias) or alias.lower().endswith(suffixes))
 
 
-@cache
-def default_extractor() -> Extractor:
-    """The extractor over the bundled gazetteer, made on first use."""
-    return Extractor()
-
-
-def _extractor(resolver: Resolver | None) -> Extractor:
-    return default_extractor() if resolver is None else _extractor_for(resolver)
-
-
-@cache
-def _extractor_for(resolver: Resolver) -> Extractor:
-    return Extractor(resolver)
+def extractor_for(resolver: Resolver | None) -> Extractor:
+    """The extractor of ``resolver``, or of the default resolver for None."""
+    return (resolver if resolver is not None else default_resolver()).extractor
 
 
 def scan(text: str, *, resolver: Resolver | None = None, country: str | None = None) -> Scan:
     """Mentions, unresolved candidates and glossed aliases of ``text``; see ``Extractor.scan``."""
-    return _extractor(resolver).scan(text, country=country)
+    return extractor_for(resolver).scan(text, country=country)
 
 
 def find(text: str, *, resolver: Resolver | None = None, country: str | None = None) -> list[Mention]:
@@ -322,5 +459,4 @@ def find(text: str, *, resolver: Resolver | None = None, country: str | None = N
     >>> [(m.text, m.match.place.name) for m in find("Fighting near Krasnoarmeysk and в Бахмуте.")]
     [('Krasnoarmeysk', 'Pokrovsk'), ('Бахмуте', 'Bakhmut')]
     """
-    return _extractor(resolver).find(text, country=country)
-
+    return extractor_for(resolver).find(text, country=country)

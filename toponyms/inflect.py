@@ -63,9 +63,9 @@ def nominatives(name: str, limit: int = 64) -> list[str]:
     Every word may be inflected (Донецкой области → Донецкая область); at most
     ``limit`` combinations are returned, the least changed first.
     """
-    words = name.split(" ")
-    if not words or not any(_is_cyrillic(word) for word in words):
+    if not name or not ("\u0400" <= name[0] <= "\u04ff" or any(_is_cyrillic(word) for word in name.split(" "))):
         return []
+    words = name.split(" ")
     options = [[word, *word_nominatives(word)] if _is_cyrillic(word) else [word] for word in words]
     combos = (" ".join(combo) for combo in product(*options))
     return [combo for combo in islice(combos, limit + 1) if combo != name][:limit]

@@ -14,6 +14,7 @@ _DROP = str.maketrans("", "", APOSTROPHES)
 _SPACE = str.maketrans({dash: " " for dash in DASHES})
 _WHITESPACE = re.compile(r"\s+")
 _EDGE_PUNCTUATION = re.compile(r"^[\W_]+|[\W_]+$")
+_SETTLED = re.compile("[0-9a-z \u0430-\u044f\u0454\u0456\u0491]*")
 
 
 def strip_marks(text: str) -> str:
@@ -36,6 +37,10 @@ def normalize(text: str) -> str:
     """
     if text.isascii():
         return _fold_once(text)
+    folded = _fold_once(text)
+    if _SETTLED.fullmatch(folded):
+        return folded  # plain Latin and Cyrillic letters fold no further
+    text = folded
     # Casefolding and stripping marks can expose new foldable characters
     # (NFKC of a folded ligature, say), so fold until nothing changes.
     for _ in range(4):

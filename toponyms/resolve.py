@@ -14,7 +14,8 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
+from typing import TYPE_CHECKING
 
 from rapidfuzz import fuzz
 
@@ -24,6 +25,9 @@ from toponyms.keys import spelling_key
 from toponyms.model import Match, Mention, Name, Place
 from toponyms.normalize import normalize
 from toponyms.script import is_mixed, readings
+
+if TYPE_CHECKING:
+    from toponyms.extract import Extractor
 
 # How sure each method is that the name it found is the name that was meant.
 # Case, diacritics, apostrophes and look-alike letters carry no meaning, so the
@@ -72,6 +76,13 @@ class Resolver:
     def __init__(self, gazetteer: Gazetteer | None = None, *, threshold: float = DEFAULT_THRESHOLD) -> None:
         self.gazetteer = gazetteer if gazetteer is not None else Gazetteer.load()
         self.threshold = threshold
+
+    @cached_property
+    def extractor(self) -> Extractor:
+        """The text scanner over this resolver's gazetteer, built on first use."""
+        from toponyms.extract import Extractor
+
+        return Extractor(self)
 
     def resolve(
         self,

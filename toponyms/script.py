@@ -15,6 +15,7 @@ from toponyms._data import table
 from toponyms.transliterate import to_latin
 
 _WORD = re.compile(r"\w+")
+_CYRILLIC = re.compile("[\u0400-\u052f]")
 
 
 @cache
@@ -39,8 +40,9 @@ def script_of(ch: str) -> str | None:
 
 def is_mixed(word: str) -> bool:
     """True when ``word`` has both Latin and Cyrillic letters."""
-    scripts = {script_of(ch) for ch in word}
-    return "latin" in scripts and "cyrillic" in scripts
+    if not _CYRILLIC.search(word):
+        return False
+    return any(script_of(ch) == "latin" for ch in word)
 
 
 def repair_word(word: str) -> str:
