@@ -82,7 +82,7 @@ def _tables() -> _Tables:
             for pattern in data["glosses"]
         ),
         prepositions=frozenset(data["prepositions"]),
-        adjective_endings=tuple(data["adjective_endings"]),
+        adjective_endings=tuple(normalize(ending) for ending in data["adjective_endings"]),
         water_after=frozenset(data["water"]["after"]),
         water_before=frozenset(data["water"]["before"]),
         phrases=re.compile(
@@ -348,15 +348,16 @@ def _word_facts(surface: str) -> tuple[bool, bool]:
 
 
 def _is_important(mention: Mention) -> bool:
-    """A country, region or big place, named in a local language or by a status we know."""
+    """A country or region, or a big place named in a local language or by a status we know."""
     place, name = mention.match.place, mention.match.matched
-    big = place.kind in ("country", "region") or place.population >= IMPORTANT_POPULATION
+    if place.kind in ("country", "region"):
+        return True
     local = name.status != "variant" or name.lang in LOCAL_LANGUAGES or _is_cyrillic(name.text[:1])
-    return big and local
+    return place.population >= IMPORTANT_POPULATION and local
 
 
 def _without_persons(text: str, mentions: list[Mention]) -> list[Mention]:
-    """Drop loose matches that stand next to an unknown capitalised word: Oleksandr Syrskyi."""
+    """Drop loose matches that stand next to an unknown name-like word: Oleksandr Syrskyi."""
     starts = {m.start for m in mentions}
     ends = {m.end for m in mentions}
     prepositions = _tables().prepositions
@@ -364,16 +365,34 @@ def _without_persons(text: str, mentions: list[Mention]) -> list[Mention]:
     for mention in mentions:
         if mention.match.method not in AS_WRITTEN and mention.match.method != "gloss":
             before = _word_before(text, mention.start)
+            begin = mention.start - 1 - len(before)
+            joined_before = (
+                text[mention.start - 1 : mention.start] == " "
+                and _is_name_like(before)
+                and before.lower() not in prepositions
+                and begin not in ends
+                # Жители Белгорода: a Cyrillic noun in the genitive follows a sentence's first word
+                and not (_is_cyrillic(mention.text[0]) and _starts_sentence(text, begin))
+            )
             after = _word_after(text, mention.end)
-            joined_before = before[:1].isupper() and before.lower() not in prepositions
-            joined_before = joined_before and text[mention.start - 1 : mention.start] == " "
-            joined_before = joined_before and (mention.start - 1 - len(before)) not in ends
-            joined_after = after[:1].isupper() and text[mention.end : mention.end + 1] == " "
-            joined_after = joined_after and (mention.end + 1) not in starts
-            if joined_before or joined_after:
+            joined_after = text[mention.end : mention.end + 1] == " " and _is_name_like(after)
+            if joined_before or (joined_after and mention.end + 1 not in starts):
                 continue
         kept.append(mention)
     return kept
+
+
+def _is_name_like(word: str) -> bool:
+    """A capitalised word in lowercase after its first letter: Oleksandr, not ВСУ or in."""
+    return len(word) > 1 and word[0].isupper() and word[1:].islower()
+
+
+def _starts_sentence(text: str, i: int) -> bool:
+    """Whether position ``i`` begins a sentence (or the text)."""
+    j = i
+    while j > 0 and text[j - 1] in " \t\"'«“‘(":
+        j -= 1
+    return j == 0 or text[j - 1] in ".!?\n:;—–-"
 
 
 def _word_before(text: str, start: int) -> str:

@@ -232,12 +232,16 @@ class Resolver:
 def _derived(word: str, name: str) -> bool:
     """Whether ``word`` and ``name`` are one stem in two word forms rather than one word misspelt.
 
-    Ukrainian, Russians and Pokrovskyi are made from a place name (a demonym, an
+    Ukrainian, Russians, German and Pokrovskyi are made from a place name (a demonym, an
     adjective); Frolov and Surovikin are surnames, whose towns are Frolovo and Surovikino.
     """
     if len(word) > len(name) and word.startswith(name):
         return word[len(name) :] in DERIVING_SUFFIXES
-    return word.endswith(SURNAME_ENDINGS) and name[: len(word)] == word and len(name) == len(word) + 1
+    if not name.startswith(word):
+        return False
+    if word.endswith("an"):
+        return len(name) - len(word) <= 2  # German and Germany, Georgian and Georgia
+    return word.endswith(SURNAME_ENDINGS) and len(name) == len(word) + 1
 
 
 def _strength(method: str, similarity: float) -> float:
