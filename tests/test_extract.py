@@ -45,6 +45,34 @@ def test_finds_forms_the_resolver_accepts(text: str, surface: str, place: str) -
     assert by_text.get(surface) == place, by_text
 
 
+@pytest.mark.parametrize(
+    ("text", "surface", "place"),
+    [
+        ("В Курской области ВСУ всё ещё удерживают позиции.", "Курской области", "Kursk Oblast"),
+        ("Бои идут в Донецкой области.", "Донецкой области", "Donetsk Oblast"),
+        ("Жители Белгорода снова провели ночь в укрытиях.", "Белгорода", "Belgorod"),
+    ],
+)
+def test_inflected_phrases_are_one_mention(text: str, surface: str, place: str) -> None:
+    by_text = {m.text: m.match.place.name for m in find(text)}
+    assert by_text == {surface: place}
+
+
+@pytest.mark.parametrize(
+    ("text", "not_a_place"),
+    [
+        ("Крымский мост временно перекрыт.", "Крымский"),  # an adjective before a noun
+        ("Російські війська намагаються оточити місто.", "Російські"),
+        ("Shelling from the left bank of the Dnipro river continued.", "Dnipro"),  # a river
+        ("Обстрілюють з лівого берега Дніпра.", "Дніпра"),
+        ("The commander, Oleksandr Syrskyi, said so.", "Syrskyi"),  # a person's name
+        ("The German daily Die Welt reported it.", "German"),  # a demonym
+    ],
+)
+def test_adjectives_rivers_persons_and_demonyms_are_no_places(text: str, not_a_place: str) -> None:
+    assert not_a_place not in {m.text for m in find(text)}
+
+
 def test_longest_match_wins() -> None:
     (mention,) = find("Shelling across Donetsk Oblast continued.")
     assert (mention.text, mention.match.place.kind) == ("Donetsk Oblast", "region")
@@ -53,6 +81,9 @@ def test_longest_match_wins() -> None:
 def test_common_words_need_support() -> None:
     assert find("Human rights groups and Never again.") == []
     assert [m.match.place.name for m in find("The strike in Bar killed two.")] == ["Bar"]
+    # Big places and regions pass under any local name, though the words are frequent.
+    assert [m.match.place.name for m in find("Москва и Киев обменялись пленными.")] == ["Moscow", "Kyiv"]
+    assert [m.match.place.name for m in find("Strikes on Crimea went on.")] == ["Autonomous Republic of Crimea"]
 
 
 @pytest.fixture(scope="module")
@@ -76,6 +107,13 @@ def test_gloss_ties_an_unknown_name_to_a_known_one(without_garbles: Resolver) ->
     (alias,) = result.aliases
     assert (alias.text, alias.place.geonameid, alias.known) == ("Krasnorozhsk", 704422, "Покровsk")
     assert text[alias.start : alias.end] == "Krasnorozhsk"
+
+
+def test_gloss_side_leaves_out_a_leading_preposition(without_garbles: Resolver) -> None:
+    text = "In Krasnopupsk—known in Ukrainian as Pokrovsk—troops surrendered."
+    (alias,) = scan(text, resolver=without_garbles).aliases
+    assert alias.text == "Krasnopupsk"
+    assert clean(text, resolver=without_garbles).startswith("In Pokrovsk—")
 
 
 @pytest.mark.parametrize(

@@ -330,7 +330,8 @@ def _is_plausible(text: str, mention: Mention) -> bool:
     if after in tables.water_after or before.lower() in tables.water_before:
         return False  # the Dnipro river, берега Дніпра
     common, adjectival = _word_facts(mention.text)
-    if adjectival and after[:1].islower() and _is_cyrillic(after[:1]):
+    loose = mention.match.method not in AS_WRITTEN  # Кропивницький is a name as written
+    if loose and adjectival and after[:1].islower() and _is_cyrillic(after[:1]):
         return False  # Крымский мост, Запорізькому напрямку, Российские войска
     if common:
         return _is_important(mention) or before.lower() in tables.prepositions
