@@ -10,7 +10,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from toponyms.compiled import Gazetteer
+from toponyms.compiled import Gazetteer, bundled_path
 from toponyms.gazetteer import GazetteerError
 from toponyms.model import Match
 from toponyms.resolve import Resolver
@@ -23,7 +23,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     try:
-        gazetteer = Gazetteer.load(*args.gazetteer)
+        gazetteer = Gazetteer.load(*(args.gazetteer or [bundled_path()]), *args.extend)
     except GazetteerError as error:
         print(f"toponyms: {error}", file=sys.stderr)
         return USAGE
@@ -40,6 +40,14 @@ def _parser() -> argparse.ArgumentParser:
         default=[],
         metavar="PATH",
         help="gazetteer YAML file(s) to use instead of the bundled one; repeat to merge, later files adding names",
+    )
+    parser.add_argument(
+        "--extend",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="gazetteer YAML file(s) adding places and names to the bundled one (or to --gazetteer), "
+        "e.g. reviewed aliases from 'clean --aliases-out'",
     )
     commands = parser.add_subparsers(dest="command", required=True)
     lookup = commands.add_parser("lookup", help="show the candidate places for a name")
@@ -64,7 +72,7 @@ def _parser() -> argparse.ArgumentParser:
     clean.add_argument("--report", metavar="PATH", help="write what was found (places, surface forms, unresolved "
                        "names, mined aliases, problems) to PATH, as .json or .csv")  # fmt: skip
     clean.add_argument("--aliases-out", metavar="PATH", help="write the aliases mined from glosses as a gazetteer "
-                       "extension file (YAML), to review and load with --gazetteer")  # fmt: skip
+                       "extension file (YAML), to review and load with --extend")  # fmt: skip
     clean.add_argument(
         "--workers", type=_count, default=1, metavar="N", help="processes to use; 0: one per core (default 1)"
     )
