@@ -860,7 +860,7 @@ def index_rows(gazetteer: Gazetteer, typos: Sequence[str]) -> list[list[str]]:
     rate = f"agree {100 * agree / len(keys):.1f}% ({found} with a key ≥ {cutoff:.0%})"
     return [
         [f"index.fuzzy(key) over {len(index.keys)} keys", str(len(keys)), f"{ours_med:.0f}", f"{ours_p95:.0f}", "", rate],
-        [f"brute force: extractOne(key, index.keys, ratio)", str(len(keys)), f"{brute_med:.0f}", f"{brute_p95:.0f}", f"{brute_med / ours_med:.1f}x vs index", ""],
+        ["brute force: extractOne(key, index.keys, ratio)", str(len(keys)), f"{brute_med:.0f}", f"{brute_p95:.0f}", f"{brute_med / ours_med:.1f}x vs index", ""],
     ]  # fmt: skip
 
 
