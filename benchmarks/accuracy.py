@@ -46,6 +46,7 @@ from rapidfuzz import fuzz, process
 from toponyms import Gazetteer, Match, Name, Place, Resolver, romanize
 from toponyms.keys import lookup_form, spelling_key
 from toponyms.normalize import normalize
+from toponyms.resolve import DEFAULT_THRESHOLD
 from toponyms.script import repair
 
 HERE = Path(__file__).resolve().parent
@@ -720,7 +721,7 @@ def variant(kind: str, how: str) -> str:
     return how
 
 
-def run_suite(gazetteer: Gazetteer, suite: Suite) -> Outcome:
+def run_suite(gazetteer: Gazetteer, suite: Suite, threshold: float = DEFAULT_THRESHOLD) -> Outcome:
     """Ask both resolvers every query of ``suite``, each against the held-out gazetteer of its round."""
     ours, top, naive = Tally(), Tally(), Tally()
     failures: list[tuple[Query, Match | None, Match | None]] = []
@@ -733,7 +734,7 @@ def run_suite(gazetteer: Gazetteer, suite: Suite) -> Outcome:
             continue
         reduced, count = held_out(gazetteer, holdout)
         dropped += count
-        resolver = Resolver(reduced)
+        resolver = Resolver(reduced, threshold=threshold)
         baseline = Baseline(reduced)
         for query in queries:
             match = resolver.resolve(query.text)
@@ -935,6 +936,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Build the suites, run them, and print the report."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--per-kind", type=int, default=200, help="queries per kind (default 200)")
+    parser.add_argument(
+        "--threshold", type=float, default=DEFAULT_THRESHOLD, help=f"resolve()'s threshold (default {DEFAULT_THRESHOLD})"
+    )
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     parser.add_argument("--gazetteer", type=Path, default=None, help="gazetteer YAML (default: the bundled one)")
     parser.add_argument("--show", type=int, default=10, help="failing queries to list per kind (default 10)")
@@ -942,7 +946,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     print(" ".join(["$ python benchmarks/accuracy.py", *(sys.argv[1:] if argv is None else argv)]))
-    print(f"per-kind={args.per_kind} seed={args.seed}")
+    print(f"per-kind={args.per_kind} seed={args.seed} threshold={args.threshold}")
     started = time.perf_counter()
     gazetteer = Gazetteer.load(args.gazetteer) if args.gazetteer else Gazetteer.load()
     print(f"gazetteer: {gazetteer!r}, {len(gazetteer.index.keys)} spelling keys (loaded in {time.perf_counter() - started:.1f} s)")
@@ -952,12 +956,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     builder = Builder(gazetteer, args.per_kind, args.seed)
     suites = builder.suites()
-    outcomes = [run_suite(gazetteer, suite) for suite in suites]
+    outcomes = [run_suite(gazetteer, suite, args.threshold) for suite in suites]
     for outcome in outcomes:
         for note in outcome.suite.notes:
             print(f"{outcome.suite.kind}: {note}")
     print()
-    print("ACCURACY (ours = Resolver.resolve, default threshold; base = brute-force WRatio; "
+    print(f"ACCURACY (ours = Resolver.resolve, threshold {args.threshold}; base = brute-force WRatio; "
           "ambig = ambiguous queries set aside; nonplace: acc = correctly None)")  # fmt: skip
     print(accuracy_table(outcomes))
     print()
