@@ -9,7 +9,7 @@ place. YAML is only ever loaded safely.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -210,9 +210,3 @@ def _entry_line(text: str, number: int) -> int:
                 return value.value[number].start_mark.line + 1
     return 1
 
-
-def iter_names(places: Iterable[Place]) -> Iterator[tuple[Place, Name]]:
-    """Every (place, name) pair."""
-    for place in places:
-        for name in place.names:
-            yield place, name
