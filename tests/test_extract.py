@@ -50,6 +50,9 @@ def test_finds_forms_the_resolver_accepts(text: str, surface: str, place: str) -
         ("В Курской области ВСУ всё ещё удерживают позиции.", "Курской области", "Kursk Oblast"),
         ("Бои идут в Донецкой области.", "Донецкой области", "Donetsk Oblast"),
         ("Жители Белгорода снова провели ночь в укрытиях.", "Белгорода", "Belgorod"),
+        ("Біля Часового Яру тривають бої.", "Часового Яру", "Chasiv Yar"),
+        ("У Кривому Розі оголошено жалобу.", "Кривому Розі", "Kryvyi Rih"),
+        ("Под Часовым Яром продолжаются бои.", "Часовым Яром", "Chasiv Yar"),
     ],
 )
 def test_inflected_phrases_are_one_mention(text: str, surface: str, place: str) -> None:

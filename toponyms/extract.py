@@ -172,14 +172,17 @@ class Extractor:
         if not _CYRILLIC.search(text):
             return
         for phrase in _tables().phrases.finditer(text):
-            start, end = phrase.span()
-            if " " not in phrase.group() and "-" not in phrase.group():
-                continue
-            if found.covers(start, end):
-                continue
-            mention = self._mention(text, start, end, country)
-            if mention is not None:
-                found.replace_inside(mention)
+            end = phrase.end()
+            # The phrase may begin with a word that is not part of the name (Біля Часового Яру):
+            # try it whole, then without its first words, down to two words.
+            starts = [phrase.start() + word.start() for word in _WORD_AROUND.finditer(phrase.group())]
+            for start in starts[:-1]:
+                if found.covers(start, end):
+                    break
+                mention = self._mention(text, start, end, country)
+                if mention is not None:
+                    found.replace_inside(mention)
+                    break
 
     # -- pass 3: mixed-script words, garbles and unresolved candidates ------------------------
 
@@ -326,6 +329,8 @@ class _Spans:
 def _is_plausible(text: str, mention: Mention) -> bool:
     """The checks every candidate mention passes, whichever pass proposed it."""
     tables = _tables()
+    if mention.text.lower() in tables.prepositions:
+        return False  # Біля, Под: a preposition that starts a sentence
     before, after = _word_before(text, mention.start), _word_after(text, mention.end)
     if after in tables.water_after or before.lower() in tables.water_before:
         return False  # the Dnipro river, берега Дніпра

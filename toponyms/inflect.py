@@ -13,7 +13,7 @@ from itertools import islice, product
 from toponyms._data import table
 from toponyms.normalize import normalize
 
-MIN_STEM = 3
+MIN_STEM = 1  # stems are only candidates: Яру → Яр, Розі → Ріг
 
 
 @cache
