@@ -129,3 +129,24 @@ def test_bundled_gazetteer_is_valid_yaml_with_attribution(gazetteer: Gazetteer) 
     text = source.read_text("utf-8")
     assert "GeoNames" in text[:2000] and "CC BY 4.0" in text[:2000]
     assert len(yaml.safe_load(text)["places"]) == len(gazetteer)
+
+
+def test_derived_data_is_cached_beside_the_compiled_gazetteer(tmp_path: Path) -> None:
+    path = write(tmp_path, "a.yaml", PLACE)
+    builds: list[int] = []
+
+    def build() -> list[str]:
+        builds.append(1)
+        return [place.name for place in gazetteer]
+
+    gazetteer = Gazetteer.load(path)
+    assert gazetteer.derived("names", build) == ["Testivka"]
+    gazetteer = Gazetteer.load(path)
+    assert gazetteer.derived("names", build) == ["Testivka"]
+    assert len(builds) == 1, "the second load reads the cached copy"
+    path.write_text(PLACE.replace("name: Testivka", "name: Testove"), "utf-8")
+    gazetteer = Gazetteer.load(path)
+    assert gazetteer.derived("names", build) == ["Testove"]
+    assert len(builds) == 2, "a changed file builds it anew"
+    in_memory = Gazetteer(gazetteer.places)
+    assert in_memory.derived("names", build) == ["Testove"] and len(builds) == 3

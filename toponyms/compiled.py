@@ -13,18 +13,20 @@ import hashlib
 import os
 import pickle
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from functools import cached_property
 from importlib.resources import files
 from pathlib import Path
+from typing import TypeVar
 
 from toponyms.gazetteer import GazetteerError, read_files
 from toponyms.index import Index
 from toponyms.model import Place
 
+T = TypeVar("T")
 FORMAT = b"toponyms-compiled-1"
-KEEP_COMPILED = 8  # compiled gazetteers kept in the cache folder
+KEEP_COMPILED = 16  # compiled files (gazetteers and what is derived from them) kept in the cache folder
 # Modules and tables whose content decides what a compiled gazetteer holds.
 SHAPING = (
     "model.py", "gazetteer.py", "normalize.py", "script.py", "transliterate.py", "keys.py",
@@ -55,6 +57,7 @@ class Gazetteer:
     def __init__(self, places: Iterable[Place], *, sources: Iterable[Path] = ()) -> None:
         self.places: tuple[Place, ...] = tuple(places)
         self.sources: tuple[Path, ...] = tuple(sources)
+        self.digest: str | None = None  # what the compiled copy is filed under; None in memory
         self._by_id = {place.id: place for place in self.places}
 
     @classmethod
@@ -70,21 +73,35 @@ class Gazetteer:
                 blobs.append(source.read_bytes())
             except OSError as error:
                 raise GazetteerError(f"{source}: cannot read gazetteer file: {error}") from error
-        target = cache_dir() / f"{_digest(blobs)}.pickle" if cache else None
-        if target is not None and target.is_file():
-            try:
-                with target.open("rb") as stream, _collector_paused():
-                    gazetteer = pickle.load(stream)
-                if isinstance(gazetteer, cls):
-                    gazetteer.sources = sources
-                    return gazetteer
-            except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
-                pass  # a damaged cache entry is rebuilt below
-        gazetteer = cls(read_files(sources), sources=sources)
-        gazetteer.index  # noqa: B018 - compile now, so that the cached copy carries it
-        if target is not None:
-            _write_atomically(target, gazetteer)
+        digest = _digest(blobs)
+        target = cache_dir() / f"{digest}.pickle" if cache else None
+        gazetteer = _read_cached(target, cls) if target is not None else None
+        if gazetteer is None:
+            gazetteer = cls(read_files(sources), sources=sources)
+            gazetteer.index  # noqa: B018 - compile now, so that the cached copy carries it
+            if target is not None:
+                _write_atomically(target, gazetteer)
+        gazetteer.sources = sources
+        gazetteer.digest = digest if cache else None
         return gazetteer
+
+    def derived(self, name: str, build: Callable[[], T], *, shaped_by: Iterable[str] = ()) -> T:
+        """What ``build()`` makes from this gazetteer, cached beside its compiled copy.
+
+        ``shaped_by`` names the package files whose content decides the result, so
+        that a change to them, like a change to the gazetteer, builds it anew.
+        """
+        if self.digest is None:
+            return build()
+        key = hashlib.sha256(self.digest.encode())
+        for part in shaped_by:
+            key.update((files("toponyms") / part).read_bytes())
+        target = cache_dir() / f"{key.hexdigest()[:32]}.{name}.pickle"
+        value = _read_cached(target, object)
+        if value is None:
+            value = build()
+            _write_atomically(target, value)
+        return value
 
     @cached_property
     def index(self) -> Index:
@@ -135,13 +152,25 @@ def _digest(blobs: Iterable[bytes]) -> str:
     return digest.hexdigest()[:32]
 
 
-def _write_atomically(target: Path, gazetteer: Gazetteer) -> None:
+def _read_cached(target: Path, kind: type[T]) -> T | None:
+    """The object pickled at ``target`` if it is there, whole and a ``kind``; else None."""
+    if not target.is_file():
+        return None
+    try:
+        with target.open("rb") as stream, _collector_paused():
+            value = pickle.load(stream)
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+        return None  # a damaged cache entry is rebuilt
+    return value if isinstance(value, kind) else None
+
+
+def _write_atomically(target: Path, value: object) -> None:
     """Pickle to a temporary file beside ``target``, then rename; a cache that cannot be written is skipped."""
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
         with os.fdopen(handle, "wb") as stream:
-            pickle.dump(gazetteer, stream, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(value, stream, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(temporary, target)
         _prune(target.parent)
     except OSError:
@@ -149,7 +178,7 @@ def _write_atomically(target: Path, gazetteer: Gazetteer) -> None:
 
 
 def _prune(folder: Path, keep: int = KEEP_COMPILED) -> None:
-    """Remove all but the ``keep`` most recently written compiled gazetteers."""
+    """Remove all but the ``keep`` most recently written compiled files."""
     compiled = sorted(folder.glob("*.pickle"), key=lambda path: path.stat().st_mtime_ns, reverse=True)
     for stale in compiled[keep:]:
         stale.unlink(missing_ok=True)

@@ -27,11 +27,12 @@ from bisect import bisect_right, insort
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from functools import cache, lru_cache
+from functools import cache, lru_cache, partial
 
 import ahocorasick
 
 from toponyms._data import table, words
+from toponyms.compiled import Gazetteer
 from toponyms.model import Alias, Match, Mention, Scan, Unresolved
 from toponyms.normalize import APOSTROPHES, normalize, strip_marks
 from toponyms.resolve import Resolver, default_resolver
@@ -115,14 +116,9 @@ class Extractor:
 
     def __init__(self, resolver: Resolver | None = None) -> None:
         self.resolver = resolver if resolver is not None else default_resolver()
-        self.automaton = ahocorasick.Automaton(ahocorasick.STORE_LENGTH)
-        for place in self.resolver.gazetteer:
-            for name in place.names:
-                if len(name.text) >= SHORTEST_NAME and _is_word_like(name.text):
-                    for form in surface_forms(name.text):
-                        self.automaton.add_word(form)
-        if len(self.automaton):
-            self.automaton.make_automaton()
+        gazetteer = self.resolver.gazetteer
+        build = partial(_automaton, gazetteer)
+        self.automaton = gazetteer.derived("names-automaton", build, shaped_by=("extract.py",))
         self._resolved: dict[tuple[str, str | None, tuple[float, float] | None], list[Match]] = {}
         self._no_place: set[tuple[str, str | None]] = set()  # capitalised words with no candidate at all
 
@@ -283,6 +279,19 @@ class Extractor:
                 self._no_place.clear()
             self._resolved[key] = found
         return found
+
+
+def _automaton(gazetteer: Gazetteer) -> ahocorasick.Automaton:
+    """An Aho-Corasick automaton over every surface form of every name of ``gazetteer``."""
+    automaton = ahocorasick.Automaton(ahocorasick.STORE_LENGTH)
+    for place in gazetteer:
+        for name in place.names:
+            if len(name.text) >= SHORTEST_NAME and _is_word_like(name.text):
+                for form in surface_forms(name.text):
+                    automaton.add_word(form)
+    if len(automaton):
+        automaton.make_automaton()
+    return automaton
 
 
 class _Spans:
