@@ -52,10 +52,13 @@ def test_malformed_gazetteer_is_reported_with_exit_2(tmp_path: Path) -> None:
     assert f"{bad}:2: entry 1 (id 'x'): missing field(s)" in done.stderr
 
 
-def test_extend_adds_names_to_the_bundled_gazetteer(tmp_path: Path) -> None:
+def test_gazetteer_files_add_names_to_the_bundled_gazetteer(tmp_path: Path) -> None:
     extra = tmp_path / "extra.yaml"
     extra.write_text("places:\n  - id: gn:704422\n    names:\n      - {name: Zhovtopupsk, status: garbled}\n", "utf-8")
     assert run("lookup", "Zhovtopupsk").returncode == 1
-    done = run("--extend", str(extra), "lookup", "Zhovtopupsk", "--json", "--limit", "1")
+    done = run("--gazetteer", str(extra), "lookup", "Zhovtopupsk", "--json", "--limit", "1")
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)[0]["geonameid"] == 704422
+    # Alone, an extension file has no places of its own to extend.
+    alone = run("--no-bundled", "--gazetteer", str(extra), "lookup", "Zhovtopupsk")
+    assert alone.returncode == 2 and "missing field(s)" in alone.stderr

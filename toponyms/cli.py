@@ -23,7 +23,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     try:
-        gazetteer = Gazetteer.load(*(args.gazetteer or [bundled_path()]), *args.extend)
+        if args.no_bundled and not args.gazetteer:
+            parser.error("--no-bundled needs at least one --gazetteer file")
+        gazetteer = Gazetteer.load(*([] if args.no_bundled else [bundled_path()]), *args.gazetteer)
     except GazetteerError as error:
         print(f"toponyms: {error}", file=sys.stderr)
         return USAGE
@@ -39,15 +41,13 @@ def _parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="PATH",
-        help="gazetteer YAML file(s) to use instead of the bundled one; repeat to merge, later files adding names",
+        help="gazetteer YAML file adding places and names to the bundled one, e.g. reviewed aliases from "
+        "'clean --aliases-out'; repeat for more, later files adding to earlier ones",
     )
     parser.add_argument(
-        "--extend",
-        action="append",
-        default=[],
-        metavar="PATH",
-        help="gazetteer YAML file(s) adding places and names to the bundled one (or to --gazetteer), "
-        "e.g. reviewed aliases from 'clean --aliases-out'",
+        "--no-bundled",
+        action="store_true",
+        help="use only the --gazetteer files, not the bundled gazetteer",
     )
     commands = parser.add_subparsers(dest="command", required=True)
     lookup = commands.add_parser("lookup", help="show the candidate places for a name")
@@ -72,7 +72,7 @@ def _parser() -> argparse.ArgumentParser:
     clean.add_argument("--report", metavar="PATH", help="write what was found (places, surface forms, unresolved "
                        "names, mined aliases, problems) to PATH, as .json or .csv")  # fmt: skip
     clean.add_argument("--aliases-out", metavar="PATH", help="write the aliases mined from glosses as a gazetteer "
-                       "extension file (YAML), to review and load with --extend")  # fmt: skip
+                       "extension file (YAML), to review and load with --gazetteer")  # fmt: skip
     clean.add_argument(
         "--workers", type=_count, default=1, metavar="N", help="processes to use; 0: one per core (default 1)"
     )

@@ -462,7 +462,7 @@ def aliases_to_gazetteer(report: Report, gazetteer: Gazetteer | None = None) -> 
     ``data/curated.yaml``): each a ``garbled`` name of its place, with where it was seen.
 
     Names the place already has in ``gazetteer`` are left out. Load the result after the
-    base gazetteer: ``toponyms --gazetteer BASE.yaml --gazetteer aliases.yaml ...``.
+    bundled gazetteer: ``toponyms --gazetteer aliases.yaml ...``.
     """
     names: dict[str, dict[str, dict[str, str]]] = {}  # place id -> alias text -> name entry
     labels: dict[str, str] = {}
@@ -475,7 +475,7 @@ def aliases_to_gazetteer(report: Report, gazetteer: Gazetteer | None = None) -> 
         names.setdefault(alias["id"], {}).setdefault(alias["text"], entry)
     lines = [
         "# Aliases mined from glosses by `toponyms clean --report`; review before use.",
-        "# Load after the base gazetteer: toponyms --gazetteer BASE.yaml --gazetteer THIS.yaml ...",
+        "# Load on top of the bundled gazetteer: toponyms --gazetteer THIS.yaml ...",
     ]
     if not names:
         return "\n".join([*lines, "places: []", ""])
