@@ -14,6 +14,7 @@ ROOT = Path(__file__).parent.parent
     [
         ("scripts/build_gazetteer.py", "data/gazetteer.yaml"),
         ("scripts/build_common_words.py", "toponyms/data/common_words.txt"),
+        ("scripts/build_ordinary_words.py", "toponyms/data/ordinary_words.txt"),
     ],
 )
 def test_rebuild_reproduces_the_committed_file(tmp_path: Path, script: str, committed: str) -> None:

@@ -2,7 +2,7 @@
 
 The steps run cheapest first and stop at the first that finds anything:
 exact, normalised and script-repaired names; then spelling keys and Russian
-and Ukrainian case endings; then fuzzy matching. Each candidate place
+and Ukrainian case endings; then fuzzy matching, which everyday words skip. Each candidate place
 is weighted by the status of the name that was hit (official over variant over
 former), its population and the caller's hints; the score is the method's
 confidence times the candidate's share of that weight, so a name that fits
@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from rapidfuzz import fuzz
 
+from toponyms._data import words
 from toponyms.compiled import Gazetteer
 from toponyms.inflect import nominatives
 from toponyms.keys import spelling_key
@@ -183,6 +184,8 @@ class Resolver:
             collect(index.by_form(nominative), "inflection")
         if found:
             return list(found.values())
+        if form in words("ordinary_words"):
+            return []  # an everyday word (Summit, Глава) is no misspelt place name
         for candidate, key_similarity in index.fuzzy(key, cutoff=FUZZY_CUTOFF):
             if candidate[:1] != key[:1]:
                 continue  # garbles and typos keep the first letter; What is not Hat
