@@ -153,14 +153,15 @@ class Resolver:
         def collect(hits: Iterable[int], method: str, similarity: float = 1.0) -> None:
             for hit in hits:
                 place, slot = index.owner(hit)
-                if method == "transliteration" and not index.is_mainstream(hit):
-                    similarity = OBSCURE_VARIANT  # a spelling shared only with an obscure variant
+                mainstream = index.is_mainstream(hit)
+                # A spelling shared only with an obscure variant is weaker evidence.
+                sure = OBSCURE_VARIANT if method == "transliteration" and not mainstream else similarity
                 how = method
                 if how == "normalized" and self.gazetteer.places[place].names[slot].text == query:
                     how = "exact"
                 earlier = found.get(place)
-                if earlier is None or _strength(how, similarity) > _strength(earlier.method, earlier.similarity):
-                    found[place] = _Found(place, slot, how, similarity, index.is_mainstream(hit))
+                if earlier is None or _strength(how, sure) > _strength(earlier.method, earlier.similarity):
+                    found[place] = _Found(place, slot, how, sure, mainstream)
 
         collect(index.by_form(form), "normalized")
         repaired = form
