@@ -1,6 +1,14 @@
 """Step 8: find the place names of a running text.
 
-The passes over a text, each adding what the last could not see:
+A text is cut into runs: capitalised words in a row, with the lowercase words
+that occur inside gazetteer names (Rostov na Donu, Antigua and Barbuda) and
+the generic words that end them (Donetsk oblast, Донецкой области). Only runs
+can hold a mention, and a run's findings depend on nothing but the run and
+what kind of word stands on either side of it (a preposition, a word for a
+river, a lowercase Cyrillic word), so they are worked out once per run and
+kept: a corpus repeats its runs, and a repeated run costs a dictionary lookup.
+
+The passes over a run, each adding what the last could not see:
 
 1. known names — an Aho-Corasick scan for every name of the gazetteer, longest
    match first, on word boundaries; a Cyrillic name may carry a case ending
@@ -8,14 +16,18 @@ The passes over a text, each adding what the last could not see:
 2. inflected Cyrillic phrases of two or three words (Донецкой области, Кривом Роге);
 3. mixed-script words (Покровsk) and capitalised words that are no known name
    but resolve with high confidence (garbles such as Mirnohrad); other
-   capitalised words shaped like place names are reported as unresolved;
+   capitalised words shaped like place names are reported as unresolved
+   (a mixed-script word that does not start with a capital is not looked at);
+
+and over the whole text:
+
 4. glosses that tie an unknown name to a known one ("Krasnorozhsk—known in
    Ukrainian as Покровsk"): the unknown side takes the known side's place and
    is reported as a new alias;
 5. context: an ambiguous name is resolved again, preferring places near the
    document's surely resolved ones and in its main country.
 
-Every candidate passes the same checks (``_is_plausible``): an everyday word
+Every candidate passes the same checks (``_fits``): an everyday word
 needs support, an adjective before a noun and a river are no place, and a
 loose match next to an unknown capitalised word is taken for part of a person's name.
 """
@@ -28,6 +40,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from functools import cache, lru_cache, partial
+from typing import NamedTuple
 
 import ahocorasick
 
@@ -48,6 +61,8 @@ LOCAL_LANGUAGES = frozenset({"uk", "ru", "en"})
 CACHE_LIMIT = 200_000
 
 _CAPITAL = "A-ZА-ЯЁІЇЄҐ"
+# Every capital letter of the alphabets up to CJK: a run may start with Ł, Ö or Ω too.
+_UPPER = re.escape("".join(chr(code) for code in range(0x2E80) if chr(code).isupper()))
 _CAPITALISED = re.compile(rf"(?<![\w'’ʼ\-])[{_CAPITAL}][\w'’ʼ]{{3,}}")
 _WORD = re.compile(r"[^\W\d_][\w'’ʼ\-]*")
 _SCRIPTS_MEET = re.compile(r"[A-Za-z][\u0400-\u04ff]|[\u0400-\u04ff][A-Za-z]")
@@ -55,19 +70,21 @@ _WORD_AROUND = re.compile(r"\w+")
 _CYRILLIC = re.compile("[\u0400-\u04ff]")
 # A name on either side of a gloss: one to three capitalised words.
 _GLOSS_NAME = rf"([{_CAPITAL}][\w'’ʼ\-]*(?:\s[{_CAPITAL}][\w'’ʼ\-]*){{0,2}})"
-_GLOSS_CUES = ("known", "(", ", or ", "formerly")
 
 
 @dataclass(frozen=True, slots=True)
 class _Tables:
     endings: frozenset[str]
     suffixes: tuple[str, ...]
-    glosses: tuple[re.Pattern[str], ...]
+    glosses: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...]  # each pattern with its cues
+    gloss_cues: tuple[str, ...]  # the shortest cues: a text with none of them has no gloss
+    water: tuple[str, ...]  # every word for water, to tell at once that a text names none
     prepositions: frozenset[str]
     adjective_endings: tuple[str, ...]
     water_after: frozenset[str]
     water_before: frozenset[str]
     phrases: re.Pattern[str]
+    region_words: tuple[str, ...]
 
 
 @cache
@@ -79,9 +96,11 @@ def _tables() -> _Tables:
         endings=frozenset(data["endings"]),
         suffixes=tuple(data["suffixes"]),
         glosses=tuple(
-            re.compile(pattern.replace("{a}", _GLOSS_NAME).replace("{b}", _GLOSS_NAME))
-            for pattern in data["glosses"]
+            (re.compile(gloss["pattern"].replace("{a}", _GLOSS_NAME).replace("{b}", _GLOSS_NAME)), tuple(gloss["cues"]))
+            for gloss in data["glosses"]
         ),
+        gloss_cues=_shortest({cue for gloss in data["glosses"] for cue in gloss["cues"]}),
+        water=_shortest({*data["water"]["after"], *data["water"]["before"]}),
         prepositions=frozenset(data["prepositions"]),
         adjective_endings=tuple(normalize(ending) for ending in data["adjective_endings"]),
         water_after=frozenset(data["water"]["after"]),
@@ -89,7 +108,13 @@ def _tables() -> _Tables:
         phrases=re.compile(
             rf"(?<![\w\-]){cyrillic_word}(?:(?:\s|-на-){cyrillic_word}){{0,2}}(?:\s(?:{region_words})\b)?"
         ),
+        region_words=tuple(data["region_words"]),
     )
+
+
+def _shortest(words: set[str]) -> tuple[str, ...]:
+    """The words of ``words`` that contain no other: a text holds one of ``words`` only if it holds one of these."""
+    return tuple(sorted(w for w in words if not any(other != w and other in w for other in words)))
 
 
 def surface_forms(name: str) -> set[str]:
@@ -117,31 +142,84 @@ class Extractor:
     def __init__(self, resolver: Resolver | None = None) -> None:
         self.resolver = resolver if resolver is not None else default_resolver()
         gazetteer = self.resolver.gazetteer
-        build = partial(_automaton, gazetteer)
-        self.automaton = gazetteer.derived("names-automaton", build, shaped_by=("extract.py",))
+        build = partial(_scanners, gazetteer)
+        self.automaton, self.runs = gazetteer.derived("name-scanners", build, shaped_by=("extract.py", "data/text.json"))
         self._resolved: dict[tuple[str, str | None, tuple[float, float] | None], list[Match]] = {}
         self._no_place: set[tuple[str, str | None]] = set()  # capitalised words with no candidate at all
+        self._findings: dict[tuple[str, str | None, str, str], _Findings] = {}
+        self._edges: tuple[int, int] | None = None  # the run being worked out, while it is
+        self._context = 0  # what around that run could change its findings (_BEFORE, _AFTER, ...)
 
     def scan(self, text: str, *, country: str | None = None) -> Scan:
         """Mentions, unresolved candidates and glossed aliases of ``text``."""
         if not isinstance(text, str):
             raise TypeError(f"find() takes the text as str, got {type(text).__name__}; decode bytes first")
         found = _Spans()
-        for start, end in self._known(text):
-            found.add(self._mention(text, start, end, country))
-        self._phrases(text, country, found)
-        if _SCRIPTS_MEET.search(text):
-            self._mixed(text, country, found)
-        unresolved = self._garbles(text, country, found)
-        aliases = self._glosses(text, country, found) if any(cue in text for cue in _GLOSS_CUES) else []
+        unresolved = []
+        watery = any(map(text.__contains__, _tables().water))
+        for run in self.runs.finditer(text):
+            start, end = run.span()
+            findings = self._findings_of(run.group(), country, text, start, end, watery)
+            for offset, stop, surface, match in findings.mentions:
+                found.append(Mention(start + offset, start + stop, surface, match))
+            for offset, stop, surface, best in findings.unresolved:
+                unresolved.append(Unresolved(start + offset, start + stop, surface, best))
+        aliases = self._glosses(text, country, found)
         mentions = self._in_context(_without_persons(text, found.mentions()), country)
-        covered = [(m.start, m.end) for m in mentions]
-        unresolved = [u for u in unresolved if not _overlaps(covered, u.start, u.end)]
+        if unresolved:
+            covered = [(m.start, m.end) for m in mentions]
+            unresolved = [u for u in unresolved if not _overlaps(covered, u.start, u.end)]
         return Scan(mentions=tuple(mentions), unresolved=tuple(unresolved), aliases=tuple(aliases))
 
     def find(self, text: str, *, country: str | None = None) -> list[Mention]:
         """Every place mention of ``text``: sorted, non-overlapping, ``m.text == text[m.start:m.end]``."""
         return list(self.scan(text, country=country).mentions)
+
+    # -- runs ----------------------------------------------------------------------------------
+
+    def _findings_of(
+        self, run: str, country: str | None, text: str, start: int, end: int, watery: bool
+    ) -> _Findings:
+        """What passes 1-3 find in ``run``, standing at ``text[start:end]`` (``watery``: the text has a word for water)."""
+        findings = self._findings.get((run, country, "", ""))
+        if findings is None:
+            findings = self._findings_in_context(run, country, "", "")
+        context = findings.context if watery else findings.context & ~_WATER
+        if not context:
+            return findings
+        before = _before_class(text, start) if context & (_PREPOSITION | _WATER_BEFORE) else ""
+        after = _after_class(text, end) if context & (_CYRILLIC_AFTER | _WATER_AFTER) else ""
+        if not before and not after:
+            return findings
+        in_context = self._findings.get((run, country, before, after))
+        return in_context if in_context is not None else self._findings_in_context(run, country, before, after)
+
+    def _findings_in_context(self, run: str, country: str | None, before: str, after: str) -> _Findings:
+        """Run passes 1-3 over ``run`` between a word standing for ``before`` and one for ``after``."""
+        offset = len(before) + 1 if before else 0
+        text = f"{before} {run}" if before else run
+        if after:
+            text = f"{text} {after}"
+        self._edges, self._context = (offset, offset + len(run)), 0
+        try:
+            found = _Spans()
+            for start, end in self._known(text):
+                found.add(self._mention(text, start, end, country))
+            self._phrases(text, country, found)
+            if _SCRIPTS_MEET.search(text):
+                self._mixed(text, country, found)
+            garbles = self._garbles(text, country, found)
+        finally:
+            self._edges = None
+        findings = _Findings(
+            mentions=tuple((m.start - offset, m.end - offset, m.text, m.match) for m in found.mentions()),
+            unresolved=tuple((u.start - offset, u.end - offset, u.text, u.best) for u in garbles),
+            context=self._context,
+        )
+        if len(self._findings) > CACHE_LIMIT:
+            self._findings.clear()
+        self._findings[(run, country, before, after)] = findings
+        return findings
 
     # -- pass 1: known names ---------------------------------------------------------------
 
@@ -210,7 +288,11 @@ class Extractor:
     def _glosses(self, text: str, country: str | None, found: _Spans) -> list[Alias]:
         tables = _tables()
         aliases = []
-        for number, pattern in enumerate(tables.glosses):
+        if not any(map(text.__contains__, tables.gloss_cues)):
+            return aliases
+        for number, (pattern, cues) in enumerate(tables.glosses):
+            if not any(map(text.__contains__, cues)):
+                continue
             parenthesis_only = number == len(tables.glosses) - 1  # "X (Y)": the weakest evidence
             for gloss in pattern.finditer(text):
                 sides = [_trim_side(text, gloss.start(i), gloss.end(i)) for i in (1, 2)]
@@ -230,12 +312,14 @@ class Extractor:
     # -- pass 5: context ---------------------------------------------------------------------
 
     def _in_context(self, mentions: list[Mention], country: str | None) -> list[Mention]:
+        if all(m.match.score >= SURE or m.match.method == "gloss" for m in mentions):
+            return mentions
         anchors = [
             m.match
             for m in mentions
             if m.match.score >= SURE and m.match.method in AS_WRITTEN and m.match.place.kind == "populated place"
         ]
-        if not anchors or all(m.match.score >= SURE or m.match.method == "gloss" for m in mentions):
+        if not anchors:
             return mentions
         votes: Counter[str] = Counter()
         for match in anchors:
@@ -263,7 +347,11 @@ class Extractor:
         if not found or found[0].score < max(at_least, self.resolver.threshold):
             return None
         mention = Mention(start, end, surface, found[0])
-        return mention if _is_plausible(text, mention) else None
+        before, after = _word_before(text, start), _word_after(text, end)
+        fits = _fits(mention, before, after)
+        if self._edges is not None:
+            self._context |= _context_of(mention, before, after, fits, self._edges)
+        return mention if fits else None
 
     def _candidates(
         self, surface: str, country: str | None, near: tuple[float, float] | None = None
@@ -281,17 +369,106 @@ class Extractor:
         return found
 
 
-def _automaton(gazetteer: Gazetteer) -> ahocorasick.Automaton:
-    """An Aho-Corasick automaton over every surface form of every name of ``gazetteer``."""
+def _scanners(gazetteer: Gazetteer) -> tuple[ahocorasick.Automaton, re.Pattern[str]]:
+    """An Aho-Corasick automaton over every surface form of every name of ``gazetteer``,
+    and the pattern of the runs of a text that may hold one."""
     automaton = ahocorasick.Automaton(ahocorasick.STORE_LENGTH)
+    inside: set[str] = set()  # lowercase words between two words of a name: na, and, of
+    last: set[str] = set(_tables().region_words)  # lowercase words that end a name: oblast, область
     for place in gazetteer:
         for name in place.names:
             if len(name.text) >= SHORTEST_NAME and _is_word_like(name.text):
                 for form in surface_forms(name.text):
                     automaton.add_word(form)
+                words = name.text.split()
+                for number, word in enumerate(words[1:], 1):
+                    if word[:1].islower():
+                        (inside if number < len(words) - 1 else last).add(word)
+                    elif word[:1].isupper():
+                        last.add(_lower(word))  # Krivoj rog, Donetsk oblast: sloppy case in text
     if len(automaton):
         automaton.make_automaton()
-    return automaton
+    return automaton, _run_pattern(inside, last - inside)
+
+
+def _run_pattern(inside: set[str], last: set[str]) -> re.Pattern[str]:
+    """Capitalised words in a row, joined by ``inside`` words and ended by up to three ``last`` words."""
+    letters = rf"\w\-–{re.escape(''.join(sorted(APOSTROPHES)))}"
+    word = rf"[{_UPPER}][{letters}]*"
+    joining, ending = _one_of(inside), _one_of(last | inside)
+    # The capital comes first and the boundary check after it, so that the regex engine
+    # can skip ahead to the next capital letter: twice as fast as a lookbehind in front.
+    first = rf"[{_UPPER}](?<![^\W_].)[{letters}]*"
+    return re.compile(rf"{first}(?:\s(?:{joining}\s)*{word})*(?:\s{ending}(?!\w)){{0,3}}")
+
+
+def _one_of(words: set[str]) -> str:
+    """A pattern for any of ``words``, shaped as their trie, so that matching one costs its length."""
+    trie: dict[str, dict] = {}
+    for word in words:
+        node = trie
+        for letter in word:
+            node = node.setdefault(letter, {})
+        node[""] = {}
+
+    def branch(node: dict[str, dict]) -> str:
+        branches = [re.escape(letter) + branch(child) for letter, child in sorted(node.items()) if letter]
+        if not branches:
+            return ""
+        group = f"(?:{'|'.join(branches)})" if len(branches) > 1 else branches[0]
+        return f"(?:{group})?" if "" in node else group
+
+    return f"(?:{branch(trie)})" if trie else "(?!)"
+
+
+class _Findings(NamedTuple):
+    """What passes 1-3 found in one run, with spans relative to the run."""
+
+    mentions: tuple[tuple[int, int, str, Match], ...]
+    unresolved: tuple[tuple[int, int, str, Match | None], ...]
+    context: int  # the words around the run that could change them: _PREPOSITION | _WATER_BEFORE | ...
+
+
+# Words that stand for the words around a run in every check they take part in.
+_A_PREPOSITION, _A_RIVER, _A_LOWERCASE_CYRILLIC = "in", "river", "войска"
+
+
+def _before_class(text: str, start: int) -> str:
+    """The word that stands for the word before ``start``: a preposition, a river or nothing that matters."""
+    before = _word_before(text, start).lower()
+    tables = _tables()
+    if before in tables.prepositions:
+        return _A_PREPOSITION
+    return _A_RIVER if before in tables.water_before else ""
+
+
+def _after_class(text: str, end: int) -> str:
+    """The word that stands for the word after ``end``: a river, a lowercase Cyrillic word or nothing that matters."""
+    after = _word_after(text, end)
+    if after in _tables().water_after:
+        return _A_RIVER
+    return _A_LOWERCASE_CYRILLIC if after[:1].islower() and _is_cyrillic(after[:1]) else ""
+
+
+# What may stand around a run and change what is found in it.
+_PREPOSITION, _CYRILLIC_AFTER, _WATER_BEFORE, _WATER_AFTER = 1, 2, 4, 8
+_WATER = _WATER_BEFORE | _WATER_AFTER
+
+
+def _context_of(mention: Mention, before: str, after: str, fits: bool, edges: tuple[int, int]) -> int:
+    """Which words outside the run would change whether ``mention``, at the run's edge, fits."""
+    context = 0
+    if mention.start == edges[0]:
+        if _fits(mention, _A_PREPOSITION, after) != fits:
+            context |= _PREPOSITION
+        if fits:
+            context |= _WATER_BEFORE
+    if mention.end == edges[1]:
+        if _fits(mention, before, _A_LOWERCASE_CYRILLIC) != fits:
+            context |= _CYRILLIC_AFTER
+        if fits:
+            context |= _WATER_AFTER
+    return context
 
 
 class _Spans:
@@ -300,6 +477,11 @@ class _Spans:
     def __init__(self) -> None:
         self._spans: list[tuple[int, int]] = []
         self._by_start: dict[int, Mention] = {}
+
+    def append(self, mention: Mention) -> None:
+        """Add a mention that starts after every mention so far."""
+        self._spans.append((mention.start, mention.end))
+        self._by_start[mention.start] = mention
 
     def add(self, mention: Mention | None) -> None:
         if mention is not None and not self.overlaps(mention.start, mention.end):
@@ -335,12 +517,11 @@ class _Spans:
         return [self._by_start[start] for start, _ in self._spans]
 
 
-def _is_plausible(text: str, mention: Mention) -> bool:
-    """The checks every candidate mention passes, whichever pass proposed it."""
+def _fits(mention: Mention, before: str, after: str) -> bool:
+    """The checks every candidate mention passes, whichever pass proposed it, given the words around it."""
     tables = _tables()
     if mention.text.lower() in tables.prepositions:
         return False  # Біля, Под: a preposition that starts a sentence
-    before, after = _word_before(text, mention.start), _word_after(text, mention.end)
     if after in tables.water_after or before.lower() in tables.water_before:
         return False  # the Dnipro river, берега Дніпра
     common, adjectival = _word_facts(mention.text)
@@ -373,6 +554,8 @@ def _is_important(mention: Mention) -> bool:
 
 def _without_persons(text: str, mentions: list[Mention]) -> list[Mention]:
     """Drop loose matches that stand next to an unknown name-like word: Oleksandr Syrskyi."""
+    if all(m.match.method in AS_WRITTEN for m in mentions):
+        return mentions
     starts = {m.start for m in mentions}
     ends = {m.end for m in mentions}
     prepositions = _tables().prepositions
