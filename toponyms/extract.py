@@ -144,6 +144,12 @@ class Extractor:
         gazetteer = self.resolver.gazetteer
         build = partial(_scanners, gazetteer)
         self.automaton, self.runs = gazetteer.derived("name-scanners", build, shaped_by=("extract.py", "data/text.json"))
+        # Like the automaton, how each name of the gazetteer resolves is worked out once, ahead.
+        self._ahead: dict[str, tuple[tuple[int, int, str, float], ...]] = (
+            gazetteer.derived("name-resolutions", partial(_resolutions, self.resolver), shaped_by=_RESOLUTION_SHAPING)
+            if gazetteer.digest is not None
+            else {}
+        )
         self._resolved: dict[tuple[str, str | None, tuple[float, float] | None], list[Match]] = {}
         self._no_place: set[tuple[str, str | None]] = set()  # capitalised words with no candidate at all
         self._findings: dict[tuple[str, str | None, str, str], _Findings] = {}
@@ -203,12 +209,17 @@ class Extractor:
         self._edges, self._context = (offset, offset + len(run)), 0
         try:
             found = _Spans()
-            for start, end in self._known(text):
-                found.add(self._mention(text, start, end, country))
-            self._phrases(text, country, found)
-            if _SCRIPTS_MEET.search(text):
-                self._mixed(text, country, found)
-            garbles = self._garbles(text, country, found)
+            whole = self._mention(text, offset, offset + len(run), country) if run in self._ahead else None
+            if whole is not None:  # the run is a name: the passes would find that and nothing else
+                found.add(whole)
+                garbles = []
+            else:
+                for start, end in self._known(text):
+                    found.add(self._mention(text, start, end, country))
+                self._phrases(text, country, found)
+                if _SCRIPTS_MEET.search(text):
+                    self._mixed(text, country, found)
+                garbles = self._garbles(text, country, found)
         finally:
             self._edges = None
         findings = _Findings(
@@ -245,11 +256,16 @@ class Extractor:
         """Multi-word Cyrillic names in an oblique case, which no automaton entry spells."""
         if not _CYRILLIC.search(text):
             return
+        prepositions = _tables().prepositions
         for phrase in _tables().phrases.finditer(text):
             end = phrase.end()
             # The phrase may begin with a word that is not part of the name (Біля Часового Яру):
             # try it whole, then without its first words, down to two words.
-            starts = [phrase.start() + word.start() for word in _WORD_AROUND.finditer(phrase.group())]
+            starts = [
+                phrase.start() + word.start()
+                for word in _WORD_AROUND.finditer(phrase.group())
+                if word.group().lower() not in prepositions  # Біля Часового Яру: no name starts with Біля
+            ]
             for start in starts[:-1]:
                 if found.covers(start, end):
                     break
@@ -356,12 +372,20 @@ class Extractor:
     def _candidates(
         self, surface: str, country: str | None, near: tuple[float, float] | None = None
     ) -> list[Match]:
+        """The best candidate for ``surface`` as a one-element list, or an empty one; cached."""
         key = (surface, country, near)
         found = self._resolved.get(key)
         if found is None:
-            found = self.resolver.candidates(
-                surface, limit=3, country=country, near=near, near_km=CONTEXT_KM, in_text=True
-            )
+            ahead = self._ahead.get(surface) if country is None and near is None else None
+            if ahead is not None:
+                places = self.resolver.gazetteer.places
+                found = [
+                    Match(places[p], score, method, places[p].names[slot], surface) for p, slot, method, score in ahead
+                ]
+            else:
+                found = self.resolver.candidates(
+                    surface, limit=1, country=country, near=near, near_km=CONTEXT_KM, in_text=True
+                )
             if len(self._resolved) > CACHE_LIMIT:
                 self._resolved.clear()
                 self._no_place.clear()
@@ -419,6 +443,28 @@ def _one_of(words: set[str]) -> str:
         return f"(?:{group})?" if "" in node else group
 
     return f"(?:{branch(trie)})" if trie else "(?!)"
+
+
+# The modules and tables whose content decides how a name resolves (beyond those of the gazetteer).
+_RESOLUTION_SHAPING = ("extract.py", "resolve.py", "inflect.py", "data/inflection.json", "data/ordinary_words.txt")
+
+
+def _resolutions(resolver: Resolver) -> dict[str, tuple[tuple[int, int, str, float], ...]]:
+    """How each capitalised name of the gazetteer resolves in running text: its best
+    candidate as (place number, name number, method, score), or nothing."""
+    places = resolver.gazetteer.places
+    number = {id(place): n for n, place in enumerate(places)}
+    table: dict[str, tuple[tuple[int, int, str, float], ...]] = {}
+    for place in places:
+        for name in place.names:
+            text = name.text
+            if text in table or len(text) < SHORTEST_NAME or not text[:1].isupper() or not _is_word_like(text):
+                continue
+            found = resolver.candidates(text, limit=1, near_km=CONTEXT_KM, in_text=True)
+            table[text] = tuple(
+                (number[id(m.place)], m.place.names.index(m.matched), m.method, m.score) for m in found
+            )
+    return table
 
 
 class _Findings(NamedTuple):
