@@ -69,15 +69,16 @@ _SCRIPTS_MEET = re.compile(r"[A-Za-z][\u0400-\u04ff]|[\u0400-\u04ff][A-Za-z]")
 _WORD_AROUND = re.compile(r"\w+")
 _CYRILLIC = re.compile("[\u0400-\u04ff]")
 # A name on either side of a gloss: one to three capitalised words.
-_GLOSS_NAME = rf"([{_CAPITAL}][\w'’ʼ\-]*(?:\s[{_CAPITAL}][\w'’ʼ\-]*){{0,2}})"
+_GLOSS_NAME = rf"((?<![\w'’ʼ\-])[{_CAPITAL}][\w'’ʼ\-]*(?:\s[{_CAPITAL}][\w'’ʼ\-]*){{0,2}})"
+GLOSS_REACH = 160  # characters a gloss spans on either side of its cue, at most
 
 
 @dataclass(frozen=True, slots=True)
 class _Tables:
     endings: frozenset[str]
     suffixes: tuple[str, ...]
-    glosses: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...]  # each pattern with its cues
-    gloss_cues: tuple[str, ...]  # the shortest cues: a text with none of them has no gloss
+    glosses: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...]  # each pattern with its cue
+    gloss_cue: re.Pattern[str]  # any cue: a text without one has no gloss
     water: tuple[str, ...]  # every word for water, to tell at once that a text names none
     prepositions: frozenset[str]
     adjective_endings: tuple[str, ...]
@@ -96,10 +97,10 @@ def _tables() -> _Tables:
         endings=frozenset(data["endings"]),
         suffixes=tuple(data["suffixes"]),
         glosses=tuple(
-            (re.compile(gloss["pattern"].replace("{a}", _GLOSS_NAME).replace("{b}", _GLOSS_NAME)), tuple(gloss["cues"]))
+            (re.compile(gloss["pattern"].replace("{a}", _GLOSS_NAME).replace("{b}", _GLOSS_NAME)), re.compile(gloss["cue"]))
             for gloss in data["glosses"]
         ),
-        gloss_cues=_shortest({cue for gloss in data["glosses"] for cue in gloss["cues"]}),
+        gloss_cue=re.compile("|".join(dict.fromkeys(gloss["cue"] for gloss in data["glosses"]))),
         water=_shortest({*data["water"]["after"], *data["water"]["before"]}),
         prepositions=frozenset(data["prepositions"]),
         adjective_endings=tuple(normalize(ending) for ending in data["adjective_endings"]),
@@ -304,13 +305,15 @@ class Extractor:
     def _glosses(self, text: str, country: str | None, found: _Spans) -> list[Alias]:
         tables = _tables()
         aliases = []
-        if not any(map(text.__contains__, tables.gloss_cues)):
+        if not tables.gloss_cue.search(text):
             return aliases
-        for number, (pattern, cues) in enumerate(tables.glosses):
-            if not any(map(text.__contains__, cues)):
-                continue
+        stretches: dict[re.Pattern[str], list[tuple[int, int]]] = {}
+        for number, (pattern, cue) in enumerate(tables.glosses):
             parenthesis_only = number == len(tables.glosses) - 1  # "X (Y)": the weakest evidence
-            for gloss in pattern.finditer(text):
+            if cue not in stretches:
+                stretches[cue] = _around(text, cue)
+            glosses = (gloss for start, end in stretches[cue] for gloss in pattern.finditer(text, start, end))
+            for gloss in glosses:
                 sides = [_trim_side(text, gloss.start(i), gloss.end(i)) for i in (1, 2)]
                 known = [found.at(start, end) or self._mention(text, start, end, country, at_least=SURE) for start, end in sides]
                 if (known[0] is None) == (known[1] is None):
@@ -688,6 +691,18 @@ def _overlaps(spans: list[tuple[int, int]], start: int, end: int) -> bool:
     """Whether [start, end) overlaps any of the sorted, non-overlapping ``spans``."""
     i = bisect_right(spans, (start, float("inf")))
     return (i > 0 and spans[i - 1][1] > start) or (i < len(spans) and spans[i][0] < end)
+
+
+def _around(text: str, cue: re.Pattern[str], reach: int = GLOSS_REACH) -> list[tuple[int, int]]:
+    """The stretches of ``text`` within ``reach`` of a match of ``cue``, merged where they overlap."""
+    merged: list[tuple[int, int]] = []
+    for found in cue.finditer(text):
+        start, end = max(0, found.start() - reach), min(len(text), found.end() + reach)
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], end)
+        else:
+            merged.append((start, end))
+    return merged
 
 
 def _trim_side(text: str, start: int, end: int) -> tuple[int, int]:

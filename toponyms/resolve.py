@@ -60,6 +60,7 @@ OBSCURE_WEIGHT = 0.1  # status weight of such a variant: Uman as a name of Oman
 DERIVING_SUFFIXES = frozenset({"n", "an", "ian", "ns", "ans", "ians", "ese", "ish", "ic", "yi", "iy", "kyi", "kiy", "ky"})
 SURNAME_ENDINGS = ("ov", "ev", "in", "yn")
 MAX_QUERY = 200  # characters; no gazetteer name is longer, so a longer query is cut
+FOUND_CACHE = 100_000  # queries whose candidates are kept, for ranking them again with other hints
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +78,7 @@ class Resolver:
     def __init__(self, gazetteer: Gazetteer | None = None, *, threshold: float = DEFAULT_THRESHOLD) -> None:
         self.gazetteer = gazetteer if gazetteer is not None else Gazetteer.load()
         self.threshold = threshold
+        self._found: dict[tuple[str, bool], list[_Found]] = {}  # finding candidates costs more than ranking
 
     @cached_property
     def extractor(self) -> Extractor:
@@ -128,7 +130,12 @@ class Resolver:
         query = name.strip()[:MAX_QUERY]
         if not query:
             return []
-        found = self._find(query, in_text)
+        found = self._found.get((query, in_text))
+        if found is None:
+            found = self._find(query, in_text)
+            if len(self._found) >= FOUND_CACHE:
+                self._found.clear()
+            self._found[(query, in_text)] = found
         return self._rank(query, found, limit=limit, country=country, near=near, near_km=near_km)
 
     def find(self, text: str, *, country: str | None = None) -> list[Mention]:
