@@ -2,7 +2,8 @@
 """Finding place names in running text: mention accuracy and throughput, against two baselines.
 
 Usage: python benchmarks/find_bench.py [--mb 50] [--workers N] [--slice-mb 5] [--regex-mb 0.1]
-                                       [--runs 3] [--seed S] [--skip-full] [--keep-corpus]
+                                       [--runs 3] [--seed S] [--names uniform|weighted]
+                                       [--skip-full] [--keep-corpus]
 
 1. Mention accuracy on the annotated passages of ``benchmarks/passages/*.json`` (English,
    Russian and Ukrainian news-style sentences, written for this benchmark). Every place mention
@@ -14,8 +15,11 @@ Usage: python benchmarks/find_bench.py [--mb 50] [--workers N] [--slice-mb 5] [-
    case-sensitive, a match answering the most populous place with that exact name); and
    flashgeotext (flashtext keyword trie) loaded with the same names and the same rule.
 2. Throughput on a generated corpus (``--mb`` MB, written to a temporary directory): the
-   passages and the seed articles in random order, their place names randomly replaced by
-   other gazetteer names. MB/s is the median of ``--runs`` runs over the first ``--slice-mb`` MB
+   passages and the seed articles in random order, half their place names replaced by other
+   gazetteer names: with ``--names uniform`` every name is as likely (the worst case for
+   toponyms' caches: most documents bring names it has not seen), with ``--names weighted`` a
+   name's chance grows with the square root of its place's population (news name big towns
+   more often than villages). MB/s is the median of ``--runs`` runs over the first ``--slice-mb`` MB
    (the regex gets ``--regex-mb`` MB: it runs at about 0.01 MB/s), plus one full-corpus run of
    toponyms in one process. The multi-process figure is the wall time of a ``spawn`` Pool over
    chunks of documents, start-up included (interpreter, imports, gazetteer load from the
@@ -43,6 +47,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import accumulate
 from pathlib import Path
 
 from toponyms import Gazetteer, Place, Resolver, find
@@ -332,31 +337,44 @@ def seed_documents(names: dict[str, Place]) -> list[tuple[str, list[tuple[int, i
     return documents
 
 
-def substitutes(names: dict[str, Place]) -> tuple[list[str], list[str]]:
+Pool = tuple[list[str], list[float] | None]  # names, and their cumulative weights (None: uniform)
+
+
+def substitutes(names: dict[str, Place], weighted: bool) -> tuple[Pool, Pool]:
     """Replacement names: Latin-script and Cyrillic-script names of the gazetteer (capitalised)."""
     latin = sorted(n for n in names if n[:1].isupper() and _LATIN.search(n) and not _CYRILLIC.search(n))
     cyrillic = sorted(n for n in names if n[:1].isupper() and _CYRILLIC.search(n) and not _LATIN.search(n))
-    return latin, cyrillic
+
+    def pool(chosen: list[str]) -> Pool:
+        if not weighted:
+            return chosen, None
+        weights = [effective_population(names[name]) ** 0.5 + 1 for name in chosen]
+        return chosen, list(accumulate(weights))
+
+    return pool(latin), pool(cyrillic)
 
 
-def substitute(text: str, slots: list[tuple[int, int]], rng: random.Random, pools: tuple[list[str], list[str]]) -> str:
+def substitute(text: str, slots: list[tuple[int, int]], rng: random.Random, pools: tuple[Pool, Pool]) -> str:
     """``text`` with about half of its slots replaced by a random name of the slot's script."""
     latin, cyrillic = pools
     parts, cursor = [], 0
     for start, end in slots:
         if rng.random() < SUBSTITUTE_SHARE:
-            pool = cyrillic if _CYRILLIC.search(text[start:end]) else latin
-            parts += [text[cursor:start], rng.choice(pool)]
+            chosen, cumulative = cyrillic if _CYRILLIC.search(text[start:end]) else latin
+            name = rng.choice(chosen) if cumulative is None else rng.choices(chosen, cum_weights=cumulative)[0]
+            parts += [text[cursor:start], name]
             cursor = end
     parts.append(text[cursor:])
     return "".join(parts)
 
 
-def generate_corpus(path: Path, megabytes: float, passages: list[Passage], names: dict[str, Place], seed: int) -> int:
+def generate_corpus(
+    path: Path, megabytes: float, passages: list[Passage], names: dict[str, Place], seed: int, weighted: bool = False
+) -> int:
     """Write a corpus of at least ``megabytes`` MB to ``path``, documents separated by a form feed line."""
     rng = random.Random(seed)
     sources = [(p.text, [(g.start, g.end) for g in p.mentions]) for p in passages] + seed_documents(names)
-    pools = substitutes(names)
+    pools = substitutes(names, weighted)
     target, size, documents = int(megabytes * 1e6), 0, 0
     with path.open("w", encoding="utf-8") as out:
         while size < target:
@@ -493,6 +511,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--regex-mb", type=float, default=0.1, help="slice for the slow regex baseline (MB)")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument(
+        "--names", choices=("uniform", "weighted"), default="uniform", help="how replacement names are drawn"
+    )
     parser.add_argument("--skip-full", action="store_true", help="skip the full-corpus toponyms run")
     parser.add_argument("--keep-corpus", action="store_true", help="leave the generated corpus in its temp dir")
     return parser.parse_args(argv)
@@ -561,13 +582,15 @@ def measure_all(args: argparse.Namespace, documents: list[str], tools: Tools) ->
     fresh: dict[str, Extractor] = {}
 
     def new_extractor() -> None:
-        fresh["x"] = Extractor(tools.resolver)  # each run starts with an empty resolution cache
+        # Each run starts with empty caches: a new resolver and extractor (the gazetteer stays loaded).
+        fresh["x"] = Extractor(Resolver(tools.resolver.gazetteer))
 
     def single(docs: list[str]) -> Callable[[], object]:
         return lambda: run_all(extractor_finder(fresh["x"]), docs)
 
     rates = [
         measure("toponyms Extractor.find, 1 process", single(work), mb, args.runs, new_extractor),
+        measure("toponyms, 1 process, same slice again (caches warm)", single(work), mb, args.runs),
         measure(
             f"toponyms, Pool of {args.workers} (spawn, start-up incl.)",
             lambda: pooled_run(work, args.workers),
@@ -613,14 +636,17 @@ def throughput(args: argparse.Namespace, passages: list[Passage], names: dict[st
     path = folder / "corpus.txt"
     try:
         start = time.perf_counter()
-        count = generate_corpus(path, args.mb, passages, names, args.seed)
+        count = generate_corpus(path, args.mb, passages, names, args.seed, args.names == "weighted")
         documents = read_corpus(path)
         made = time.perf_counter() - start
-        print(f"corpus: {path} — {size_mb(documents):.1f} MB, {count:,} documents, made in {made:.1f} s\n")
+        print(
+            f"corpus: {path} — {size_mb(documents):.1f} MB, {count:,} documents, replacement names "
+            f"{args.names}, made in {made:.1f} s\n"
+        )
         rate_table(measure_all(args, documents, tools))
         print(
             f"Slices are the first MB of the corpus; the regex gets {args.regex_mb:g} MB only (a 5 MB run would\n"
-            "take about ten minutes). toponyms runs start with an empty resolution cache (a fresh Extractor,\n"
+            "take about ten minutes). toponyms runs start with empty caches (a fresh Resolver and Extractor,\n"
             "built untimed); the Pool figure is wall time including start-up (see the build table).\n"
         )
     finally:

@@ -82,6 +82,7 @@ class _Tables:
     water: tuple[str, ...]  # every word for water, to tell at once that a text names none
     prepositions: frozenset[str]
     adjective_endings: tuple[str, ...]
+    phrase_endings: tuple[str, ...]
     water_after: frozenset[str]
     water_before: frozenset[str]
     phrases: re.Pattern[str]
@@ -104,6 +105,7 @@ def _tables() -> _Tables:
         water=_shortest({*data["water"]["after"], *data["water"]["before"]}),
         prepositions=frozenset(data["prepositions"]),
         adjective_endings=tuple(normalize(ending) for ending in data["adjective_endings"]),
+        phrase_endings=tuple(normalize(ending) for ending in data["phrase_endings"]),
         water_after=frozenset(data["water"]["after"]),
         water_before=frozenset(data["water"]["before"]),
         phrases=re.compile(
@@ -151,7 +153,7 @@ class Extractor:
             if gazetteer.digest is not None
             else {}
         )
-        self._resolved: dict[tuple[str, str | None, tuple[float, float] | None], list[Match]] = {}
+        self._resolved: dict[tuple[str, str | None, tuple[float, float] | None, bool], list[Match]] = {}
         self._no_place: set[tuple[str, str | None]] = set()  # capitalised words with no candidate at all
         self._findings: dict[tuple[str, str | None, str, str], _Findings] = {}
         self._edges: tuple[int, int] | None = None  # the run being worked out, while it is
@@ -257,7 +259,7 @@ class Extractor:
         """Multi-word Cyrillic names in an oblique case, which no automaton entry spells."""
         if not _CYRILLIC.search(text):
             return
-        prepositions = _tables().prepositions
+        prepositions, phrase_endings = _tables().prepositions, _tables().phrase_endings
         for phrase in _tables().phrases.finditer(text):
             end = phrase.end()
             # The phrase may begin with a word that is not part of the name (Біля Часового Яру):
@@ -270,7 +272,12 @@ class Extractor:
             for start in starts[:-1]:
                 if found.covers(start, end):
                     break
-                mention = self._mention(text, start, end, country)
+                # A multi-word name in an oblique case starts like an adjective (Великой Новоселки,
+                # Кривом Роге); only such a phrase is matched fuzzily, not a sentence's first
+                # word before a name (Ночью Изюмовка, Жители Белгорода).
+                first = _WORD_AROUND.match(text, start)
+                fuzzy = first is not None and normalize(first.group()).endswith(phrase_endings)
+                mention = self._mention(text, start, end, country, fuzzy=fuzzy)
                 if mention is not None:
                     found.replace_inside(mention)
                     break
@@ -359,10 +366,10 @@ class Extractor:
     # -- shared ------------------------------------------------------------------------------
 
     def _mention(
-        self, text: str, start: int, end: int, country: str | None, *, at_least: float = 0.0
+        self, text: str, start: int, end: int, country: str | None, *, at_least: float = 0.0, fuzzy: bool = True
     ) -> Mention | None:
         surface = text[start:end]
-        found = self._candidates(surface, country)
+        found = self._candidates(surface, country, fuzzy=fuzzy)
         if not found or found[0].score < max(at_least, self.resolver.threshold):
             return None
         mention = Mention(start, end, surface, found[0])
@@ -373,10 +380,10 @@ class Extractor:
         return mention if fits else None
 
     def _candidates(
-        self, surface: str, country: str | None, near: tuple[float, float] | None = None
+        self, surface: str, country: str | None, near: tuple[float, float] | None = None, *, fuzzy: bool = True
     ) -> list[Match]:
         """The best candidate for ``surface`` as a one-element list, or an empty one; cached."""
-        key = (surface, country, near)
+        key = (surface, country, near, fuzzy)
         found = self._resolved.get(key)
         if found is None:
             ahead = self._ahead.get(surface) if country is None and near is None else None
@@ -387,7 +394,7 @@ class Extractor:
                 ]
             else:
                 found = self.resolver.candidates(
-                    surface, limit=1, country=country, near=near, near_km=CONTEXT_KM, in_text=True
+                    surface, limit=1, country=country, near=near, near_km=CONTEXT_KM, in_text=True, fuzzy=fuzzy
                 )
             if len(self._resolved) > CACHE_LIMIT:
                 self._resolved.clear()

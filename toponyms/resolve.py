@@ -78,7 +78,7 @@ class Resolver:
     def __init__(self, gazetteer: Gazetteer | None = None, *, threshold: float = DEFAULT_THRESHOLD) -> None:
         self.gazetteer = gazetteer if gazetteer is not None else Gazetteer.load()
         self.threshold = threshold
-        self._found: dict[tuple[str, bool], list[_Found]] = {}  # finding candidates costs more than ranking
+        self._found: dict[tuple[str, bool, bool], list[_Found]] = {}  # finding candidates costs more than ranking
 
     @cached_property
     def extractor(self) -> Extractor:
@@ -115,12 +115,14 @@ class Resolver:
         near: tuple[float, float] | None = None,
         near_km: float = NEAR_KM,
         in_text: bool = False,
+        fuzzy: bool = True,
     ) -> list[Match]:
         """Up to ``limit`` candidate places for ``name``, best first, each with its score.
 
         ``near=(lat, lon)`` prefers close places: one ``near_km`` away keeps half its
         weight. ``in_text=True`` says the name was lifted from running text, so that a
         Cyrillic word's inflected readings compete with the names it spells exactly.
+        ``fuzzy=False`` stops before fuzzy matching.
         """
         if not isinstance(name, str):
             raise TypeError(
@@ -130,12 +132,12 @@ class Resolver:
         query = name.strip()[:MAX_QUERY]
         if not query:
             return []
-        found = self._found.get((query, in_text))
+        found = self._found.get((query, in_text, fuzzy))
         if found is None:
-            found = self._find(query, in_text)
+            found = self._find(query, in_text, fuzzy)
             if len(self._found) >= FOUND_CACHE:
                 self._found.clear()
-            self._found[(query, in_text)] = found
+            self._found[(query, in_text, fuzzy)] = found
         return self._rank(query, found, limit=limit, country=country, near=near, near_km=near_km)
 
     def find(self, text: str, *, country: str | None = None) -> list[Mention]:
@@ -150,7 +152,7 @@ class Resolver:
 
         return clean(text, resolver=self, country=country, style=style)
 
-    def _find(self, query: str, in_text: bool = False) -> list[_Found]:
+    def _find(self, query: str, in_text: bool = False, fuzzy: bool = True) -> list[_Found]:
         index = self.gazetteer.index
         form = normalize(query)
         if not form:
@@ -192,7 +194,7 @@ class Resolver:
             collect(index.by_form(nominative), "inflection")
         if found:
             return list(found.values())
-        if form in words("ordinary_words"):
+        if not fuzzy or form in words("ordinary_words"):
             return []  # an everyday word (Summit, Глава) is no misspelt place name
         for candidate, key_similarity in index.fuzzy(key, cutoff=FUZZY_CUTOFF):
             if candidate[:1] != key[:1]:
