@@ -21,9 +21,10 @@ Usage: python benchmarks/find_bench.py [--mb 50] [--workers N] [--slice-mb 5] [-
    name's chance grows with the square root of its place's population (news name big towns
    more often than villages). MB/s is the median of ``--runs`` runs over the first ``--slice-mb`` MB
    (the regex gets ``--regex-mb`` MB: it runs at about 0.01 MB/s), a second pass over the slice with
-   the caches warm, and one full-corpus run of toponyms in one process and in a Pool. The multi-process figure is the wall time of a ``spawn`` Pool over
-   chunks of documents, start-up included (interpreter, imports, gazetteer load from the
-   compiled cache, automaton), each worker building its own ``Extractor``.
+   the caches warm, and one full-corpus run of toponyms in one process and in a Pool. The
+   multi-process figures are the wall time of a ``spawn`` Pool over chunks of documents,
+   start-up included (interpreter, imports, gazetteer load from the compiled cache,
+   automaton), each worker building its own ``Extractor``.
 
 Annotation rules of the passages: the span is the name as written, case ending included
 (``Покровске``, ``Донецкой области``), without prepositions or possessive ``'s``; both sides of
