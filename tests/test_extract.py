@@ -1,3 +1,4 @@
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from hypothesis import given, settings
@@ -7,6 +8,7 @@ from conftest import ROOT, cases
 from toponyms import Gazetteer, Resolver, clean, find, rewrite, scan
 from toponyms.gazetteer import read_files
 from toponyms.compiled import bundled_path
+from toponyms.extract import Extractor
 
 SEEDS = cases("seeds")
 
@@ -210,3 +212,31 @@ def test_clean_keeps_everything_between_mentions(text: str) -> None:
         assert text[cursor : mention.start] in cleaned
         cursor = mention.end
     assert cleaned.endswith(text[cursor:])
+
+
+# A run of capitalised words is worked out once and its findings reused wherever it stands
+# again, told apart only by the kind of word around it (a preposition, a river, a lowercase
+# Cyrillic word). These words make every check that looks outside a run take part.
+CONTEXT_WORDS = ["in", "near", "river", "River", "берега", "у", "під", "войска", "напрямку", "Bar", "Щастя",
+                 "Крымский", "мост", "Запорізькому", "Oleksandr", "Dnipro", "Дніпра", ".", "Ночью", "Великой Новоселки"]  # fmt: skip
+context_like = st.lists(st.sampled_from(NEWS_WORDS + CONTEXT_WORDS), max_size=20).map(" ".join)
+REUSED = Extractor()
+
+
+@SETTINGS
+@given(context_like, context_like)
+def test_runs_find_what_the_passes_find_over_the_whole_text(warm_up: str, text: str) -> None:
+    REUSED.scan(warm_up)
+    found, unresolved = REUSED._in_runs(text, None)
+    whole = Extractor()._findings_in_context(text, None, "", "")  # the whole text as one run
+    assert [(m.start, m.end, m.text, m.match) for m in found.mentions()] == list(whole.mentions)
+    assert [(u.start, u.end, u.text, u.best) for u in unresolved] == list(whole.unresolved)
+
+
+def test_threads_can_share_an_extractor() -> None:
+    texts = [(ROOT / "seeds" / seed).read_text("utf-8") for seed in sorted(SEEDS)] * 4
+    texts += [f"Бои под {name} и в Покровске, near the {name} river" for name in ("Бахмутом", "Bakhmut", "Kyiv")]
+    shared = Extractor()
+    with ThreadPoolExecutor(4) as pool:
+        together = list(pool.map(shared.scan, texts))
+    assert together == [Extractor().scan(text) for text in texts]

@@ -35,6 +35,7 @@ loose match next to an unknown capitalised word is taken for part of a person's 
 from __future__ import annotations
 
 import re
+import threading
 from bisect import bisect_right, insort
 from collections import Counter
 from collections.abc import Iterator
@@ -156,23 +157,15 @@ class Extractor:
         self._resolved: dict[tuple[str, str | None, tuple[float, float] | None, bool], list[Match]] = {}
         self._no_place: set[tuple[str, str | None]] = set()  # capitalised words with no candidate at all
         self._findings: dict[tuple[str, str | None, str, str], _Findings] = {}
-        self._edges: tuple[int, int] | None = None  # the run being worked out, while it is
-        self._context = 0  # what around that run could change its findings (_BEFORE, _AFTER, ...)
+        # While a run is worked out: its edges, and what around it could change its findings
+        # (_PREPOSITION, _WATER_BEFORE, ...); per thread, so that threads may share an extractor.
+        self._run = threading.local()
 
     def scan(self, text: str, *, country: str | None = None) -> Scan:
         """Mentions, unresolved candidates and glossed aliases of ``text``."""
         if not isinstance(text, str):
             raise TypeError(f"find() takes the text as str, got {type(text).__name__}; decode bytes first")
-        found = _Spans()
-        unresolved = []
-        watery = any(map(text.__contains__, _tables().water))
-        for run in self.runs.finditer(text):
-            start, end = run.span()
-            findings = self._findings_of(run.group(), country, text, start, end, watery)
-            for offset, stop, surface, match in findings.mentions:
-                found.append(Mention(start + offset, start + stop, surface, match))
-            for offset, stop, surface, best in findings.unresolved:
-                unresolved.append(Unresolved(start + offset, start + stop, surface, best))
+        found, unresolved = self._in_runs(text, country)
         aliases = self._glosses(text, country, found)
         mentions = self._in_context(_without_persons(text, found.mentions()), country)
         if unresolved:
@@ -185,6 +178,20 @@ class Extractor:
         return list(self.scan(text, country=country).mentions)
 
     # -- runs ----------------------------------------------------------------------------------
+
+    def _in_runs(self, text: str, country: str | None) -> tuple[_Spans, list[Unresolved]]:
+        """What passes 1-3 find in ``text``, run by run."""
+        found = _Spans()
+        unresolved = []
+        watery = any(map(text.__contains__, _tables().water))
+        for run in self.runs.finditer(text):
+            start, end = run.span()
+            findings = self._findings_of(run.group(), country, text, start, end, watery)
+            for offset, stop, surface, match in findings.mentions:
+                found.append(Mention(start + offset, start + stop, surface, match))
+            for offset, stop, surface, best in findings.unresolved:
+                unresolved.append(Unresolved(start + offset, start + stop, surface, best))
+        return found, unresolved
 
     def _findings_of(
         self, run: str, country: str | None, text: str, start: int, end: int, watery: bool
@@ -209,7 +216,8 @@ class Extractor:
         text = f"{before} {run}" if before else run
         if after:
             text = f"{text} {after}"
-        self._edges, self._context = (offset, offset + len(run)), 0
+        watch = self._run
+        watch.edges, watch.context = (offset, offset + len(run)), 0
         try:
             found = _Spans()
             whole = self._mention(text, offset, offset + len(run), country) if run in self._ahead else None
@@ -224,11 +232,11 @@ class Extractor:
                     self._mixed(text, country, found)
                 garbles = self._garbles(text, country, found)
         finally:
-            self._edges = None
+            watch.edges = None
         findings = _Findings(
             mentions=tuple((m.start - offset, m.end - offset, m.text, m.match) for m in found.mentions()),
             unresolved=tuple((u.start - offset, u.end - offset, u.text, u.best) for u in garbles),
-            context=self._context,
+            context=watch.context,
         )
         if len(self._findings) > CACHE_LIMIT:
             self._findings.clear()
@@ -375,8 +383,9 @@ class Extractor:
         mention = Mention(start, end, surface, found[0])
         before, after = _word_before(text, start), _word_after(text, end)
         fits = _fits(mention, before, after)
-        if self._edges is not None:
-            self._context |= _context_of(mention, before, after, fits, self._edges)
+        edges = getattr(self._run, "edges", None)
+        if edges is not None:
+            self._run.context |= _context_of(mention, before, after, fits, edges)
         return mention if fits else None
 
     def _candidates(
