@@ -469,16 +469,18 @@ _RESOLUTION_SHAPING = ("extract.py", "resolve.py", "inflect.py", "data/inflectio
 
 
 def _resolutions(resolver: Resolver) -> dict[str, tuple[tuple[int, int, str, float], ...]]:
-    """How each capitalised name of the gazetteer resolves in running text: its best
-    candidate as (place number, name number, method, score), or nothing."""
-    places = resolver.gazetteer.places
+    """How each capitalised mainstream name of the gazetteer (official, former or in a local
+    language) resolves in running text: its best candidate as (place number, name number,
+    method, score), or nothing. Other names are resolved when met."""
+    places, index = resolver.gazetteer.places, resolver.gazetteer.index
     number = {id(place): n for n, place in enumerate(places)}
     table: dict[str, tuple[tuple[int, int, str, float], ...]] = {}
-    for place in places:
-        for name in place.names:
-            text = name.text
-            if text in table or len(text) < SHORTEST_NAME or not text[:1].isupper() or not _is_word_like(text):
-                continue
+    for hit in range(len(index.owners)):
+        place, slot = index.owner(hit)
+        text = places[place].names[slot].text
+        if text in table or not index.is_mainstream(hit) or len(text) < SHORTEST_NAME:
+            continue
+        if text[:1].isupper() and _is_word_like(text):
             found = resolver.candidates(text, limit=1, near_km=CONTEXT_KM, in_text=True)
             table[text] = tuple(
                 (number[id(m.place)], m.place.names.index(m.matched), m.method, m.score) for m in found
