@@ -4,7 +4,7 @@ from hypothesis import strategies as st
 
 from toponyms.inflect import nominatives, word_nominatives
 from toponyms.keys import spelling_key
-from toponyms.normalize import normalize
+from toponyms.normalize import _PLAIN, _fold_once, normalize
 from toponyms.script import is_mixed, repair, repair_word
 
 
@@ -23,6 +23,18 @@ from toponyms.script import is_mixed, repair, repair_word
 )
 def test_normalize_folds_case_marks_apostrophes_dashes_and_space(raw: str, folded: str) -> None:
     assert normalize(raw) == folded
+
+
+LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZабвгдежзийклмнопрстуфхцчшщъыьэюяёєіїґ"
+LETTERS += LETTERS[52:].upper() + "\u212a\u0130\u1e9e"  # the Kelvin sign, dotted I and capital sharp s lower oddly
+
+
+@given(st.one_of(st.text(alphabet=LETTERS, min_size=1), st.text()))
+def test_plain_letters_take_the_quick_way_to_the_same_form(text: str) -> None:
+    # normalize() returns text.lower() at once when that is made of letters folding leaves
+    # alone; the full folding must agree whenever it does.
+    if _PLAIN.fullmatch(text.lower()):
+        assert _fold_once(text) == text.lower()
 
 
 @given(st.text())

@@ -15,6 +15,7 @@ _SPACE = str.maketrans({dash: " " for dash in DASHES})
 _WHITESPACE = re.compile(r"\s+")
 _EDGE_PUNCTUATION = re.compile(r"^[\W_]+|[\W_]+$")
 _SETTLED = re.compile("[0-9a-z \u0430-\u044f\u0454\u0456\u0491]*")
+_PLAIN = re.compile("[a-z\u0430-\u0438\u043a-\u044f\u0454\u0456\u0491]+")  # Latin, Cyrillic without й, ё, ї
 
 
 def strip_marks(text: str) -> str:
@@ -35,6 +36,9 @@ def normalize(text: str) -> str:
     >>> normalize("Ivano–Frankivsk")
     'ivano frankivsk'
     """
+    lowered = text.lower()
+    if _PLAIN.fullmatch(lowered):
+        return lowered  # letters that no folding changes: the common case, and quick
     if text.isascii():
         return _fold_once(text)
     folded = _fold_once(text)
