@@ -60,6 +60,7 @@ IMPORTANT_POPULATION = 50_000  # a place this big is meant even when its name is
 AS_WRITTEN = frozenset({"exact", "normalized", "script"})
 LOCAL_LANGUAGES = frozenset({"uk", "ru", "en"})
 CACHE_LIMIT = 200_000
+AHEAD = 250_000  # names whose resolution is worked out once per gazetteer, ahead of any text
 
 _CAPITAL = "A-ZА-ЯЁІЇЄҐ"
 # Every capital letter of the alphabets up to CJK: a run may start with Ł, Ö or Ω too.
@@ -469,18 +470,20 @@ _RESOLUTION_SHAPING = ("extract.py", "resolve.py", "inflect.py", "data/inflectio
 
 
 def _resolutions(resolver: Resolver) -> dict[str, tuple[tuple[int, int, str, float], ...]]:
-    """How each capitalised mainstream name of the gazetteer (official, former or in a local
-    language) resolves in running text: its best candidate as (place number, name number,
-    method, score), or nothing. Other names are resolved when met."""
+    """How the capitalised names of the gazetteer resolve in running text: each one's best
+    candidate as (place number, name number, method, score), or nothing. Mainstream names
+    (official, former or in a local language) come first; past ``AHEAD`` names, the rest are
+    resolved when met, so that a world gazetteer does not take minutes here."""
     places, index = resolver.gazetteer.places, resolver.gazetteer.index
     number = {id(place): n for n, place in enumerate(places)}
+    hits = sorted(range(len(index.owners)), key=lambda hit: not index.is_mainstream(hit))
     table: dict[str, tuple[tuple[int, int, str, float], ...]] = {}
-    for hit in range(len(index.owners)):
+    for hit in hits:
         place, slot = index.owner(hit)
         text = places[place].names[slot].text
-        if text in table or not index.is_mainstream(hit) or len(text) < SHORTEST_NAME:
-            continue
-        if text[:1].isupper() and _is_word_like(text):
+        if len(table) >= AHEAD:
+            break
+        if text not in table and len(text) >= SHORTEST_NAME and text[:1].isupper() and _is_word_like(text):
             found = resolver.candidates(text, limit=1, near_km=CONTEXT_KM, in_text=True)
             table[text] = tuple(
                 (number[id(m.place)], m.place.names.index(m.matched), m.method, m.score) for m in found
