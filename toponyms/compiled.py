@@ -15,10 +15,12 @@ import hashlib
 import os
 import pickle
 import tempfile
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import cached_property
 from importlib.resources import files
+from dataclasses import fields
 from itertools import islice, repeat
 from pathlib import Path
 from typing import Any, TypeVar
@@ -156,7 +158,7 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-PLACE_COLUMNS = ("id", "name", "kind", "country", "lat", "lon", "geonameid", "region", "population")
+PLACE_COLUMNS = tuple(field.name for field in fields(Place) if field.name != "names")
 SHARED = frozenset({"kind", "country", "region"})  # columns of few distinct values
 
 
@@ -182,7 +184,12 @@ def _unpack(packed: tuple[list[list[Any]], list[int], list[list[Any]]]) -> list[
     columns, counts, name_columns = packed
     names = map(tuple.__new__, repeat(Name), zip(*name_columns))
     grouped = [tuple(islice(names, count)) for count in counts]
-    return list(map(Place, *columns, grouped))
+    # Made as unpickling makes objects, empty and then filled: a field at a time across
+    # all places runs in C, where the frozen dataclass's __init__ for each place did not.
+    places = list(map(object.__new__, repeat(Place, len(counts))))
+    for field, values in zip((*PLACE_COLUMNS, "names"), (*columns, grouped)):
+        deque(map(getattr(Place, field).__set__, places, values), maxlen=0)
+    return places
 
 
 def _digest(blobs: Iterable[bytes]) -> str:
