@@ -70,7 +70,8 @@ class Postings:
         at = bisect_left(self.texts, text)
         if at == len(self.texts) or self.texts[at] != text:
             return ()
-        return tuple(self.hits[self.starts[at] : self.starts[at + 1]])
+        start, end = self.starts[at], self.starts[at + 1]
+        return (self.hits[start],) if end == start + 1 else tuple(self.hits[start:end])
 
     def __len__(self) -> int:
         return len(self.texts)
