@@ -182,9 +182,9 @@ def build_gazetteer(
 ) -> Report:
     """Write the gazetteer file ``out`` from GeoNames files, then compile it (unless not ``precompile``).
 
-    >>> build_gazetteer(["cities500.zip"], "world.yaml", alternate_names="alternateNamesV2.zip",
-    ...                 admin1="admin1CodesASCII.txt", countries=["UA", "RU"])  # doctest: +SKIP
-    Report(places=..., names=..., ...)
+    For example ``build_gazetteer(["cities500.zip"], "world.yaml", alternate_names="alternateNamesV2.zip",
+    admin1="admin1CodesASCII.txt", countries=["UA", "RU"])``. Raises GeoNamesError as ``read_geonames``
+    does, and ValueError for a country that is no ISO code or a feature class other than P and A.
     """
     sources = [Path(source) for source in sources]
     selection = Selection(
