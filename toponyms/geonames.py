@@ -11,7 +11,7 @@ countries, placed at their capital (else at their most populous selected place).
 Names: the table's name is the official one and its ASCII form a variant. An
 alternate name is ``former`` when it is historic or has a ``to`` date (``year`` is
 that date's year), ``official`` in its language when preferred, else a ``variant``
-(colloquial and short names, and ``abbr`` abbreviations, with no language). Postal
+in its language (colloquial and short names too; ``abbr`` abbreviations in none). Postal
 and airport codes, links and Wikidata ids are no names (``data/geonames.json``).
 Without an alternate names file, the table's ``alternatenames`` column (or the
 JSON's ``alternatenames``) gives variants of unknown language.
