@@ -44,6 +44,7 @@ from pathlib import Path
 from rapidfuzz import fuzz, process
 
 from toponyms import Gazetteer, Match, Name, Place, Resolver, romanize
+from toponyms.index import Index
 from toponyms.keys import lookup_form, spelling_key
 from toponyms.normalize import normalize
 from toponyms.resolve import DEFAULT_THRESHOLD
@@ -842,20 +843,8 @@ def index_rows(gazetteer: Gazetteer, typos: Sequence[str]) -> list[list[str]]:
     keys = [spelling_key(t) for t in typos]
     keys = [k for k in keys if k]
     cutoff = 0.8
-
-    def ours(key: str) -> list[tuple[str, float]]:
-        return index.fuzzy(key, limit=1, cutoff=cutoff)
-
-    def brute(key: str) -> tuple[str, float, int] | None:
-        return process.extractOne(key, index.keys, scorer=fuzz.ratio, score_cutoff=cutoff * 100)
-
-    agree = found = 0
-    for key in keys:
-        a, b = ours(key), brute(key)
-        if b is not None:
-            found += 1
-        if (not a and b is None) or (a and b is not None and abs(a[0][1] * 100 - b[1]) < 1e-6):
-            agree += 1
+    ours, brute = fuzzy_pair(index, cutoff)
+    agree, found = agreement(ours, brute, keys)
     ours_med, ours_p95 = median_p95(timed(ours, keys))
     brute_med, brute_p95 = median_p95(timed(brute, keys))
     rate = f"agree {100 * agree / len(keys):.1f}% ({found} with a key ≥ {cutoff:.0%})"
@@ -863,6 +852,30 @@ def index_rows(gazetteer: Gazetteer, typos: Sequence[str]) -> list[list[str]]:
         [f"index.fuzzy(key) over {len(index.keys)} keys", str(len(keys)), f"{ours_med:.0f}", f"{ours_p95:.0f}", "", rate],
         ["brute force: extractOne(key, index.keys, ratio)", str(len(keys)), f"{brute_med:.0f}", f"{brute_p95:.0f}", f"{brute_med / ours_med:.1f}x vs index", ""],
     ]  # fmt: skip
+
+
+def fuzzy_pair(index: Index, cutoff: float) -> tuple[Callable[[str], list[tuple[str, float]]], Callable[[str], tuple | None]]:
+    """``index.fuzzy`` for the best key, and the brute-force scan of every key that it stands in for."""
+
+    def ours(key: str) -> list[tuple[str, float]]:
+        return index.fuzzy(key, limit=1, cutoff=cutoff)
+
+    def brute(key: str) -> tuple[str, float, int] | None:
+        return process.extractOne(key, index.keys, scorer=fuzz.ratio, score_cutoff=cutoff * 100)
+
+    return ours, brute
+
+
+def agreement(ours: Callable[[str], list], brute: Callable[[str], tuple | None], keys: Iterable[str]) -> tuple[int, int]:
+    """(keys for which both find nothing or the same best score, keys for which the brute force finds one)."""
+    agree = found = 0
+    for key in keys:
+        a, b = ours(key), brute(key)
+        if b is not None:
+            found += 1
+        if (not a and b is None) or (a and b is not None and abs(a[0][1] * 100 - b[1]) < 1e-6):
+            agree += 1
+    return agree, found
 
 
 # --- report ---------------------------------------------------------------------------

@@ -3,7 +3,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from toponyms import Gazetteer, GazetteerError, Resolver
+from toponyms import Gazetteer, GazetteerError, Name, Resolver
+from toponyms.keys import lookup_form, spelling_key
 
 PLACE = """\
 places:
@@ -150,3 +151,32 @@ def test_derived_data_is_cached_beside_the_compiled_gazetteer(tmp_path: Path) ->
     assert len(builds) == 2, "a changed file builds it anew"
     in_memory = Gazetteer(gazetteer.places)
     assert in_memory.derived("names", build) == ["Testove"] and len(builds) == 3
+
+
+def test_compiled_copy_holds_the_same_places_and_index(tmp_path: Path) -> None:
+    extra = """\
+  - id: test:2
+    geonameid: 704422
+    name: Pokrovsk
+    kind: populated place
+    country: UA
+    lat: 48.28
+    lon: 37.18
+    names:
+      - {name: Krasnoarmeysk, lang: ru, status: former, year: 2016}
+      - {name: Krasnorozhsk, status: garbled, source: an article}
+      - Pokrowsk
+"""
+    path = write(tmp_path, "a.yaml", PLACE + extra)
+    fresh = Gazetteer.load(path, cache=False)
+    Gazetteer.load(path)  # compiles
+    compiled = Gazetteer.load(path)  # reads the compiled copy
+    assert compiled.places == fresh.places and compiled.get("test:2") == fresh["test:2"]
+    assert all(type(name) is Name for place in compiled for name in place.names)
+    assert compiled.index.keys == fresh.index.keys
+    for place in fresh:
+        for name in place.names:
+            form, key = lookup_form(name.text), spelling_key(name.text)
+            assert compiled.index.by_form(form) == fresh.index.by_form(form) != ()
+            assert compiled.index.by_key(key) == fresh.index.by_key(key)
+    assert compiled.index.by_form("nowhere") == () and compiled.index.by_key("zzz") == ()

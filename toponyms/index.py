@@ -5,14 +5,17 @@ and a trigram index over spelling keys that hands a short list of candidates to
 rapidfuzz. The trigram postings are numpy arrays, so a fuzzy lookup scores a few
 hundred keys instead of every name, whatever the size of the gazetteer.
 Postings are kept as compact ``array`` buffers, which unpickle fast, and are
-seen through numpy (imported on the first fuzzy lookup) without a copy.
+seen through numpy (imported on the first fuzzy lookup) without a copy. Forms
+and keys are sorted lists searched by bisection rather than dicts: a world
+gazetteer's million of them unpickle as one list, not a million dict entries.
 """
 
 from __future__ import annotations
 
 from array import array
+from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from rapidfuzz import fuzz, process
 
@@ -51,6 +54,29 @@ def trigrams(key: str) -> list[str]:
     return [padded[i : i + 3] for i in range(len(padded) - 2)]
 
 
+class Postings:
+    """Strings, each with a list of name numbers: a dict's lookups, in three objects."""
+
+    def __init__(self, groups: Mapping[str, Sequence[int]]) -> None:
+        self.texts = sorted(groups)
+        self.hits = array("i")
+        self.starts = array("i", [0])
+        for text in self.texts:
+            self.hits.extend(groups[text])
+            self.starts.append(len(self.hits))
+
+    def get(self, text: str) -> tuple[int, ...]:
+        """The numbers filed under ``text``; none if it is not there."""
+        at = bisect_left(self.texts, text)
+        if at == len(self.texts) or self.texts[at] != text:
+            return ()
+        start, end = self.starts[at], self.starts[at + 1]
+        return (self.hits[start],) if end == start + 1 else tuple(self.hits[start:end])
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+
 class Index:
     """Lookups from names to places, built once per gazetteer."""
 
@@ -76,13 +102,13 @@ class Index:
                     keyed[key].append(hit)
         self.owners = array("i", owners)
         self.slots = array("i", slots)
-        self.normal: dict[str, tuple[int, ...]] = {form: tuple(hits) for form, hits in normal.items()}
-        self.keyed: dict[str, tuple[int, ...]] = {key: tuple(hits) for key, hits in keyed.items()}
+        self.normal = Postings(normal)
+        self.keyed = Postings(keyed)
         self.mainstream = bytes(mainstream)
         # Fuzzy matching only reaches keys that some mainstream name has: an obscure
         # variant (Fornaces for Donetsk) is found as written, never by resemblance.
-        self.keys: list[str] = sorted(key for key, hits in self.keyed.items() if any(mainstream[h] for h in hits))
-        self.longest = max((len(form) for form in self.normal), default=0)
+        self.keys: list[str] = [key for key in self.keyed.texts if any(mainstream[h] for h in keyed[key])]
+        self.longest = max((len(form) for form in normal), default=0)
         postings: defaultdict[str, list[int]] = defaultdict(list)
         for k, key in enumerate(self.keys):
             for gram in set(trigrams(key)):
@@ -91,11 +117,11 @@ class Index:
 
     def by_form(self, form: str) -> tuple[int, ...]:
         """Names whose normalised form is ``form``."""
-        return self.normal.get(form, ())
+        return self.normal.get(form)
 
     def by_key(self, key: str) -> tuple[int, ...]:
         """Names whose spelling key is ``key``."""
-        return self.keyed.get(key, ())
+        return self.keyed.get(key)
 
     def fuzzy(self, key: str, *, limit: int = 10, cutoff: float = 0.8) -> list[tuple[str, float]]:
         """Spelling keys similar to ``key`` (rapidfuzz ratio ≥ ``cutoff``), best first."""
