@@ -849,13 +849,11 @@ def scan_records(
 
 
 def mention_record(record: Record, mention: Mention) -> dict[str, Any]:
-    """A mention found in ``record`` as plain JSON-ready data."""
+    """A mention found in ``record`` as plain JSON-ready data, ``where`` first."""
+    return {"where": record.locate(mention.start), **mention_fields(mention)}
+
+
+def mention_fields(mention: Mention) -> dict[str, Any]:
+    """A mention as plain JSON-ready data: its span and text, its place and how it was found."""
     match = mention.match
-    return {
-        "where": record.locate(mention.start),
-        "start": mention.start,
-        "end": mention.end,
-        "text": mention.text,
-        **_place_fields(match),
-        **_how(match),
-    }
+    return {"start": mention.start, "end": mention.end, "text": mention.text, **_place_fields(match), **_how(match)}
