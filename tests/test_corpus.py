@@ -345,6 +345,26 @@ def test_report_merge_equals_adding_in_order(resolver: Resolver) -> None:
     assert whole.to_json() == parts.to_json()
 
 
+def test_a_report_stays_bounded(resolver: Resolver, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(corpus, "MAX_UNRESOLVED", 2)
+    monkeypatch.setattr(corpus, "MAX_ALIASES", 1)
+    texts = [f"Shelling in Krasnohryshkov, Novobaruzivka and Zolotyshivka ({i})." for i in range(2)]
+    texts += ["Fighting in Krasnopupsk—known in Ukrainian as Pokrovsk—and in Krasnoshmupsk (Pokrovsk)."] * 5
+    whole, parts = Report(), Report()
+    for number, text in enumerate(texts):
+        found = scan(text, resolver=resolver)
+        whole.add(found, text, f"t{number}")
+        part = Report()
+        part.add(found, text, f"t{number}")
+        parts.merge(part)
+    assert whole.to_json() == parts.to_json()
+    data = whole.as_dict()
+    assert [entry["text"] for entry in data["unresolved"]] == ["Krasnohryshkov", "Novobaruzivka"]
+    assert data["unresolved_omitted"] == 2  # Zolotyshivka, twice
+    assert [alias["where"] for alias in data["aliases"]] == ["t2:1", "t3:1", "t4:1"]  # the first sightings of one alias
+    assert data["aliases_omitted"] == 2 + 5  # two more of it, five of the other
+
+
 def test_an_input_that_cannot_be_read_is_reported_and_not_written(resolver: Resolver, tmp_path: Path) -> None:
     (record,) = iter_records(tmp_path / "gone.txt")
     assert record.fatal and record.problem.startswith("cannot read")

@@ -48,8 +48,10 @@ FORMATS = ("txt", "jsonl", "csv")
 SUFFIX_FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv"}  # anything else is plain text
 FOLDER_SUFFIXES = (".txt", ".jsonl", ".ndjson", ".csv")  # the files taken from a folder
 CONTEXT = 60  # characters either side of a finding in a report snippet
-CONTEXTS = 3  # snippets kept per unresolved name
+CONTEXTS = 3  # snippets kept per unresolved name, and sightings per mined alias
 MAX_PROBLEMS = 1000  # problems kept in a report; the rest are only counted
+MAX_UNRESOLVED = 10_000  # unresolved names kept in a report, the first seen; later ones are only counted
+MAX_ALIASES = 10_000  # mined aliases kept in a report, likewise
 CHUNK_RECORDS, CHUNK_BYTES = 64, 1 << 20  # a unit of work for a process
 STDIN = "<stdin>"  # how standard input is named in messages and reports
 
@@ -304,14 +306,21 @@ def _bad_utf8(raw: bytes, error: UnicodeDecodeError) -> str:
 
 class Report:
     """What a run found, for a person to review: places and their surface forms, unresolved
-    names with context, aliases mined from glosses, and the records that could not be read."""
+    names with context, aliases mined from glosses, and the records that could not be read.
+
+    Its size is bounded whatever the size of the corpus: past ``MAX_UNRESOLVED`` names,
+    ``MAX_ALIASES`` aliases (each with its first ``CONTEXTS`` sightings) and ``MAX_PROBLEMS``
+    problems, what is new is only counted (``*_omitted``)."""
 
     def __init__(self) -> None:
         self.records = 0
         self.unread = 0
         self.places: dict[str, dict[str, Any]] = {}  # place id -> place fields, mentions, forms
         self.unresolved: dict[str, dict[str, Any]] = {}  # text -> count, best candidate, contexts
-        self.aliases: list[dict[str, Any]] = []
+        self.unresolved_omitted = 0  # sightings of the names past MAX_UNRESOLVED
+        self.aliases: list[dict[str, Any]] = []  # sightings, in order
+        self.aliases_omitted = 0  # sightings past the first CONTEXTS of an alias, or of aliases past MAX_ALIASES
+        self._sightings: Counter[tuple[str, str]] = Counter()  # (alias, place id) -> sightings listed
         self.problems: list[dict[str, str]] = []
         self.problems_omitted = 0
 
@@ -330,9 +339,9 @@ class Report:
             entry["mentions"] += 1
             entry["forms"][mention.text] += 1
         for found in scan.unresolved:
-            entry = self.unresolved.setdefault(
-                found.text, {"text": found.text, "count": 0, "best": None, "contexts": []}
-            )
+            entry = self._unresolved(found.text, {"text": found.text, "count": 0, "best": None, "contexts": []}, 1)
+            if entry is None:
+                continue
             entry["count"] += 1
             best = None if found.best is None else {**_place_fields(found.best), **_how(found.best)}
             if best is not None and (entry["best"] is None or best["score"] > entry["best"]["score"]):
@@ -343,7 +352,7 @@ class Report:
                 )
         for alias in scan.aliases:
             place = alias.place
-            self.aliases.append({
+            self._alias({
                 "text": alias.text, "id": place.id, "name": place.name, "kind": place.kind, "country": place.country,
                 "region": place.region, "known": alias.known, "where": where(alias.start),
                 "snippet": snippet(text, alias.start, alias.end),
@@ -367,15 +376,40 @@ class Report:
             mine["mentions"] += theirs["mentions"]
             mine["forms"].update(theirs["forms"])
         for text, theirs in other.unresolved.items():
-            mine = self.unresolved.setdefault(text, {**theirs, "count": 0, "best": None, "contexts": []})
+            mine = self._unresolved(text, {**theirs, "count": 0, "best": None, "contexts": []}, theirs["count"])
+            if mine is None:
+                continue
             mine["count"] += theirs["count"]
             if theirs["best"] is not None and (mine["best"] is None or theirs["best"]["score"] > mine["best"]["score"]):
                 mine["best"] = theirs["best"]
             mine["contexts"] = (mine["contexts"] + theirs["contexts"])[:CONTEXTS]
-        self.aliases.extend(other.aliases)
+        self.unresolved_omitted += other.unresolved_omitted
+        for alias in other.aliases:
+            self._alias(alias)
+        self.aliases_omitted += other.aliases_omitted
         for problem in other.problems:
             self._problem(problem)
         self.problems_omitted += other.problems_omitted
+
+    def _unresolved(self, text: str, new: dict[str, Any], count: int) -> dict[str, Any] | None:
+        """The entry of the unresolved name ``text``, made from ``new`` if there is room; else None,
+        and its ``count`` sightings are counted as omitted."""
+        entry = self.unresolved.get(text)
+        if entry is None:
+            if len(self.unresolved) >= MAX_UNRESOLVED:
+                self.unresolved_omitted += count
+                return None
+            entry = self.unresolved[text] = new
+        return entry
+
+    def _alias(self, sighting: dict[str, Any]) -> None:
+        key = (sighting["text"], sighting["id"])
+        listed = self._sightings.get(key, 0)
+        if listed >= CONTEXTS or (listed == 0 and len(self._sightings) >= MAX_ALIASES):
+            self.aliases_omitted += 1
+            return
+        self._sightings[key] += 1
+        self.aliases.append(sighting)
 
     def _problem(self, problem: dict[str, str]) -> None:
         if len(self.problems) < MAX_PROBLEMS:
@@ -392,7 +426,9 @@ class Report:
             "passed_through_unread": self.unread,
             "places": [{**p, "forms": dict(sorted(p["forms"].items(), key=lambda f: (-f[1], f[0])))} for p in places],
             "unresolved": unresolved,
+            "unresolved_omitted": self.unresolved_omitted,
             "aliases": self.aliases,
+            "aliases_omitted": self.aliases_omitted,
             "problems": self.problems,
             "problems_omitted": self.problems_omitted,
         }
