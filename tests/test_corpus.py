@@ -15,7 +15,9 @@ from hypothesis import strategies as st
 from conftest import ROOT
 from toponyms import Gazetteer, Resolver, corpus
 from toponyms.clean import rewrite
-from toponyms.corpus import AtomicFile, Job, Report, aliases_to_gazetteer, clean_file, clean_jobs, iter_records, plan
+from toponyms.corpus import (
+    AtomicFile, Job, Report, aliases_to_gazetteer, clean_file, clean_jobs, iter_records, plan, read_csv,
+)  # fmt: skip
 from toponyms.extract import scan
 from toponyms.gazetteer import read_places
 
@@ -169,6 +171,28 @@ def test_csv_problems(resolver: Resolver, tmp_path: Path) -> None:
     report = clean_file(missing, tmp_path / "other.out.csv", resolver, column="text")
     assert (tmp_path / "other.out.csv").read_bytes() == missing.read_bytes()
     assert report.unread == 1 and "no column 'text' in the header (body, id)" in report.problems[0]["problem"]
+
+
+def test_csv_that_breaks_is_passed_through_a_line_at_a_time(
+    resolver: Resolver, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(corpus, "MAX_FIELD", 100)
+    rest = b"".join(b"%d,in Artemovsk\n" % i for i in range(200))
+    data = b'id,text\n1,in Artemovsk\n2,"a stray quote\n' + rest
+    source = tmp_path / "in.csv"
+    source.write_bytes(data)
+    limit = csv.field_size_limit(100)  # process-wide: put back below
+    try:
+        records = list(read_csv(io.BytesIO(data), "in.csv"))
+        report = clean_file(source, tmp_path / "out.csv", resolver)
+    finally:
+        csv.field_size_limit(limit)
+    (problem,) = [r for r in records if r.problem]
+    assert problem.problem.startswith("not readable as CSV (field larger than field limit (100)); the rest")
+    assert problem.line == 3 and b"".join(r.raw for r in records) == data
+    assert max(len(r.raw) for r in records) < 150  # the rest is not read at once
+    assert (tmp_path / "out.csv").read_bytes() == data.replace(b"1,in Artemovsk", b"1,in Bakhmut", 1)
+    assert (report.records, report.unread) == (2, 1)
 
 
 # --- folders, plans, atomic writes --------------------------------------------------------------

@@ -53,6 +53,9 @@ MAX_PROBLEMS = 1000  # problems kept in a report; the rest are only counted
 MAX_UNRESOLVED = 10_000  # unresolved names kept in a report, the first seen; later ones are only counted
 MAX_ALIASES = 10_000  # mined aliases kept in a report, likewise
 CHUNK_RECORDS, CHUNK_BYTES = 64, 1 << 20  # a unit of work for a process
+# The longest CSV cell read: articles exceed the csv module's 128 KiB, but a stray quote
+# that runs on to the end of a big file should fail here, not take its size in memory.
+MAX_FIELD = 1 << 26
 STDIN = "<stdin>"  # how standard input is named in messages and reports
 
 
@@ -244,7 +247,8 @@ def read_csv(lines: Iterable[bytes], source: str, column: str = "text") -> Itera
 
     Rows keep their raw bytes, so a row whose text is unchanged is written back exactly.
     """
-    csv.field_size_limit(max(csv.field_size_limit(), 1 << 30))  # articles can exceed the 128 KiB default
+    csv.field_size_limit(max(csv.field_size_limit(), MAX_FIELD))
+    lines = iter(lines)  # read on after an error from where the reader stopped
     consumed: list[bytes] = []
 
     def decoded() -> Iterator[str]:
@@ -277,11 +281,11 @@ def read_csv(lines: Iterable[bytes], source: str, column: str = "text") -> Itera
                     source, line, raw, text=row[index], kind="csv", after=ending, cells=tuple(row), column=index
                 )
     except csv.Error as error:
-        rest = b"".join(consumed) + b"".join(lines)
         line = reader.line_num - len(consumed) + 1
-        yield Record(
-            source, line, rest, problem=f"not readable as CSV ({error}); the rest of the file is passed through"
-        )
+        problem = f"not readable as CSV ({error}); the rest of the file is passed through"
+        yield Record(source, line, b"".join(consumed), problem=problem)
+        for number, raw in enumerate(lines, line + len(consumed)):  # a line at a time, not the rest at once
+            yield Record(source, number, raw, counted=False)
 
 
 def _has_surrogate(text: str) -> bool:
