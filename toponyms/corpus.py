@@ -716,14 +716,10 @@ class Cleaner:
 _worker: Cleaner | None = None
 
 
-def _start_worker(
-    sources: tuple[Path, ...], threshold: float, country: str | None, style: str, resolver: Resolver | None
-) -> None:
-    """Make this process's cleaner: load the gazetteer files (a cached load is quick), or take
-    ``resolver`` as sent when its gazetteer was made in memory."""
+def _start_worker(resolver: Resolver, country: str | None, style: str) -> None:
+    """Make this process's cleaner. A forked worker has the resolver already; a spawned one
+    receives a reference to its gazetteer files and loads them (see ``Resolver.__reduce__``)."""
     global _worker
-    if resolver is None:
-        resolver = Resolver(Gazetteer.load(*sources), threshold=threshold)
     _worker = Cleaner(resolver, country=country, style=style)
 
 
@@ -773,9 +769,7 @@ def clean_jobs(
     workers = workers or os.cpu_count() or 1
     pool = None
     if workers > 1:
-        sources = resolver.gazetteer.sources
-        arguments = (sources, resolver.threshold, country, style, None if sources else resolver)
-        pool = ProcessPoolExecutor(workers, initializer=_start_worker, initargs=arguments)
+        pool = ProcessPoolExecutor(workers, initializer=_start_worker, initargs=(resolver, country, style))
         cleaned = _ordered(pool, _chunks(items), ahead=2 * workers)
     else:
         cleaner = Cleaner(resolver, country=country, style=style)
