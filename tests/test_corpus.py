@@ -329,7 +329,9 @@ def test_report_lists_unresolved_names_with_context(seed_report: Report) -> None
 def test_report_as_json_and_csv(seed_report: Report, tmp_path: Path) -> None:
     seed_report.write(tmp_path / "r.json")
     assert json.loads((tmp_path / "r.json").read_text("utf-8")) == json.loads(seed_report.to_json())
+    assert (tmp_path / "r.json").read_bytes() == seed_report.to_json().encode("utf-8")  # written a piece at a time
     seed_report.write(tmp_path / "r.csv")
+    assert (tmp_path / "r.csv").read_bytes() == seed_report.to_csv().encode("utf-8")
     rows = list(csv.DictReader((tmp_path / "r.csv").open(encoding="utf-8", newline="")))
     forms = {row["text"]: int(row["count"]) for row in rows if row["section"] == "place" and row["id"] == "gn:704422"}
     assert forms == seed_report.as_dict()["places"][0]["forms"]

@@ -31,10 +31,10 @@ import tempfile
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from contextlib import nullcontext, suppress
+from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, TextIO
 
 import yaml
 
@@ -439,7 +439,13 @@ class Report:
 
     def to_json(self) -> str:
         """The report as a JSON document."""
-        return json.dumps(self.as_dict(), ensure_ascii=False, indent=2) + "\n"
+        buffer = io.StringIO()
+        self._json_to(buffer)
+        return buffer.getvalue()
+
+    def _json_to(self, stream: TextIO) -> None:
+        json.dump(self.as_dict(), stream, ensure_ascii=False, indent=2)
+        stream.write("\n")
 
     CSV_COLUMNS = (
         "section", "id", "name", "kind", "country", "region", "text", "count", "mentions",
@@ -450,7 +456,11 @@ class Report:
         """The report as one CSV table; ``section`` tells a place's surface form (one row per form),
         an unresolved name (one row per context) and a mined alias apart."""
         buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, self.CSV_COLUMNS, extrasaction="ignore", lineterminator="\n")
+        self._csv_to(buffer)
+        return buffer.getvalue()
+
+    def _csv_to(self, stream: TextIO) -> None:
+        writer = csv.DictWriter(stream, self.CSV_COLUMNS, extrasaction="ignore", lineterminator="\n")
         writer.writeheader()
         data = self.as_dict()
         for place in data["places"]:
@@ -466,13 +476,12 @@ class Report:
             writer.writerow({**alias, "section": "alias"})
         for problem in data["problems"]:
             writer.writerow({"section": "problem", "where": problem["where"], "text": problem["problem"]})
-        return buffer.getvalue()
 
     def write(self, path: str | os.PathLike[str]) -> None:
-        """Write the report atomically, as CSV if ``path`` ends in ``.csv``, else as JSON."""
-        text = self.to_csv() if Path(path).suffix.lower() == ".csv" else self.to_json()
-        with AtomicFile(path) as stream:
-            stream.write(text.encode("utf-8"))
+        """Write the report atomically, as CSV if ``path`` ends in ``.csv``, else as JSON; a piece
+        at a time, since the whole document as one string takes several times its size."""
+        with AtomicFile(path) as sink, sink.text() as stream:
+            (self._csv_to if Path(path).suffix.lower() == ".csv" else self._json_to)(stream)
 
 
 def _place_fields(match: Match) -> dict[str, Any]:
@@ -550,6 +559,16 @@ class AtomicFile:
     def write(self, data: bytes) -> None:
         assert self._stream is not None, "written after commit or discard"
         self._stream.write(data)
+
+    @contextmanager
+    def text(self) -> Iterator[TextIO]:
+        """The file as UTF-8 text, buffered, for writers of many small pieces (``json.dump``, ``csv``)."""
+        assert self._stream is not None, "written after commit or discard"
+        stream = io.TextIOWrapper(self._stream, encoding="utf-8", newline="")
+        try:
+            yield stream
+        finally:
+            stream.detach()  # flushed, and the file left open for commit or discard
 
     def commit(self) -> None:
         """Put the file in place, with the mode of the file it replaces (else the umask's)."""
