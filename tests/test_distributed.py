@@ -54,12 +54,13 @@ def records() -> list[dict]:
     return [*found[:10], {"id": -1, "text": None}, *found[10:], {"id": -2, "body": "Artemovsk"}]
 
 
-def expected_mentions(resolver: Resolver | None = None) -> list[dict]:
+def expected_mentions() -> list[dict]:
+    """What ``find_records`` gives for ``records()``, made with ``find`` in this process."""
     return [
         {"record": r["id"], **mention_fields(m)}
         for r in records()
         if isinstance(r.get("text"), str)
-        for m in find(r["text"], resolver=resolver)
+        for m in find(r["text"])
     ]
 
 
