@@ -15,7 +15,9 @@ from hypothesis import strategies as st
 from conftest import ROOT
 from toponyms import Gazetteer, Resolver, corpus
 from toponyms.clean import rewrite
-from toponyms.corpus import AtomicFile, Job, Report, aliases_to_gazetteer, clean_file, clean_jobs, iter_records, plan
+from toponyms.corpus import (
+    AtomicFile, Job, Report, aliases_to_gazetteer, clean_file, clean_jobs, iter_records, plan, read_csv,
+)  # fmt: skip
 from toponyms.extract import scan
 from toponyms.gazetteer import read_places
 
@@ -171,6 +173,28 @@ def test_csv_problems(resolver: Resolver, tmp_path: Path) -> None:
     assert report.unread == 1 and "no column 'text' in the header (body, id)" in report.problems[0]["problem"]
 
 
+def test_csv_that_breaks_is_passed_through_a_line_at_a_time(
+    resolver: Resolver, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(corpus, "MAX_FIELD", 100)
+    rest = b"".join(b"%d,in Artemovsk\n" % i for i in range(200))
+    data = b'id,text\n1,in Artemovsk\n2,"a stray quote\n' + rest
+    source = tmp_path / "in.csv"
+    source.write_bytes(data)
+    limit = csv.field_size_limit(100)  # process-wide: put back below
+    try:
+        records = list(read_csv(io.BytesIO(data), "in.csv"))
+        report = clean_file(source, tmp_path / "out.csv", resolver)
+    finally:
+        csv.field_size_limit(limit)
+    (problem,) = [r for r in records if r.problem]
+    assert problem.problem.startswith("not readable as CSV (field larger than field limit (100)); the rest")
+    assert problem.line == 3 and b"".join(r.raw for r in records) == data
+    assert max(len(r.raw) for r in records) < 150  # the rest is not read at once
+    assert (tmp_path / "out.csv").read_bytes() == data.replace(b"1,in Artemovsk", b"1,in Bakhmut", 1)
+    assert (report.records, report.unread) == (2, 1)
+
+
 # --- folders, plans, atomic writes --------------------------------------------------------------
 
 
@@ -305,7 +329,9 @@ def test_report_lists_unresolved_names_with_context(seed_report: Report) -> None
 def test_report_as_json_and_csv(seed_report: Report, tmp_path: Path) -> None:
     seed_report.write(tmp_path / "r.json")
     assert json.loads((tmp_path / "r.json").read_text("utf-8")) == json.loads(seed_report.to_json())
+    assert (tmp_path / "r.json").read_bytes() == seed_report.to_json().encode("utf-8")  # written a piece at a time
     seed_report.write(tmp_path / "r.csv")
+    assert (tmp_path / "r.csv").read_bytes() == seed_report.to_csv().encode("utf-8")
     rows = list(csv.DictReader((tmp_path / "r.csv").open(encoding="utf-8", newline="")))
     forms = {row["text"]: int(row["count"]) for row in rows if row["section"] == "place" and row["id"] == "gn:704422"}
     assert forms == seed_report.as_dict()["places"][0]["forms"]
@@ -343,6 +369,26 @@ def test_report_merge_equals_adding_in_order(resolver: Resolver) -> None:
         part.add(scan(text, resolver=resolver), text, f"t{number}")
         parts.merge(part)
     assert whole.to_json() == parts.to_json()
+
+
+def test_a_report_stays_bounded(resolver: Resolver, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(corpus, "MAX_UNRESOLVED", 2)
+    monkeypatch.setattr(corpus, "MAX_ALIASES", 1)
+    texts = [f"Shelling in Krasnohryshkov, Novobaruzivka and Zolotyshivka ({i})." for i in range(2)]
+    texts += ["Fighting in Krasnopupsk—known in Ukrainian as Pokrovsk—and in Krasnoshmupsk (Pokrovsk)."] * 5
+    whole, parts = Report(), Report()
+    for number, text in enumerate(texts):
+        found = scan(text, resolver=resolver)
+        whole.add(found, text, f"t{number}")
+        part = Report()
+        part.add(found, text, f"t{number}")
+        parts.merge(part)
+    assert whole.to_json() == parts.to_json()
+    data = whole.as_dict()
+    assert [entry["text"] for entry in data["unresolved"]] == ["Krasnohryshkov", "Novobaruzivka"]
+    assert data["unresolved_omitted"] == 2  # Zolotyshivka, twice
+    assert [alias["where"] for alias in data["aliases"]] == ["t2:1", "t3:1", "t4:1"]  # the first sightings of one alias
+    assert data["aliases_omitted"] == 2 + 5  # two more of it, five of the other
 
 
 def test_an_input_that_cannot_be_read_is_reported_and_not_written(resolver: Resolver, tmp_path: Path) -> None:

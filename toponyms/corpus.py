@@ -31,10 +31,10 @@ import tempfile
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from contextlib import nullcontext, suppress
+from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, TextIO
 
 import yaml
 
@@ -48,9 +48,14 @@ FORMATS = ("txt", "jsonl", "csv")
 SUFFIX_FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv"}  # anything else is plain text
 FOLDER_SUFFIXES = (".txt", ".jsonl", ".ndjson", ".csv")  # the files taken from a folder
 CONTEXT = 60  # characters either side of a finding in a report snippet
-CONTEXTS = 3  # snippets kept per unresolved name
+CONTEXTS = 3  # snippets kept per unresolved name, and sightings per mined alias
 MAX_PROBLEMS = 1000  # problems kept in a report; the rest are only counted
+MAX_UNRESOLVED = 10_000  # unresolved names kept in a report, the first seen; later ones are only counted
+MAX_ALIASES = 10_000  # mined aliases kept in a report, likewise
 CHUNK_RECORDS, CHUNK_BYTES = 64, 1 << 20  # a unit of work for a process
+# The longest CSV cell read: articles exceed the csv module's 128 KiB, but a stray quote
+# that runs on to the end of a big file should fail here, not take its size in memory.
+MAX_FIELD = 1 << 26
 STDIN = "<stdin>"  # how standard input is named in messages and reports
 
 
@@ -242,7 +247,8 @@ def read_csv(lines: Iterable[bytes], source: str, column: str = "text") -> Itera
 
     Rows keep their raw bytes, so a row whose text is unchanged is written back exactly.
     """
-    csv.field_size_limit(max(csv.field_size_limit(), 1 << 30))  # articles can exceed the 128 KiB default
+    csv.field_size_limit(max(csv.field_size_limit(), MAX_FIELD))
+    lines = iter(lines)  # read on after an error from where the reader stopped
     consumed: list[bytes] = []
 
     def decoded() -> Iterator[str]:
@@ -275,11 +281,11 @@ def read_csv(lines: Iterable[bytes], source: str, column: str = "text") -> Itera
                     source, line, raw, text=row[index], kind="csv", after=ending, cells=tuple(row), column=index
                 )
     except csv.Error as error:
-        rest = b"".join(consumed) + b"".join(lines)
         line = reader.line_num - len(consumed) + 1
-        yield Record(
-            source, line, rest, problem=f"not readable as CSV ({error}); the rest of the file is passed through"
-        )
+        problem = f"not readable as CSV ({error}); the rest of the file is passed through"
+        yield Record(source, line, b"".join(consumed), problem=problem)
+        for number, raw in enumerate(lines, line + len(consumed)):  # a line at a time, not the rest at once
+            yield Record(source, number, raw, counted=False)
 
 
 def _has_surrogate(text: str) -> bool:
@@ -304,14 +310,21 @@ def _bad_utf8(raw: bytes, error: UnicodeDecodeError) -> str:
 
 class Report:
     """What a run found, for a person to review: places and their surface forms, unresolved
-    names with context, aliases mined from glosses, and the records that could not be read."""
+    names with context, aliases mined from glosses, and the records that could not be read.
+
+    Its size is bounded whatever the size of the corpus: past ``MAX_UNRESOLVED`` names,
+    ``MAX_ALIASES`` aliases (each with its first ``CONTEXTS`` sightings) and ``MAX_PROBLEMS``
+    problems, what is new is only counted (``*_omitted``)."""
 
     def __init__(self) -> None:
         self.records = 0
         self.unread = 0
         self.places: dict[str, dict[str, Any]] = {}  # place id -> place fields, mentions, forms
         self.unresolved: dict[str, dict[str, Any]] = {}  # text -> count, best candidate, contexts
-        self.aliases: list[dict[str, Any]] = []
+        self.unresolved_omitted = 0  # sightings of the names past MAX_UNRESOLVED
+        self.aliases: list[dict[str, Any]] = []  # sightings, in order
+        self.aliases_omitted = 0  # sightings past the first CONTEXTS of an alias, or of aliases past MAX_ALIASES
+        self._sightings: Counter[tuple[str, str]] = Counter()  # (alias, place id) -> sightings listed
         self.problems: list[dict[str, str]] = []
         self.problems_omitted = 0
 
@@ -330,9 +343,9 @@ class Report:
             entry["mentions"] += 1
             entry["forms"][mention.text] += 1
         for found in scan.unresolved:
-            entry = self.unresolved.setdefault(
-                found.text, {"text": found.text, "count": 0, "best": None, "contexts": []}
-            )
+            entry = self._unresolved(found.text, {"text": found.text, "count": 0, "best": None, "contexts": []}, 1)
+            if entry is None:
+                continue
             entry["count"] += 1
             best = None if found.best is None else {**_place_fields(found.best), **_how(found.best)}
             if best is not None and (entry["best"] is None or best["score"] > entry["best"]["score"]):
@@ -343,7 +356,7 @@ class Report:
                 )
         for alias in scan.aliases:
             place = alias.place
-            self.aliases.append({
+            self._alias({
                 "text": alias.text, "id": place.id, "name": place.name, "kind": place.kind, "country": place.country,
                 "region": place.region, "known": alias.known, "where": where(alias.start),
                 "snippet": snippet(text, alias.start, alias.end),
@@ -367,15 +380,40 @@ class Report:
             mine["mentions"] += theirs["mentions"]
             mine["forms"].update(theirs["forms"])
         for text, theirs in other.unresolved.items():
-            mine = self.unresolved.setdefault(text, {**theirs, "count": 0, "best": None, "contexts": []})
+            mine = self._unresolved(text, {**theirs, "count": 0, "best": None, "contexts": []}, theirs["count"])
+            if mine is None:
+                continue
             mine["count"] += theirs["count"]
             if theirs["best"] is not None and (mine["best"] is None or theirs["best"]["score"] > mine["best"]["score"]):
                 mine["best"] = theirs["best"]
             mine["contexts"] = (mine["contexts"] + theirs["contexts"])[:CONTEXTS]
-        self.aliases.extend(other.aliases)
+        self.unresolved_omitted += other.unresolved_omitted
+        for alias in other.aliases:
+            self._alias(alias)
+        self.aliases_omitted += other.aliases_omitted
         for problem in other.problems:
             self._problem(problem)
         self.problems_omitted += other.problems_omitted
+
+    def _unresolved(self, text: str, new: dict[str, Any], count: int) -> dict[str, Any] | None:
+        """The entry of the unresolved name ``text``, made from ``new`` if there is room; else None,
+        and its ``count`` sightings are counted as omitted."""
+        entry = self.unresolved.get(text)
+        if entry is None:
+            if len(self.unresolved) >= MAX_UNRESOLVED:
+                self.unresolved_omitted += count
+                return None
+            entry = self.unresolved[text] = new
+        return entry
+
+    def _alias(self, sighting: dict[str, Any]) -> None:
+        key = (sighting["text"], sighting["id"])
+        listed = self._sightings.get(key, 0)
+        if listed >= CONTEXTS or (listed == 0 and len(self._sightings) >= MAX_ALIASES):
+            self.aliases_omitted += 1
+            return
+        self._sightings[key] += 1
+        self.aliases.append(sighting)
 
     def _problem(self, problem: dict[str, str]) -> None:
         if len(self.problems) < MAX_PROBLEMS:
@@ -392,14 +430,22 @@ class Report:
             "passed_through_unread": self.unread,
             "places": [{**p, "forms": dict(sorted(p["forms"].items(), key=lambda f: (-f[1], f[0])))} for p in places],
             "unresolved": unresolved,
+            "unresolved_omitted": self.unresolved_omitted,
             "aliases": self.aliases,
+            "aliases_omitted": self.aliases_omitted,
             "problems": self.problems,
             "problems_omitted": self.problems_omitted,
         }
 
     def to_json(self) -> str:
         """The report as a JSON document."""
-        return json.dumps(self.as_dict(), ensure_ascii=False, indent=2) + "\n"
+        buffer = io.StringIO()
+        self._json_to(buffer)
+        return buffer.getvalue()
+
+    def _json_to(self, stream: TextIO) -> None:
+        json.dump(self.as_dict(), stream, ensure_ascii=False, indent=2)
+        stream.write("\n")
 
     CSV_COLUMNS = (
         "section", "id", "name", "kind", "country", "region", "text", "count", "mentions",
@@ -410,7 +456,11 @@ class Report:
         """The report as one CSV table; ``section`` tells a place's surface form (one row per form),
         an unresolved name (one row per context) and a mined alias apart."""
         buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, self.CSV_COLUMNS, extrasaction="ignore", lineterminator="\n")
+        self._csv_to(buffer)
+        return buffer.getvalue()
+
+    def _csv_to(self, stream: TextIO) -> None:
+        writer = csv.DictWriter(stream, self.CSV_COLUMNS, extrasaction="ignore", lineterminator="\n")
         writer.writeheader()
         data = self.as_dict()
         for place in data["places"]:
@@ -426,13 +476,12 @@ class Report:
             writer.writerow({**alias, "section": "alias"})
         for problem in data["problems"]:
             writer.writerow({"section": "problem", "where": problem["where"], "text": problem["problem"]})
-        return buffer.getvalue()
 
     def write(self, path: str | os.PathLike[str]) -> None:
-        """Write the report atomically, as CSV if ``path`` ends in ``.csv``, else as JSON."""
-        text = self.to_csv() if Path(path).suffix.lower() == ".csv" else self.to_json()
-        with AtomicFile(path) as stream:
-            stream.write(text.encode("utf-8"))
+        """Write the report atomically, as CSV if ``path`` ends in ``.csv``, else as JSON; a piece
+        at a time, since the whole document as one string takes several times its size."""
+        with AtomicFile(path) as sink, sink.text() as stream:
+            (self._csv_to if Path(path).suffix.lower() == ".csv" else self._json_to)(stream)
 
 
 def _place_fields(match: Match) -> dict[str, Any]:
@@ -510,6 +559,16 @@ class AtomicFile:
     def write(self, data: bytes) -> None:
         assert self._stream is not None, "written after commit or discard"
         self._stream.write(data)
+
+    @contextmanager
+    def text(self) -> Iterator[TextIO]:
+        """The file as UTF-8 text, buffered, for writers of many small pieces (``json.dump``, ``csv``)."""
+        assert self._stream is not None, "written after commit or discard"
+        stream = io.TextIOWrapper(self._stream, encoding="utf-8", newline="")
+        try:
+            yield stream
+        finally:
+            stream.detach()  # flushed, and the file left open for commit or discard
 
     def commit(self) -> None:
         """Put the file in place, with the mode of the file it replaces (else the umask's)."""
@@ -676,14 +735,10 @@ class Cleaner:
 _worker: Cleaner | None = None
 
 
-def _start_worker(
-    sources: tuple[Path, ...], threshold: float, country: str | None, style: str, resolver: Resolver | None
-) -> None:
-    """Make this process's cleaner: load the gazetteer files (a cached load is quick), or take
-    ``resolver`` as sent when its gazetteer was made in memory."""
+def _start_worker(resolver: Resolver, country: str | None, style: str) -> None:
+    """Make this process's cleaner. A forked worker has the resolver already; a spawned one
+    receives a reference to its gazetteer files and loads them (see ``Resolver.__reduce__``)."""
     global _worker
-    if resolver is None:
-        resolver = Resolver(Gazetteer.load(*sources), threshold=threshold)
     _worker = Cleaner(resolver, country=country, style=style)
 
 
@@ -733,9 +788,7 @@ def clean_jobs(
     workers = workers or os.cpu_count() or 1
     pool = None
     if workers > 1:
-        sources = resolver.gazetteer.sources
-        arguments = (sources, resolver.threshold, country, style, None if sources else resolver)
-        pool = ProcessPoolExecutor(workers, initializer=_start_worker, initargs=arguments)
+        pool = ProcessPoolExecutor(workers, initializer=_start_worker, initargs=(resolver, country, style))
         cleaned = _ordered(pool, _chunks(items), ahead=2 * workers)
     else:
         cleaner = Cleaner(resolver, country=country, style=style)
@@ -849,13 +902,11 @@ def scan_records(
 
 
 def mention_record(record: Record, mention: Mention) -> dict[str, Any]:
-    """A mention found in ``record`` as plain JSON-ready data."""
+    """A mention found in ``record`` as plain JSON-ready data, ``where`` first."""
+    return {"where": record.locate(mention.start), **mention_fields(mention)}
+
+
+def mention_fields(mention: Mention) -> dict[str, Any]:
+    """A mention as plain JSON-ready data: its span and text, its place and how it was found."""
     match = mention.match
-    return {
-        "where": record.locate(mention.start),
-        "start": mention.start,
-        "end": mention.end,
-        "text": mention.text,
-        **_place_fields(match),
-        **_how(match),
-    }
+    return {"start": mention.start, "end": mention.end, "text": mention.text, **_place_fields(match), **_how(match)}

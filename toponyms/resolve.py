@@ -12,15 +12,17 @@ thirty villages equally well scores lower than one that fits one town.
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rapidfuzz import fuzz
 
 from toponyms._data import words
-from toponyms.compiled import Gazetteer
+from toponyms.compiled import Gazetteer, bundled_path
+from toponyms.gazetteer import GazetteerError
 from toponyms.inflect import nominatives
 from toponyms.keys import spelling_key
 from toponyms.model import Match, Mention, Name, Place
@@ -86,6 +88,17 @@ class Resolver:
         from toponyms.extract import Extractor
 
         return Extractor(self)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle as a reference to the gazetteer's files, its digest and the threshold, a few
+        hundred bytes that ``shared_resolver`` turns back into a resolver loaded once per process.
+        A gazetteer made in memory (no digest) travels by value."""
+        gazetteer = self.gazetteer
+        if gazetteer.digest is None:
+            return Resolver, (gazetteer,), {"threshold": self.threshold}
+        bundled = bundled_path().resolve()
+        sources = tuple(None if path.resolve() == bundled else str(path.absolute()) for path in gazetteer.sources)
+        return shared_resolver, (sources, gazetteer.digest, self.threshold)
 
     def resolve(
         self,
@@ -300,6 +313,35 @@ def _haversine_km(a: tuple[float, float], b: tuple[float, float]) -> float:
 def default_resolver() -> Resolver:
     """The resolver over the bundled gazetteer, made on first use."""
     return Resolver()
+
+
+_shared: dict[tuple[tuple[str | None, ...], str, float], Resolver] = {}
+_sharing = threading.Lock()
+
+
+def shared_resolver(sources: tuple[str | None, ...], digest: str, threshold: float) -> Resolver:
+    """The resolver over the gazetteer files ``sources`` (None: the bundled one), made once per process.
+
+    This is what a pickled resolver becomes, so the tasks of a worker process share one
+    gazetteer and one extractor. Raises GazetteerError when the files found here are not
+    those the resolver was pickled with (``digest``).
+    """
+    key = (sources, digest, threshold)
+    with _sharing:
+        if key not in _shared:
+            if sources == (None,) and threshold == DEFAULT_THRESHOLD:
+                resolver = default_resolver()
+            else:
+                paths = [bundled_path() if source is None else source for source in sources]
+                resolver = Resolver(Gazetteer.load(*paths), threshold=threshold)
+            if resolver.gazetteer.digest != digest:
+                files = ", ".join(str(source or bundled_path()) for source in sources)
+                raise GazetteerError(
+                    f"{files}: not the gazetteer the resolver was pickled with (digest {digest}, here "
+                    f"{resolver.gazetteer.digest}); every process needs the same toponyms and gazetteer files"
+                )
+            _shared[key] = resolver
+        return _shared[key]
 
 
 def resolve(name: str, *, country: str | None = None, near: tuple[float, float] | None = None) -> Match | None:
