@@ -40,9 +40,9 @@ from pathlib import Path
 import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from find_bench import SEED, load_passages, name_table, print_table, seed_documents, substitute, substitutes  # noqa: E402
+from find_bench import SEED, load_passages, name_table, print_table, seed_documents, substitute, substitutes
 
-from toponyms import Gazetteer  # noqa: E402
+from toponyms import Gazetteer
 
 NEW_NAME_SHARE = 0.05  # documents ending on a made-up place-like name
 PREFIXES = ("Novo", "Staro", "Krasno", "Bilo", "Verkhnyo", "Zolo", "Chorno", "Velyko")
