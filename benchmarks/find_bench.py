@@ -341,7 +341,7 @@ def seed_documents(names: dict[str, Place]) -> list[tuple[str, list[tuple[int, i
 Pool = tuple[list[str], list[float] | None]  # names, and their cumulative weights (None: uniform)
 
 
-def substitutes(names: dict[str, Place], weighted: bool) -> tuple[Pool, Pool]:
+def substitutes(names: dict[str, Place], weighted: bool = False) -> tuple[Pool, Pool]:
     """Replacement names: Latin-script and Cyrillic-script names of the gazetteer (capitalised)."""
     latin = sorted(n for n in names if n[:1].isupper() and _LATIN.search(n) and not _CYRILLIC.search(n))
     cyrillic = sorted(n for n in names if n[:1].isupper() and _CYRILLIC.search(n) and not _LATIN.search(n))
