@@ -526,18 +526,20 @@ _WATER = _WATER_BEFORE | _WATER_AFTER
 
 
 def _context_of(mention: Mention, before: str, after: str, fits: bool, edges: tuple[int, int]) -> int:
-    """Which words outside the run would change whether ``mention``, at the run's edge, fits."""
+    """Which words outside the run would change whether ``mention``, at the run's edge, fits.
+
+    A word for water turns any fitting mention down, and a mention that does not fit here
+    may fit beside a preposition (in Bar river): at an edge, water always counts.
+    """
     context = 0
     if mention.start == edges[0]:
+        context |= _WATER_BEFORE
         if _fits(mention, _A_PREPOSITION, after) != fits:
             context |= _PREPOSITION
-        if fits:
-            context |= _WATER_BEFORE
     if mention.end == edges[1]:
+        context |= _WATER_AFTER
         if _fits(mention, before, _A_LOWERCASE_CYRILLIC) != fits:
             context |= _CYRILLIC_AFTER
-        if fits:
-            context |= _WATER_AFTER
     return context
 
 
