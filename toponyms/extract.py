@@ -150,7 +150,7 @@ class Extractor:
         build = partial(_scanners, gazetteer)
         self.automaton, self.runs = gazetteer.derived("name-scanners", build, shaped_by=("extract.py", "data/text.json"))
         # Like the automaton, how each name of the gazetteer resolves is worked out once, ahead.
-        self._ahead: dict[str, tuple[tuple[int, int, str, float], ...]] = (
+        self._ahead: dict[str, _Ahead | None] = (
             gazetteer.derived("name-resolutions", partial(_resolutions, self.resolver), shaped_by=_RESOLUTION_SHAPING)
             if gazetteer.digest is not None
             else {}
@@ -212,6 +212,19 @@ class Extractor:
         return in_context if in_context is not None else self._findings_in_context(run, country, before, after)
 
     def _findings_in_context(self, run: str, country: str | None, before: str, after: str) -> _Findings:
+        """What passes 1-3 find in ``run`` between a word standing for ``before`` and one for ``after``; cached."""
+        ahead = self._ahead.get(run) if country is None and not before and not after else None
+        if ahead is not None and ahead[4] is not None and ahead[3] >= self.resolver.threshold:
+            # The run is a name, and a mention standing alone: what the passes would find.
+            findings = _Findings(((0, len(run), run, self._match(ahead, run)),), (), ahead[4])
+        else:
+            findings = self._passes(run, country, before, after)
+        if len(self._findings) > CACHE_LIMIT:
+            self._findings.clear()
+        self._findings[(run, country, before, after)] = findings
+        return findings
+
+    def _passes(self, run: str, country: str | None, before: str, after: str) -> _Findings:
         """Run passes 1-3 over ``run`` between a word standing for ``before`` and one for ``after``."""
         offset = len(before) + 1 if before else 0
         text = f"{before} {run}" if before else run
@@ -234,15 +247,11 @@ class Extractor:
                 garbles = self._garbles(text, country, found)
         finally:
             watch.edges = None
-        findings = _Findings(
+        return _Findings(
             mentions=tuple((m.start - offset, m.end - offset, m.text, m.match) for m in found.mentions()),
             unresolved=tuple((u.start - offset, u.end - offset, u.text, u.best) for u in garbles),
             context=watch.context,
         )
-        if len(self._findings) > CACHE_LIMIT:
-            self._findings.clear()
-        self._findings[(run, country, before, after)] = findings
-        return findings
 
     # -- pass 1: known names ---------------------------------------------------------------
 
@@ -396,12 +405,9 @@ class Extractor:
         key = (surface, country, near, fuzzy)
         found = self._resolved.get(key)
         if found is None:
-            ahead = self._ahead.get(surface) if country is None and near is None else None
-            if ahead is not None:
-                places = self.resolver.gazetteer.places
-                found = [
-                    Match(places[p], score, method, places[p].names[slot], surface) for p, slot, method, score in ahead
-                ]
+            if country is None and near is None and surface in self._ahead:
+                ahead = self._ahead[surface]
+                found = [] if ahead is None else [self._match(ahead, surface)]
             else:
                 found = self.resolver.candidates(
                     surface, limit=1, country=country, near=near, near_km=CONTEXT_KM, in_text=True, fuzzy=fuzzy
@@ -411,6 +417,11 @@ class Extractor:
                 self._no_place.clear()
             self._resolved[key] = found
         return found
+
+    def _match(self, ahead: _Ahead, surface: str) -> Match:
+        number, name, method, score, _ = ahead
+        place = self.resolver.gazetteer.places[number]
+        return Match(place, score, method, place.names[name], surface)
 
 
 def _scanners(gazetteer: Gazetteer) -> tuple[ahocorasick.Automaton, re.Pattern[str]]:
@@ -469,11 +480,17 @@ def _one_of(words: set[str]) -> str:
 _RESOLUTION_SHAPING = ("extract.py", "resolve.py", "inflect.py", "data/inflection.json", "data/ordinary_words.txt")
 
 
-def _resolutions(resolver: Resolver) -> dict[str, tuple[tuple[int, int, str, float], ...]]:
+# How a name of the gazetteer resolves in running text, worked out ahead: its best candidate
+# (place number, name number, method, score) and, standing as a run of its own, None if it is no
+# mention there, else the run's context flags. A plain tuple: tens of thousands unpickle at once.
+_Ahead = tuple[int, int, str, float, int | None]
+
+
+def _resolutions(resolver: Resolver) -> dict[str, _Ahead | None]:
     """How the capitalised names of the gazetteer resolve in running text: each one's best
-    candidate as (place number, name number, method, score), or nothing. Mainstream names
-    (official, former or in a local language) come first; past ``AHEAD`` names, the rest are
-    resolved when met, so that a world gazetteer does not take minutes here."""
+    candidate, or None. Mainstream names (official, former or in a local language) come
+    first; past ``AHEAD`` names, the rest are resolved when met, so that a world gazetteer
+    does not take minutes here."""
     places, index = resolver.gazetteer.places, resolver.gazetteer.index
     number = {id(place): n for n, place in enumerate(places)}
     hits = sorted(range(len(index.owners)), key=lambda hit: not index.is_mainstream(hit))
@@ -485,10 +502,26 @@ def _resolutions(resolver: Resolver) -> dict[str, tuple[tuple[int, int, str, flo
             break
         if text not in table and len(text) >= SHORTEST_NAME and text[:1].isupper() and _is_word_like(text):
             found = resolver.candidates(text, limit=1, near_km=CONTEXT_KM, in_text=True)
-            table[text] = tuple(
-                (number[id(m.place)], m.place.names.index(m.matched), m.method, m.score) for m in found
+            table[text] = (
+                (
+                    number[id(found[0].place)],
+                    found[0].place.names.index(found[0].matched),
+                    found[0].method,
+                    found[0].score,
+                    _alone(Mention(0, len(text), text, found[0])),
+                )
+                if found
+                else None
             )
     return table
+
+
+def _alone(mention: Mention) -> int | None:
+    """Whether ``mention`` stands as a run of its own: None if it does not fit there, else
+    which words around the run could change that (``_context_of``)."""
+    if not _fits(mention, "", ""):
+        return None
+    return _context_of(mention, "", "", True, (mention.start, mention.end))
 
 
 class _Findings(NamedTuple):
