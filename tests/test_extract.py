@@ -228,9 +228,10 @@ REUSED = Extractor()
 @given(context_like, context_like)
 def test_runs_find_what_the_passes_find_over_the_whole_text(warm_up: str, text: str) -> None:
     REUSED.scan(warm_up)
-    found, unresolved = REUSED._in_runs(text, None)
+    found, unresolved, settled = REUSED._in_runs(text, None)
     whole = Extractor()._passes(text, None, "", "")  # the whole text as one run
-    assert [(m.start, m.end, m.text, m.match) for m in found.mentions()] == list(whole.mentions)
+    assert [(m.start, m.end, m.text, m.match) for m in found] == list(whole.mentions)
+    assert settled == whole.settled
     assert [(u.start, u.end, u.text, u.best) for u in unresolved] == list(whole.unresolved)
 
 

@@ -37,7 +37,6 @@ from __future__ import annotations
 import re
 import threading
 from bisect import bisect_right, insort
-from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from functools import cache, lru_cache, partial
@@ -166,9 +165,10 @@ class Extractor:
         """Mentions, unresolved candidates and glossed aliases of ``text``."""
         if not isinstance(text, str):
             raise TypeError(f"find() takes the text as str, got {type(text).__name__}; decode bytes first")
-        found, unresolved = self._in_runs(text, country)
-        aliases = self._glosses(text, country, found)
-        mentions = self._in_context(_without_persons(text, found.mentions()), country)
+        mentions, unresolved, settled = self._in_runs(text, country)
+        mentions, aliases = self._glosses(text, country, mentions)
+        if not settled:
+            mentions = self._in_context(_without_persons(text, mentions), country)
         if unresolved:
             covered = [(m.start, m.end) for m in mentions]
             unresolved = [u for u in unresolved if not _overlaps(covered, u.start, u.end)]
@@ -180,19 +180,27 @@ class Extractor:
 
     # -- runs ----------------------------------------------------------------------------------
 
-    def _in_runs(self, text: str, country: str | None) -> tuple[_Spans, list[Unresolved]]:
-        """What passes 1-3 find in ``text``, run by run."""
-        found = _Spans()
-        unresolved = []
+    def _in_runs(self, text: str, country: str | None) -> tuple[list[Mention], list[Unresolved], bool]:
+        """What passes 1-3 find in ``text``, run by run, and whether every mention is settled
+        (sure and found as written, so that neither persons nor context can change it)."""
+        mentions: list[Mention] = []
+        unresolved: list[Unresolved] = []
+        settled = True
         watery = any(map(text.__contains__, _tables().water))
+        relevant = ~0 if watery else ~_WATER  # the context flags that can matter in this text
+        cached = self._findings.get
         for run in self.runs.finditer(text):
-            start, end = run.span()
-            findings = self._findings_of(run.group(), country, text, start, end, watery)
-            for offset, stop, surface, match in findings.mentions:
-                found.append(Mention(start + offset, start + stop, surface, match))
-            for offset, stop, surface, best in findings.unresolved:
-                unresolved.append(Unresolved(start + offset, start + stop, surface, best))
-        return found, unresolved
+            findings = cached((run.group(), country, "", ""))
+            if findings is None or findings.context & relevant:
+                findings = self._findings_of(run.group(), country, text, *run.span(), watery)
+            if findings.mentions:
+                start = run.start()
+                mentions += [Mention(start + a, start + b, surface, match) for a, b, surface, match in findings.mentions]
+                settled = settled and findings.settled
+            if findings.unresolved:
+                start = run.start()
+                unresolved += [Unresolved(start + a, start + b, surface, best) for a, b, surface, best in findings.unresolved]
+        return mentions, unresolved, settled
 
     def _findings_of(
         self, run: str, country: str | None, text: str, start: int, end: int, watery: bool
@@ -216,7 +224,7 @@ class Extractor:
         ahead = self._ahead.get(run) if country is None and not before and not after else None
         if ahead is not None and ahead[4] is not None and ahead[3] >= self.resolver.threshold:
             # The run is a name, and a mention standing alone: what the passes would find.
-            findings = _Findings(((0, len(run), run, self._match(ahead, run)),), (), ahead[4])
+            findings = _findings([(0, len(run), run, self._match(ahead, run))], [], ahead[4])
         else:
             findings = self._passes(run, country, before, after)
         if len(self._findings) > CACHE_LIMIT:
@@ -247,10 +255,10 @@ class Extractor:
                 garbles = self._garbles(text, country, found)
         finally:
             watch.edges = None
-        return _Findings(
-            mentions=tuple((m.start - offset, m.end - offset, m.text, m.match) for m in found.mentions()),
-            unresolved=tuple((u.start - offset, u.end - offset, u.text, u.best) for u in garbles),
-            context=watch.context,
+        return _findings(
+            [(m.start - offset, m.end - offset, m.text, m.match) for m in found.mentions()],
+            [(u.start - offset, u.end - offset, u.text, u.best) for u in garbles],
+            watch.context,
         )
 
     # -- pass 1: known names ---------------------------------------------------------------
@@ -327,11 +335,13 @@ class Extractor:
 
     # -- pass 4: glosses ---------------------------------------------------------------------
 
-    def _glosses(self, text: str, country: str | None, found: _Spans) -> list[Alias]:
+    def _glosses(self, text: str, country: str | None, mentions: list[Mention]) -> tuple[list[Mention], list[Alias]]:
+        """``mentions`` with the unknown sides of glosses added, and those sides as aliases."""
         tables = _tables()
-        aliases = []
+        aliases: list[Alias] = []
         if not tables.gloss_cue.search(text):
-            return aliases
+            return mentions, aliases
+        found = _Spans(mentions)
         stretches: dict[re.Pattern[str], list[tuple[int, int]]] = {}
         for number, (pattern, cue) in enumerate(tables.glosses):
             parenthesis_only = number == len(tables.glosses) - 1  # "X (Y)": the weakest evidence
@@ -351,7 +361,7 @@ class Extractor:
                     continue
                 found.add(Mention(start, end, alias, replace(anchor.match, method="gloss", query=alias)))
                 aliases.append(Alias(alias, anchor.match.place, start, end, anchor.text))
-        return aliases
+        return found.mentions(), aliases
 
     # -- pass 5: context ---------------------------------------------------------------------
 
@@ -365,9 +375,9 @@ class Extractor:
         ]
         if not anchors:
             return mentions
-        votes: Counter[str] = Counter()
+        votes: dict[str, float] = {}
         for match in anchors:
-            votes[match.place.country] += match.score
+            votes[match.place.country] = votes.get(match.place.country, 0.0) + match.score
         focus = country or max(sorted(votes), key=votes.__getitem__)
         local = [match.place for match in anchors if match.place.country == focus] or [m.place for m in anchors]
         # A whole degree is hint enough at 150 km, and lets documents share cached answers.
@@ -377,7 +387,7 @@ class Extractor:
             if mention.match.score < SURE and mention.match.method != "gloss":
                 better = self._candidates(mention.text, focus, near)
                 if better and better[0].score >= self.resolver.threshold:
-                    mention = replace(mention, match=better[0])
+                    mention = Mention(mention.start, mention.end, mention.text, better[0])
             settled.append(mention)
         return settled
 
@@ -530,6 +540,14 @@ class _Findings(NamedTuple):
     mentions: tuple[tuple[int, int, str, Match], ...]
     unresolved: tuple[tuple[int, int, str, Match | None], ...]
     context: int  # the words around the run that could change them: _PREPOSITION | _WATER_BEFORE | ...
+    settled: bool  # every mention sure and found as written: no later pass changes it
+
+
+def _findings(
+    mentions: list[tuple[int, int, str, Match]], unresolved: list[tuple[int, int, str, Match | None]], context: int
+) -> _Findings:
+    settled = all(match.score >= SURE and match.method in AS_WRITTEN for *_, match in mentions)
+    return _Findings(tuple(mentions), tuple(unresolved), context, settled)
 
 
 # Words that stand for the words around a run in every check they take part in.
@@ -579,14 +597,10 @@ def _context_of(mention: Mention, before: str, after: str, fits: bool, edges: tu
 class _Spans:
     """The mentions found so far, kept sorted and non-overlapping."""
 
-    def __init__(self) -> None:
-        self._spans: list[tuple[int, int]] = []
-        self._by_start: dict[int, Mention] = {}
-
-    def append(self, mention: Mention) -> None:
-        """Add a mention that starts after every mention so far."""
-        self._spans.append((mention.start, mention.end))
-        self._by_start[mention.start] = mention
+    def __init__(self, mentions: list[Mention] | None = None) -> None:
+        """Start from ``mentions``, sorted and non-overlapping, or from none."""
+        self._spans: list[tuple[int, int]] = [(m.start, m.end) for m in mentions or ()]
+        self._by_start: dict[int, Mention] = {m.start: m for m in mentions or ()}
 
     def add(self, mention: Mention | None) -> None:
         if mention is not None and not self.overlaps(mention.start, mention.end):
