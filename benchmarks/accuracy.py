@@ -838,7 +838,7 @@ def latency_rows(gazetteer: Gazetteer, seed: int, count: int) -> list[list[str]]
 
 
 def index_rows(gazetteer: Gazetteer, typos: Sequence[str]) -> list[list[str]]:
-    """index.fuzzy(key) against extractOne(key, index.keys, ratio): latency and agreement on the best score."""
+    """index.fuzzy(key) against extractOne over the keys with the query's first letter: latency and agreement."""
     index = gazetteer.index
     keys = [spelling_key(t) for t in typos]
     keys = [k for k in keys if k]
@@ -850,18 +850,22 @@ def index_rows(gazetteer: Gazetteer, typos: Sequence[str]) -> list[list[str]]:
     rate = f"agree {100 * agree / len(keys):.1f}% ({found} with a key ≥ {cutoff:.0%})"
     return [
         [f"index.fuzzy(key) over {len(index.keys)} keys", str(len(keys)), f"{ours_med:.0f}", f"{ours_p95:.0f}", "", rate],
-        ["brute force: extractOne(key, index.keys, ratio)", str(len(keys)), f"{brute_med:.0f}", f"{brute_p95:.0f}", f"{brute_med / ours_med:.1f}x vs index", ""],
+        ["brute force: extractOne(key, keys with its first letter, ratio)", str(len(keys)), f"{brute_med:.0f}", f"{brute_p95:.0f}", f"{brute_med / ours_med:.1f}x vs index", ""],
     ]  # fmt: skip
 
 
 def fuzzy_pair(index: Index, cutoff: float) -> tuple[Callable[[str], list[tuple[str, float]]], Callable[[str], tuple | None]]:
-    """``index.fuzzy`` for the best key, and the brute-force scan of every key that it stands in for."""
+    """``index.fuzzy`` for the best key, and the brute-force scan of every key that it stands in
+    for: those with the query's first letter, which garbles and typos keep."""
+    by_letter: dict[str, list[str]] = {}
+    for key in index.keys:
+        by_letter.setdefault(key[:1], []).append(key)
 
     def ours(key: str) -> list[tuple[str, float]]:
         return index.fuzzy(key, limit=1, cutoff=cutoff)
 
     def brute(key: str) -> tuple[str, float, int] | None:
-        return process.extractOne(key, index.keys, scorer=fuzz.ratio, score_cutoff=cutoff * 100)
+        return process.extractOne(key, by_letter.get(key[:1], []), scorer=fuzz.ratio, score_cutoff=cutoff * 100)
 
     return ours, brute
 

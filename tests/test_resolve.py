@@ -163,3 +163,59 @@ def test_nothing_raises_on_arbitrary_unicode(resolver: Resolver, text: str) -> N
     found = resolver.candidates(text, limit=3)
     assert all(0 <= match.score <= 1 for match in found)
     assert [m.score for m in found] == sorted((m.score for m in found), reverse=True)
+
+
+# --- the fuzzy index ---------------------------------------------------------------------
+
+
+@cache
+def _keys() -> list[str]:
+    return sorted(Gazetteer.load().index.keys)
+
+
+def _edited(key: str, position: int, letter: str, how: int) -> str:
+    """``key`` with one letter after the first replaced, dropped or added."""
+    i = 1 + position % max(1, len(key) - 1)
+    return [key[:i] + letter + key[i + 1 :], key[:i] + key[i + 1 :], key[:i] + letter + key[i:]][how]
+
+
+edits = st.builds(_edited, st.sampled_from(_keys()), st.integers(0, 30), st.sampled_from("aeiouknrsz "), st.integers(0, 2))
+
+
+@settings(max_examples=300, deadline=None)
+@given(edits)
+def test_fuzzy_index_finds_the_best_key_with_the_same_first_letter(gazetteer: Gazetteer, key: str) -> None:
+    # The index scores only keys that could reach the cutoff; a brute-force scan of every
+    # key with the query's first letter must find nothing better.
+    from rapidfuzz import fuzz, process
+
+    ours = gazetteer.index.fuzzy(key, limit=1)
+    same_letter = [k for k in _keys() if k[0] == key[0]]
+    best = process.extractOne(key, same_letter, scorer=fuzz.ratio, score_cutoff=80)
+    if len(key) < 4 or best is None:
+        assert ours == []
+    else:
+        assert ours and ours[0][0][0] == key[0] and ours[0][1] == pytest.approx(best[1] / 100)
+
+
+def test_fuzzy_index_falls_back_on_trigrams_where_a_letter_has_too_many_keys(
+    gazetteer: Gazetteer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from toponyms import index as index_module
+
+    scanned = gazetteer.index.fuzzy("krasnorozsk")
+    monkeypatch.setattr(index_module, "FUZZY_SCAN", 0)
+    shortlisted = gazetteer.index.fuzzy("krasnorozsk")
+    assert shortlisted and shortlisted[0] == scanned[0] == ("krasnorosk", pytest.approx(0.952, abs=1e-3))
+    assert all(key.startswith("k") for key, _ in shortlisted)
+
+
+def test_fuzzy_index_reaches_keys_exactly_at_the_cutoff() -> None:
+    from toponyms.index import Index
+    from toponyms.model import Name, Place
+
+    index = Index([Place("x:1", "Loma", "populated place", "UA", 0.0, 0.0, names=(Name("Loma", "uk", "official"),))])
+    # ratio("lomaxy", "loma") = 2 * 4 / (6 + 4) = 0.8, the cutoff; one letter more and it is below.
+    assert index.fuzzy("lomaxy") == [("loma", pytest.approx(0.8))]
+    assert index.fuzzy("lomaxyz") == []
+    assert index.fuzzy("xomaxy") == []  # another first letter

@@ -80,7 +80,7 @@ class _Tables:
     suffixes: tuple[str, ...]
     glosses: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...]  # each pattern with its cue
     gloss_cue: re.Pattern[str]  # any cue: a text without one has no gloss
-    water: tuple[str, ...]  # every word for water, to tell at once that a text names none
+    water: re.Pattern[str]  # any word for water, to tell at once that a text names none
     prepositions: frozenset[str]
     adjective_endings: tuple[str, ...]
     phrase_endings: tuple[str, ...]
@@ -103,7 +103,7 @@ def _tables() -> _Tables:
             for gloss in data["glosses"]
         ),
         gloss_cue=re.compile("|".join(dict.fromkeys(gloss["cue"] for gloss in data["glosses"]))),
-        water=_shortest({*data["water"]["after"], *data["water"]["before"]}),
+        water=re.compile("|".join(map(re.escape, _shortest({*data["water"]["after"], *data["water"]["before"]})))),
         prepositions=frozenset(data["prepositions"]),
         adjective_endings=tuple(normalize(ending) for ending in data["adjective_endings"]),
         phrase_endings=tuple(normalize(ending) for ending in data["phrase_endings"]),
@@ -186,7 +186,7 @@ class Extractor:
         mentions: list[Mention] = []
         unresolved: list[Unresolved] = []
         settled = True
-        watery = any(map(text.__contains__, _tables().water))
+        watery = _tables().water.search(text) is not None
         relevant = ~0 if watery else ~_WATER  # the context flags that can matter in this text
         cached = self._findings.get
         for run in self.runs.finditer(text):

@@ -1,10 +1,11 @@
 """Step 6: the candidate index over every name of a gazetteer.
 
 Three lookups, cheapest first: the normalised form of a name, its spelling key,
-and a trigram index over spelling keys that hands a short list of candidates to
-rapidfuzz. The trigram postings are numpy arrays, so a fuzzy lookup scores a few
-hundred keys instead of every name, whatever the size of the gazetteer.
-Postings are kept as compact ``array`` buffers, which unpickle fast, and are
+and a fuzzy one over spelling keys. Garbles and typos keep a name's first letter,
+so a fuzzy lookup has rapidfuzz score every key with the query's first letter and
+a length that can reach the cutoff; where those are too many (a world gazetteer),
+a trigram index hands it a short list instead, a few hundred keys whatever the
+size of the gazetteer. Postings are kept as compact ``array`` buffers, which unpickle fast, and are
 seen through numpy (imported on the first fuzzy lookup) without a copy. Forms
 and keys are sorted lists searched by bisection rather than dicts: a world
 gazetteer's million of them unpickle as one list, not a million dict entries.
@@ -12,6 +13,7 @@ gazetteer's million of them unpickle as one list, not a million dict entries.
 
 from __future__ import annotations
 
+import math
 from array import array
 from bisect import bisect_left
 from collections import defaultdict
@@ -25,6 +27,7 @@ from toponyms.script import script_of
 
 MIN_FUZZY_KEY = 4  # shorter keys match too many names by accident
 FUZZY_CANDIDATES = 256  # keys passed from the trigram filter to rapidfuzz
+FUZZY_SCAN = 4000  # up to this many keys of the right first letter and length, rapidfuzz scores them all
 RARE_GRAMS = 12  # at most this many of the query's rarest trigrams are looked up
 LOCAL_LANGUAGES = frozenset({"uk", "ru", "en"})
 
@@ -114,6 +117,9 @@ class Index:
             for gram in set(trigrams(key)):
                 postings[gram].append(k)
         self.grams: dict[str, array] = {gram: array("i", ids) for gram, ids in postings.items()}
+        self.shapes: defaultdict[tuple[str, int], list[str]] = defaultdict(list)  # keys by first letter and length
+        for key in self.keys:
+            self.shapes[key[0], len(key)].append(key)
 
     def by_form(self, form: str) -> tuple[int, ...]:
         """Names whose normalised form is ``form``."""
@@ -124,10 +130,16 @@ class Index:
         return self.keyed.get(key)
 
     def fuzzy(self, key: str, *, limit: int = 10, cutoff: float = 0.8) -> list[tuple[str, float]]:
-        """Spelling keys similar to ``key`` (rapidfuzz ratio ≥ ``cutoff``), best first."""
+        """Spelling keys that start with the letter of ``key`` and resemble it (rapidfuzz
+        ratio ≥ ``cutoff``), best first: What is not Hat."""
         if len(key) < MIN_FUZZY_KEY or len(key) > 2 * self.longest:
             return []
-        choices = self._shortlist(key)
+        # ratio is 2 * common / (len(a) + len(b)): a key too short or too long cannot reach the cutoff.
+        shortest = math.ceil(len(key) * cutoff / (2 - cutoff) - 1e-9)
+        longest = math.floor(len(key) * (2 - cutoff) / cutoff + 1e-9)
+        choices = [k for length in range(shortest, longest + 1) for k in self.shapes.get((key[0], length), ())]
+        if len(choices) > FUZZY_SCAN:
+            choices = [k for k in self._shortlist(key) if k[0] == key[0]]
         found = process.extract(
             key, choices, scorer=fuzz.ratio, limit=limit, score_cutoff=cutoff * 100
         )

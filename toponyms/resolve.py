@@ -209,9 +209,7 @@ class Resolver:
             return list(found.values())
         if not fuzzy or form in words("ordinary_words"):
             return []  # an everyday word (Summit, Глава) is no misspelt place name
-        for candidate, key_similarity in index.fuzzy(key, cutoff=FUZZY_CUTOFF):
-            if candidate[:1] != key[:1]:
-                continue  # garbles and typos keep the first letter; What is not Hat
+        for candidate, key_similarity in index.fuzzy(key, cutoff=FUZZY_CUTOFF):  # same first letter
             # A key folds away the letters the systems disagree on, and with them some
             # evidence; each name is also compared as written, and the two averaged.
             for hit in index.by_key(candidate):
