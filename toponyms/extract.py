@@ -163,6 +163,14 @@ class Extractor:
 
     def scan(self, text: str, *, country: str | None = None) -> Scan:
         """Mentions, unresolved candidates and glossed aliases of ``text``."""
+        mentions, unresolved, aliases = self._scan(text, country)
+        return Scan(mentions=tuple(mentions), unresolved=tuple(unresolved), aliases=tuple(aliases))
+
+    def find(self, text: str, *, country: str | None = None) -> list[Mention]:
+        """Every place mention of ``text``: sorted, non-overlapping, ``m.text == text[m.start:m.end]``."""
+        return self._scan(text, country)[0]
+
+    def _scan(self, text: str, country: str | None) -> tuple[list[Mention], list[Unresolved], list[Alias]]:
         if not isinstance(text, str):
             raise TypeError(f"find() takes the text as str, got {type(text).__name__}; decode bytes first")
         mentions, unresolved, settled = self._in_runs(text, country)
@@ -172,11 +180,7 @@ class Extractor:
         if unresolved:
             covered = [(m.start, m.end) for m in mentions]
             unresolved = [u for u in unresolved if not _overlaps(covered, u.start, u.end)]
-        return Scan(mentions=tuple(mentions), unresolved=tuple(unresolved), aliases=tuple(aliases))
-
-    def find(self, text: str, *, country: str | None = None) -> list[Mention]:
-        """Every place mention of ``text``: sorted, non-overlapping, ``m.text == text[m.start:m.end]``."""
-        return list(self.scan(text, country=country).mentions)
+        return mentions, unresolved, aliases
 
     # -- runs ----------------------------------------------------------------------------------
 

@@ -27,7 +27,7 @@ from toponyms.script import script_of
 
 MIN_FUZZY_KEY = 4  # shorter keys match too many names by accident
 FUZZY_CANDIDATES = 256  # keys passed from the trigram filter to rapidfuzz
-FUZZY_SCAN = 4000  # up to this many keys of the right first letter and length, rapidfuzz scores them all
+FUZZY_SCAN = 20_000  # up to this many keys of the right first letter and length, rapidfuzz scores them all
 RARE_GRAMS = 12  # at most this many of the query's rarest trigrams are looked up
 LOCAL_LANGUAGES = frozenset({"uk", "ru", "en"})
 
@@ -137,8 +137,10 @@ class Index:
         # ratio is 2 * common / (len(a) + len(b)): a key too short or too long cannot reach the cutoff.
         shortest = math.ceil(len(key) * cutoff / (2 - cutoff) - 1e-9)
         longest = math.floor(len(key) * (2 - cutoff) / cutoff + 1e-9)
-        choices = [k for length in range(shortest, longest + 1) for k in self.shapes.get((key[0], length), ())]
-        if len(choices) > FUZZY_SCAN:
+        shapes = [self.shapes.get((key[0], length), ()) for length in range(shortest, longest + 1)]
+        if sum(map(len, shapes)) <= FUZZY_SCAN:
+            choices = [k for keys in shapes for k in keys]
+        else:
             choices = [k for k in self._shortlist(key) if k[0] == key[0]]
         found = process.extract(
             key, choices, scorer=fuzz.ratio, limit=limit, score_cutoff=cutoff * 100
