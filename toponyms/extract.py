@@ -7,6 +7,8 @@ can hold a mention, and a run's findings depend on nothing but the run and
 what kind of word stands on either side of it (a preposition, a word for a
 river, a lowercase Cyrillic word), so they are worked out once per run and
 kept: a corpus repeats its runs, and a repeated run costs a dictionary lookup.
+A run that is exactly a name of the gazetteer takes what was worked out for
+that name once per gazetteer, ahead of any text.
 
 The passes over a run, each adding what the last could not see:
 
@@ -226,9 +228,10 @@ class Extractor:
     def _findings_in_context(self, run: str, country: str | None, before: str, after: str) -> _Findings:
         """What passes 1-3 find in ``run`` between a word standing for ``before`` and one for ``after``; cached."""
         ahead = self._ahead.get(run) if country is None and not before and not after else None
-        if ahead is not None and ahead[4] is not None and ahead[3] >= self.resolver.threshold:
+        *_, score, alone = ahead or (0.0, None)
+        if ahead is not None and alone is not None and score >= self.resolver.threshold:
             # The run is a name, and a mention standing alone: what the passes would find.
-            findings = _findings([(0, len(run), run, self._match(ahead, run))], [], ahead[4])
+            findings = _findings([(0, len(run), run, self._match(ahead, run))], [], alone)
         else:
             findings = self._passes(run, country, before, after)
         if len(self._findings) > CACHE_LIMIT:

@@ -1,0 +1,114 @@
+#!/usr/bin/env python
+"""Throughput of ``find`` at a git revision against the working tree, interleaved in one process.
+
+Usage: python benchmarks/compare_revisions.py REV [--mb 2] [--runs 5] [--names uniform|weighted]
+
+On a shared machine the speed of the CPU changes from minute to minute, so two benchmark runs
+minutes apart cannot tell a 10% change from noise. Here both versions run in the same process,
+one after the other, ``--runs`` times, on the first ``--mb`` MB of find_bench's generated corpus:
+the revision's ``toponyms`` and ``data`` are extracted with ``git archive`` and imported as
+``toponyms_rev``. Each round times, in CPU seconds, a cold run (a new resolver and extractor) and
+a warm run (the same again) of each version, and flashgeotext once; the table gives the fastest
+round of each (the least disturbed) and its ratio to flashgeotext's fastest.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import re
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+import find_bench  # noqa: E402
+
+ALIAS = "toponyms_rev"
+
+
+def extract_revision(revision: str, folder: Path) -> None:
+    """``toponyms/`` and ``data/`` of ``revision`` under ``folder``, the package renamed ``ALIAS``."""
+    archive = subprocess.run(
+        ["git", "-C", str(HERE.parent), "archive", revision, "toponyms", "data"], capture_output=True, check=True
+    ).stdout
+    with tempfile.TemporaryFile() as stream:
+        stream.write(archive)
+        stream.seek(0)
+        with tarfile.open(fileobj=stream) as tar:
+            tar.extractall(folder, filter="data")
+    package = folder / ALIAS
+    (folder / "toponyms").rename(package)
+    for source in package.glob("*.py"):
+        text = source.read_text("utf-8")
+        text = re.sub(r"\btoponyms(?=[.\"]| import)", ALIAS, text)
+        source.write_text(text, "utf-8")
+
+
+def cpu_seconds(call: Callable[[], object]) -> float:
+    """CPU seconds of one call."""
+    start = time.process_time()
+    call()
+    return time.process_time() - start
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Time both versions and flashgeotext, interleaved, and print the table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("revision", help="a git revision, e.g. HEAD~3")
+    parser.add_argument("--mb", type=float, default=2.0, help="MB of the generated corpus to time")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--names", choices=("uniform", "weighted"), default="uniform")
+    args = parser.parse_args(argv)
+
+    with tempfile.TemporaryDirectory(prefix="compare_") as temporary:
+        folder = Path(temporary)
+        extract_revision(args.revision, folder)
+        sys.path.insert(0, str(folder))
+        versions = {}
+        for label, package in ((args.revision, ALIAS), ("working tree", "toponyms")):
+            compiled = importlib.import_module(f"{package}.compiled")
+            resolve = importlib.import_module(f"{package}.resolve")
+            extract = importlib.import_module(f"{package}.extract")
+            versions[label] = (compiled.Gazetteer.load(), resolve.Resolver, extract.Extractor)
+
+        gazetteer = versions["working tree"][0]
+        names = find_bench.name_table(gazetteer)
+        path = folder / "corpus.txt"
+        find_bench.generate_corpus(
+            path, args.mb, find_bench.load_passages(), names, find_bench.SEED, args.names == "weighted"
+        )
+        documents = find_bench.read_corpus(path)
+        megabytes = find_bench.size_mb(documents)
+        flash = find_bench.FlashBaseline(names)
+
+        def run(finder: Callable[[str], object]) -> Callable[[], object]:
+            return lambda: [finder(document) for document in documents]
+
+        for loaded, resolver, extractor in versions.values():  # imports, tables, compiled copies
+            run(extractor(resolver(loaded)).find)()
+        seconds: dict[str, list[float]] = {}
+        for _ in range(args.runs):
+            for label, (loaded, resolver, extractor) in versions.items():
+                fresh = extractor(resolver(loaded))
+                seconds.setdefault(f"{label}, cold", []).append(cpu_seconds(run(fresh.find)))
+                seconds.setdefault(f"{label}, warm", []).append(cpu_seconds(run(fresh.find)))
+            seconds.setdefault("flashgeotext", []).append(cpu_seconds(run(flash.find)))
+
+    base = min(seconds["flashgeotext"])
+    rows = [
+        [label, f"{megabytes / min(times):.2f}", f"{base / min(times):.2f}x", " ".join(f"{t:.2f}" for t in times)]
+        for label, times in seconds.items()
+    ]
+    print(f"$ python benchmarks/compare_revisions.py {' '.join(argv if argv is not None else sys.argv[1:])}")
+    print(f"{megabytes:.2f} MB, {len(documents):,} documents, names {args.names}, {args.runs} rounds\n")
+    find_bench.print_table(["version", "MB/s (fastest)", "vs flashgeotext", "CPU seconds per round"], rows)
+
+
+if __name__ == "__main__":
+    main()
