@@ -71,10 +71,18 @@ def test_inflected_phrases_are_one_mention(text: str, surface: str, place: str) 
         ("Обстрілюють з лівого берега Дніпра.", "Дніпра"),
         ("The commander, Oleksandr Syrskyi, said so.", "Syrskyi"),  # a person's name
         ("The German daily Die Welt reported it.", "German"),  # a demonym
+        ("Vladimir Putin said so.", "Vladimir"),  # a first name that is also a town's
+        ("Володимир Зеленський заявив.", "Володимир"),
+        ("Дмитрий Песков заявил, что Владимир Путин не планирует встречу.", "Владимир"),
     ],
 )
 def test_adjectives_rivers_persons_and_demonyms_are_no_places(text: str, not_a_place: str) -> None:
     assert not_a_place not in {m.text for m in find(text)}
+
+
+def test_a_first_name_that_names_a_town_is_a_place_without_a_surname() -> None:
+    assert [m.match.place.name for m in find("Drones hit Vladimir, east of Moscow.")] == ["Vladimir", "Moscow"]
+    assert [m.text for m in find("Vladimir Oblast")] == ["Vladimir Oblast"]
 
 
 def test_longest_match_wins() -> None:

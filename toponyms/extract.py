@@ -90,6 +90,7 @@ class _Tables:
     water_before: frozenset[str]
     phrases: re.Pattern[str]
     region_words: tuple[str, ...]
+    given_names: frozenset[str]  # normalised
 
 
 @cache
@@ -115,6 +116,7 @@ def _tables() -> _Tables:
             rf"(?<![\w\-]){cyrillic_word}(?:(?:\s|-на-){cyrillic_word}){{0,2}}(?:\s(?:{region_words})\b)?"
         ),
         region_words=tuple(data["region_words"]),
+        given_names=frozenset(normalize(name) for name in data["given_names"]),
     )
 
 
@@ -650,6 +652,8 @@ def _fits(mention: Mention, before: str, after: str) -> bool:
         return False  # Біля, Под: a preposition that starts a sentence
     if after in tables.water_after or before.lower() in tables.water_before:
         return False  # the Dnipro river, берега Дніпра
+    if _is_name_like(after) and normalize(mention.text) in tables.given_names:
+        return False  # Vladimir Putin, Ольга Стефанішина: a first name, though a town's name too
     common, adjectival = _word_facts(mention.text)
     loose = mention.match.method not in AS_WRITTEN  # Кропивницький is a name as written
     if loose and adjectival and after[:1].islower() and _is_cyrillic(after[:1]):
