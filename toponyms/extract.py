@@ -108,7 +108,7 @@ def _tables() -> _Tables:
         gloss_cue=re.compile("|".join(dict.fromkeys(gloss["cue"] for gloss in data["glosses"]))),
         water=re.compile("|".join(map(re.escape, _shortest({*data["water"]["after"], *data["water"]["before"]})))),
         prepositions=frozenset(data["prepositions"]),
-        adjective_endings=tuple(normalize(ending) for ending in data["adjective_endings"]),
+        adjective_endings=tuple(data["adjective_endings"]),  # as written: normalised, России would end like -ий
         phrase_endings=tuple(normalize(ending) for ending in data["phrase_endings"]),
         water_after=frozenset(data["water"]["after"]),
         water_before=frozenset(data["water"]["before"]),
@@ -669,7 +669,7 @@ def _word_facts(surface: str) -> tuple[bool, bool]:
     if " " in surface:
         return False, False
     form = normalize(surface)
-    adjectival = _is_cyrillic(surface[0]) and form.endswith(_tables().adjective_endings)
+    adjectival = _is_cyrillic(surface[0]) and surface.lower().endswith(_tables().adjective_endings)
     return form in words("common_words"), adjectival
 
 
