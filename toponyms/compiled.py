@@ -18,9 +18,9 @@ import tempfile
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import fields
 from functools import cached_property
 from importlib.resources import files
-from dataclasses import fields
 from itertools import islice, repeat
 from pathlib import Path
 from typing import Any, TypeVar

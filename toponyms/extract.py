@@ -231,7 +231,7 @@ class Extractor:
         """What passes 1-3 find in ``run`` between a word standing for ``before`` and one for ``after``; cached."""
         ahead = self._ahead.get(run) if country is None and not before and not after else None
         *_, score, alone = ahead or (0.0, None)
-        if ahead is not None and alone is not None and score >= self.resolver.threshold:
+        if alone is not None and score >= self.resolver.threshold:
             # The run is a name, and a mention standing alone: what the passes would find.
             findings = _findings([(0, len(run), run, self._match(ahead, run))], [], alone)
         else:
@@ -521,18 +521,14 @@ def _resolutions(resolver: Resolver) -> dict[str, _Ahead | None]:
             break
         if text not in table and len(text) >= SHORTEST_NAME and text[:1].isupper() and _is_word_like(text):
             found = resolver.candidates(text, limit=1, near_km=CONTEXT_KM, in_text=True)
-            table[text] = (
-                (
-                    number[id(found[0].place)],
-                    found[0].place.names.index(found[0].matched),
-                    found[0].method,
-                    found[0].score,
-                    _alone(Mention(0, len(text), text, found[0])),
-                )
-                if found
-                else None
-            )
+            table[text] = _ahead_of(text, found[0], number[id(found[0].place)]) if found else None
     return table
+
+
+def _ahead_of(text: str, match: Match, place_number: int) -> _Ahead:
+    """What ``_resolutions`` keeps of ``text`` resolved to ``match``."""
+    alone = _alone(Mention(0, len(text), text, match))
+    return place_number, match.place.names.index(match.matched), match.method, match.score, alone
 
 
 def _alone(mention: Mention) -> int | None:

@@ -5,8 +5,9 @@ and a fuzzy one over spelling keys. Garbles and typos keep a name's first letter
 so a fuzzy lookup has rapidfuzz score every key with the query's first letter and
 a length that can reach the cutoff; where those are too many (a world gazetteer),
 a trigram index hands it a short list instead, a few hundred keys whatever the
-size of the gazetteer. Postings are kept as compact ``array`` buffers, which unpickle fast, and are
-seen through numpy (imported on the first fuzzy lookup) without a copy. Forms
+size of the gazetteer. Postings are kept as compact ``array`` buffers, which
+unpickle fast, and are seen through numpy (imported on the first fuzzy lookup)
+without a copy. Forms
 and keys are sorted lists searched by bisection rather than dicts: a world
 gazetteer's million of them unpickle as one list, not a million dict entries.
 """
@@ -117,9 +118,10 @@ class Index:
             for gram in set(trigrams(key)):
                 postings[gram].append(k)
         self.grams: dict[str, array] = {gram: array("i", ids) for gram, ids in postings.items()}
-        self.shapes: defaultdict[tuple[str, int], list[str]] = defaultdict(list)  # keys by first letter and length
+        shapes: defaultdict[tuple[str, int], list[str]] = defaultdict(list)
         for key in self.keys:
-            self.shapes[key[0], len(key)].append(key)
+            shapes[key[0], len(key)].append(key)
+        self.shapes: dict[tuple[str, int], list[str]] = dict(shapes)  # keys by first letter and length
 
     def by_form(self, form: str) -> tuple[int, ...]:
         """Names whose normalised form is ``form``."""
