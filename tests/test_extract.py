@@ -232,7 +232,8 @@ def test_clean_keeps_everything_between_mentions(text: str) -> None:
 # Cyrillic word). These words make every check that looks outside a run take part.
 CONTEXT_WORDS = ["in", "near", "river", "River", "берега", "у", "під", "войска", "напрямку", "Bar", "Щастя",
                  "Крымский", "мост", "Запорізькому", "Oleksandr", "Dnipro", "Дніпра", ".", "Ночью", "Великой Новоселки",
-                 "and", "of", "Antigua", "Barbuda", "Principality", "Andorra", "President", "Rostov", "na", "Donu"]  # fmt: skip
+                 "and", "of", "Antigua", "Barbuda", "Principality", "Andorra", "President", "Rostov", "na", "Donu",
+                 "В", "Під", "Біля", "In", "Near", "Republic", "the", "Congo", "Donetsk", "i", "Ukraina"]  # fmt: skip
 context_like = st.lists(st.sampled_from(NEWS_WORDS + CONTEXT_WORDS), max_size=20).map(" ".join)
 REUSED = Extractor()
 
@@ -246,6 +247,30 @@ def test_runs_find_what_the_passes_find_over_the_whole_text(warm_up: str, text: 
     assert [(m.start, m.end, m.text, m.match) for m in found] == list(whole.mentions)
     assert settled == whole.settled
     assert [(u.start, u.end, u.text, u.best) for u in unresolved] == list(whole.unresolved)
+
+
+@pytest.mark.parametrize(
+    ("run", "parts"),
+    [
+        ("Donetsk and Kharkiv", ["Donetsk", "Kharkiv"]),
+        ("Residents of Valki and Makeevka", ["Residents", "Valki", "Makeevka"]),
+        ("В Нова Одеса", ["В", "Нова Одеса"]),
+        ("Bilszk in the", ["Bilszk"]),
+        ("Antigua and Barbuda", None),  # a name: never cut
+        ("Republic of the Congo", None),
+        ("Rostov na Donu", None),
+    ],
+)
+def test_a_new_run_is_cut_where_no_name_spans_it(run: str, parts: list[str] | None) -> None:
+    found = REUSED._parts(run)
+    assert (None if found is None else [run[start:end] for start, end in found]) == parts
+
+
+def test_a_phrase_starts_after_its_prepositions() -> None:
+    # A phrase is three words at most: it must not spend them on prepositions.
+    assert [(m.text, m.match.place.name) for m in find("Під Під Великою Новосілкою")] == [
+        ("Великою Новосілкою", "Velyka Novosilka")
+    ]
 
 
 def test_threads_can_share_an_extractor() -> None:

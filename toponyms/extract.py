@@ -70,6 +70,7 @@ _CAPITALISED = re.compile(rf"(?<![\w'’ʼ\-])[{_CAPITAL}][\w'’ʼ]{{3,}}")
 _WORD = re.compile(r"[^\W\d_][\w'’ʼ\-]*")
 _SCRIPTS_MEET = re.compile(r"[A-Za-z][\u0400-\u04ff]|[\u0400-\u04ff][A-Za-z]")
 _WORD_AROUND = re.compile(r"\w+")
+_NOT_SPACE = re.compile(r"\S+")
 _CYRILLIC = re.compile("[\u0400-\u04ff]")
 # A name on either side of a gloss: one to three capitalised words.
 _GLOSS_NAME = rf"((?<![\w'’ʼ\-])[{_CAPITAL}][\w'’ʼ\-]*(?:\s[{_CAPITAL}][\w'’ʼ\-]*){{0,2}})"
@@ -97,6 +98,7 @@ class _Tables:
 def _tables() -> _Tables:
     data = table("text")
     region_words = "|".join(data["region_words"])
+    prepositions = "|".join(sorted(map(re.escape, data["prepositions"]), key=len, reverse=True))
     cyrillic_word = r"[А-ЯЁІЇЄҐ][а-яёіїєґ'’ʼ]+"
     return _Tables(
         endings=frozenset(data["endings"]),
@@ -112,8 +114,10 @@ def _tables() -> _Tables:
         phrase_endings=tuple(normalize(ending) for ending in data["phrase_endings"]),
         water_after=frozenset(data["water"]["after"]),
         water_before=frozenset(data["water"]["before"]),
+        # A phrase starts after any preposition: Під Великою Новосілкою is Великою Новосілкою.
         phrases=re.compile(
-            rf"(?<![\w\-]){cyrillic_word}(?:(?:\s|-на-){cyrillic_word}){{0,2}}(?:\s(?:{region_words})\b)?"
+            rf"(?<![\w\-])(?!(?i:{prepositions})\s){cyrillic_word}(?:(?:\s|-на-){cyrillic_word}){{0,2}}"
+            rf"(?:\s(?:{region_words})\b)?"
         ),
         region_words=tuple(data["region_words"]),
         given_names=frozenset(normalize(name) for name in data["given_names"]),
@@ -151,7 +155,9 @@ class Extractor:
         self.resolver = resolver if resolver is not None else default_resolver()
         gazetteer = self.resolver.gazetteer
         build = partial(_scanners, gazetteer)
-        self.automaton, self.runs = gazetteer.derived("name-scanners", build, shaped_by=("extract.py", "data/text.json"))
+        self.automaton, self.runs, self._joins = gazetteer.derived(
+            "name-scanners", build, shaped_by=("extract.py", "data/text.json")
+        )
         # Like the automaton, how each name of the gazetteer resolves is worked out once, ahead.
         self._ahead: dict[str, _Ahead | None] = (
             gazetteer.derived("name-resolutions", partial(_resolutions, self.resolver), shaped_by=_RESOLUTION_SHAPING)
@@ -231,7 +237,10 @@ class Extractor:
         """What passes 1-3 find in ``run`` between a word standing for ``before`` and one for ``after``; cached."""
         ahead = self._ahead.get(run) if country is None and not before and not after else None
         *_, score, alone = ahead or (0.0, None)
-        if alone is not None and score >= self.resolver.threshold:
+        parts = self._parts(run) if ahead is None and " " in run else None
+        if parts is not None:
+            findings = self._joined(run, parts, country, before, after)
+        elif alone is not None and score >= self.resolver.threshold:
             # The run is a name, and a mention standing alone: what the passes would find.
             findings = _findings([(0, len(run), run, self._match(ahead, run))], [], alone)
         else:
@@ -240,6 +249,54 @@ class Extractor:
             self._findings.clear()
         self._findings[(run, country, before, after)] = findings
         return findings
+
+    def _parts(self, run: str) -> list[tuple[int, int]] | None:
+        """The spans of ``run`` that no name of the gazetteer spans, or None when the run is one.
+
+        A run is cut after a leading preposition (В | Нова Одеса) and around a lowercase joining
+        word that follows no word it follows in a name (Donetsk | and | Kharkiv, but Antigua and
+        Barbuda). Lowercase words after a cut start no part: no name starts with one.
+        """
+        follows, leading = self._joins
+        words = [(word.start(), word.end()) for word in _NOT_SPACE.finditer(run)]
+        parts: list[tuple[int, int]] = []
+        start: int | None = 0
+        for (a, b), (c, d) in zip(words, words[1:]):
+            word = run[c:d]
+            if a == 0 and run[a:b] in leading:
+                parts.append((0, b))
+                start = c if word[:1].isupper() else None
+            elif word in follows and _lower(run[a:b]) not in follows[word]:
+                if start is not None:
+                    parts.append((start, b))
+                start = None
+            elif start is None and word[:1].isupper():
+                start = c
+        if start is not None:
+            parts.append((start, words[-1][1]))
+        return None if parts == [(0, len(run))] else parts
+
+    def _joined(
+        self, run: str, parts: list[tuple[int, int]], country: str | None, before: str, after: str
+    ) -> _Findings:
+        """What passes 1-3 find in ``run``, cut into ``parts`` (``_parts``), between a word
+        standing for ``before`` and one for ``after``: what they find in each part, in the run."""
+        offset = len(before) + 1 if before else 0
+        text = f"{before} {run}" if before else run
+        if after:
+            text = f"{text} {after}"
+        mentions: list[tuple[int, int, str, Match]] = []
+        unresolved: list[tuple[int, int, str, Match | None]] = []
+        context = 0
+        for start, end in parts:
+            found = self._findings_of(run[start:end], country, text, offset + start, offset + end, True)
+            mentions += [(start + a, start + b, surface, match) for a, b, surface, match in found.mentions]
+            unresolved += [(start + a, start + b, surface, best) for a, b, surface, best in found.unresolved]
+            if start == 0:
+                context |= found.context & (_PREPOSITION | _WATER_BEFORE)
+            if end == len(run):
+                context |= found.context & (_CYRILLIC_AFTER | _WATER_AFTER)
+        return _findings(mentions, unresolved, context)
 
     def _passes(self, run: str, country: str | None, before: str, after: str) -> _Findings:
         """Run passes 1-3 over ``run`` between a word standing for ``before`` and one for ``after``."""
@@ -443,26 +500,45 @@ class Extractor:
         return Match(place, score, method, place.names[name], surface)
 
 
-def _scanners(gazetteer: Gazetteer) -> tuple[ahocorasick.Automaton, re.Pattern[str]]:
+def _scanners(gazetteer: Gazetteer) -> tuple[ahocorasick.Automaton, re.Pattern[str], _Joins]:
     """An Aho-Corasick automaton over every surface form of every name of ``gazetteer``,
-    and the pattern of the runs of a text that may hold one."""
+    the pattern of the runs of a text that may hold one, and where a run may be cut."""
     automaton = ahocorasick.Automaton(ahocorasick.STORE_LENGTH)
     inside: set[str] = set()  # lowercase words between two words of a name: na, and, of
     last: set[str] = set(_tables().region_words)  # lowercase words that end a name: oblast, область
+    first: set[str] = set()  # the first words of names of several words, in every spelling
+    follows: dict[str, set[str]] = {}  # each word of a name after its first: the words before it
     for place in gazetteer:
         for name in place.names:
             if len(name.text) >= SHORTEST_NAME and _is_word_like(name.text):
                 for form in surface_forms(name.text):
                     automaton.add_word(form)
                 words = name.text.split()
+                if len(words) > 1:
+                    first |= surface_forms(words[0])
                 for number, word in enumerate(words[1:], 1):
+                    follows.setdefault(_lower(word), set()).update(surface_forms(words[number - 1]))
                     if word[:1].islower():
                         (inside if number < len(words) - 1 else last).add(word)
                     elif word[:1].isupper():
                         last.add(_lower(word))  # Krivoj rog, Donetsk oblast: sloppy case in text
     if len(automaton):
         automaton.make_automaton()
-    return automaton, _run_pattern(inside, last - inside)
+    joins = _Joins(
+        {word: frozenset(follows.get(word, ())) for word in inside},
+        frozenset(word[:1].upper() + word[1:] for word in _tables().prepositions if word not in first),
+    )
+    return automaton, _run_pattern(inside, last - inside), joins
+
+
+class _Joins(NamedTuple):
+    """Where a run may be cut into parts that no name of the gazetteer spans."""
+
+    # The lowercase words that join the words of a name (and, of, na), each with the words
+    # (lowercase, in every spelling) that it follows in a name: and: antigua, bosnia, ...
+    follows: dict[str, frozenset[str]]
+    # The capitalised prepositions that begin no name: В, Під, Near (not In: In Salah).
+    leading: frozenset[str]
 
 
 def _run_pattern(inside: set[str], last: set[str]) -> re.Pattern[str]:
