@@ -226,8 +226,8 @@ class Extractor:
         context = findings.context if watery else findings.context & ~_WATER
         if not context:
             return findings
-        before = _before_class(text, start) if context & (_PREPOSITION | _WATER_BEFORE) else ""
-        after = _after_class(text, end) if context & (_CYRILLIC_AFTER | _WATER_AFTER) else ""
+        before = _before_class(text, start, context) if context & (_PREPOSITION | _WATER_BEFORE) else ""
+        after = _after_class(text, end, context) if context & (_CYRILLIC_AFTER | _WATER_AFTER) else ""
         if not before and not after:
             return findings
         in_context = self._findings.get((run, country, before, after))
@@ -635,21 +635,23 @@ def _findings(
 _A_PREPOSITION, _A_RIVER, _A_LOWERCASE_CYRILLIC = "in", "river", "войска"
 
 
-def _before_class(text: str, start: int) -> str:
-    """The word that stands for the word before ``start``: a preposition, a river or nothing that matters."""
+def _before_class(text: str, start: int, context: int) -> str:
+    """The word that stands for the word before ``start``: a preposition or a river if
+    ``context`` says that it matters (_PREPOSITION, _WATER_BEFORE), else nothing."""
     before = _word_before(text, start).lower()
     tables = _tables()
     if before in tables.prepositions:
-        return _A_PREPOSITION
-    return _A_RIVER if before in tables.water_before else ""
+        return _A_PREPOSITION if context & _PREPOSITION else ""
+    return _A_RIVER if context & _WATER_BEFORE and before in tables.water_before else ""
 
 
-def _after_class(text: str, end: int) -> str:
-    """The word that stands for the word after ``end``: a river, a lowercase Cyrillic word or nothing that matters."""
+def _after_class(text: str, end: int, context: int) -> str:
+    """The word that stands for the word after ``end``: a river or a lowercase Cyrillic word
+    if ``context`` says that it matters (_WATER_AFTER, _CYRILLIC_AFTER), else nothing."""
     after = _word_after(text, end)
-    if after in _tables().water_after:
+    if context & _WATER_AFTER and after in _tables().water_after:
         return _A_RIVER
-    return _A_LOWERCASE_CYRILLIC if after[:1].islower() and _is_cyrillic(after[:1]) else ""
+    return _A_LOWERCASE_CYRILLIC if context & _CYRILLIC_AFTER and after[:1].islower() and _is_cyrillic(after[:1]) else ""
 
 
 # What may stand around a run and change what is found in it.
