@@ -8,7 +8,9 @@ what kind of word stands on either side of it (a preposition, a word for a
 river, a lowercase Cyrillic word), so they are worked out once per run and
 kept: a corpus repeats its runs, and a repeated run costs a dictionary lookup.
 A run that is exactly a name of the gazetteer takes what was worked out for
-that name once per gazetteer, ahead of any text.
+that name once per gazetteer, ahead of any text. A run seen for the first time
+is cut where no name can span it (after a leading preposition, around a joining
+word that follows no word it follows in a name), and its parts looked up alone.
 
 The passes over a run, each adding what the last could not see:
 
