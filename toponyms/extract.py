@@ -283,10 +283,7 @@ class Extractor:
     ) -> _Findings:
         """What passes 1-3 find in ``run``, cut into ``parts`` (``_parts``), between a word
         standing for ``before`` and one for ``after``: what they find in each part, in the run."""
-        offset = len(before) + 1 if before else 0
-        text = f"{before} {run}" if before else run
-        if after:
-            text = f"{text} {after}"
+        text, offset = _standing(run, before, after)
         mentions: list[tuple[int, int, str, Match]] = []
         unresolved: list[tuple[int, int, str, Match | None]] = []
         context = 0
@@ -302,10 +299,7 @@ class Extractor:
 
     def _passes(self, run: str, country: str | None, before: str, after: str) -> _Findings:
         """Run passes 1-3 over ``run`` between a word standing for ``before`` and one for ``after``."""
-        offset = len(before) + 1 if before else 0
-        text = f"{before} {run}" if before else run
-        if after:
-            text = f"{text} {after}"
+        text, offset = _standing(run, before, after)
         watch = self._run
         watch.edges, watch.context = (offset, offset + len(run)), 0
         try:
@@ -530,7 +524,7 @@ def _scanners(gazetteer: Gazetteer) -> tuple[ahocorasick.Automaton, re.Pattern[s
         {word: frozenset(follows.get(word, ())) for word in inside},
         frozenset(word[:1].upper() + word[1:] for word in _tables().prepositions if word not in first),
     )
-    return automaton, _run_pattern(inside, last - inside), joins
+    return automaton, _run_pattern(inside, last), joins
 
 
 class _Joins(NamedTuple):
@@ -544,7 +538,7 @@ class _Joins(NamedTuple):
 
 
 def _run_pattern(inside: set[str], last: set[str]) -> re.Pattern[str]:
-    """Capitalised words in a row, joined by ``inside`` words and ended by up to three ``last`` words."""
+    """Capitalised words in a row, joined by ``inside`` words and ended by up to three ``last`` or ``inside`` words."""
     letters = rf"\w\-–{re.escape(''.join(sorted(APOSTROPHES)))}"
     word = rf"[{_UPPER}][{letters}]*"
     joining, ending = _one_of(inside), _one_of(last | inside)
@@ -591,12 +585,12 @@ def _resolutions(resolver: Resolver) -> dict[str, _Ahead | None]:
     places, index = resolver.gazetteer.places, resolver.gazetteer.index
     number = {id(place): n for n, place in enumerate(places)}
     hits = sorted(range(len(index.owners)), key=lambda hit: not index.is_mainstream(hit))
-    table: dict[str, tuple[tuple[int, int, str, float], ...]] = {}
+    table: dict[str, _Ahead | None] = {}
     for hit in hits:
-        place, slot = index.owner(hit)
-        text = places[place].names[slot].text
         if len(table) >= AHEAD:
             break
+        place, slot = index.owner(hit)
+        text = places[place].names[slot].text
         if text not in table and len(text) >= SHORTEST_NAME and text[:1].isupper() and _is_word_like(text):
             found = resolver.candidates(text, limit=1, near_km=CONTEXT_KM, in_text=True)
             table[text] = _ahead_of(text, found[0], number[id(found[0].place)]) if found else None
@@ -659,6 +653,13 @@ def _after_class(text: str, end: int, context: int) -> str:
     if context & _WATER_AFTER and after in _tables().water_after:
         return _A_RIVER
     return _A_LOWERCASE_CYRILLIC if context & _CYRILLIC_AFTER and after[:1].islower() and _is_cyrillic(after[:1]) else ""
+
+
+def _standing(run: str, before: str, after: str) -> tuple[str, int]:
+    """``run`` between the words ``before`` and ``after`` (either may be empty), and where it starts there."""
+    offset = len(before) + 1 if before else 0
+    text = f"{before} {run}" if before else run
+    return (f"{text} {after}" if after else text), offset
 
 
 # What may stand around a run and change what is found in it.

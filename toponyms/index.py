@@ -7,9 +7,9 @@ a length that can reach the cutoff; where those are too many (a world gazetteer)
 a trigram index hands it a short list instead, a few hundred keys whatever the
 size of the gazetteer. Postings are kept as compact ``array`` buffers, which
 unpickle fast, and are seen through numpy (imported on the first fuzzy lookup)
-without a copy. Forms
-and keys are sorted lists searched by bisection rather than dicts: a world
-gazetteer's million of them unpickle as one list, not a million dict entries.
+without a copy. Forms and keys are sorted lists searched by bisection rather
+than dicts: a world gazetteer's million of them unpickle as one list, not a
+million dict entries.
 """
 
 from __future__ import annotations
