@@ -8,7 +8,7 @@ from conftest import ROOT, cases
 from toponyms import Gazetteer, Resolver, clean, find, rewrite, scan
 from toponyms.gazetteer import read_files
 from toponyms.compiled import bundled_path
-from toponyms.extract import Extractor
+from toponyms.extract import Extractor, _Cache
 
 SEEDS = cases("seeds")
 
@@ -243,10 +243,10 @@ REUSED = Extractor()
 def test_runs_find_what_the_passes_find_over_the_whole_text(warm_up: str, text: str) -> None:
     REUSED.scan(warm_up)
     found, unresolved, settled = REUSED._in_runs(text, None)
-    whole = Extractor()._passes(text, None, "", "")  # the whole text as one run
-    assert [(m.start, m.end, m.text, m.match) for m in found] == list(whole.mentions)
-    assert settled == whole.settled
-    assert [(u.start, u.end, u.text, u.best) for u in unresolved] == list(whole.unresolved)
+    mentions, candidates, context = Extractor()._passes(text, None, "", "")  # the whole text as one run
+    assert [(m.start, m.end, m.text, m.match) for m in found] == mentions
+    assert settled == _Cache({}, []).keep(mentions, candidates, context)[3]
+    assert [(u.start, u.end, u.text, u.best) for u in unresolved] == candidates
 
 
 @pytest.mark.parametrize(

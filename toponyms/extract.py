@@ -166,9 +166,12 @@ class Extractor:
             if gazetteer.digest is not None
             else {}
         )
-        self._resolved: dict[tuple[str, str | None, tuple[float, float] | None, bool], list[Match]] = {}
+        self._resolved: dict[tuple[str, str | None, tuple[float, float] | None, bool], Match | None] = {}
         self._no_place: set[tuple[str, str | None]] = set()  # capitalised words with no candidate at all
-        self._findings: dict[tuple[str, str | None, str, str], _Findings] = {}
+        # What each run was found to hold, and the matches its findings name by number. A full
+        # cache is replaced as a whole, between documents, so that a document (in any thread)
+        # reads the numbers of its findings in the list they were made with.
+        self._cache = _Cache({}, [])
         # While a run is worked out: its edges, and what around it could change its findings
         # (_PREPOSITION, _WATER_BEFORE, ...); per thread, so that threads may share an extractor.
         self._run = threading.local()
@@ -204,52 +207,57 @@ class Extractor:
         settled = True
         watery = _tables().water.search(text) is not None
         relevant = ~0 if watery else ~_WATER  # the context flags that can matter in this text
-        cached = self._findings.get
+        cache = self._cache
+        if len(cache.findings) > CACHE_LIMIT:
+            cache = self._cache = _Cache({}, [])
+        cached, matches = cache.findings.get, cache.matches
         for run in self.runs.finditer(text):
             findings = cached((run.group(), country, "", ""))
-            if findings is None or findings.context & relevant:
-                findings = self._findings_of(run.group(), country, text, *run.span(), watery)
-            if findings.mentions:
+            if findings is None or findings[_CONTEXT] & relevant:
+                findings = self._findings_of(cache, run.group(), country, text, *run.span(), watery)
+            found, unsure, _, sure = findings
+            if found:
                 start = run.start()
-                mentions += [Mention(start + a, start + b, surface, match) for a, b, surface, match in findings.mentions]
-                settled = settled and findings.settled
-            if findings.unresolved:
+                mentions += [Mention(start + a, start + b, surface, matches[match]) for a, b, surface, match in found]
+                settled = settled and sure
+            if unsure:
                 start = run.start()
-                unresolved += [Unresolved(start + a, start + b, surface, best) for a, b, surface, best in findings.unresolved]
+                unresolved += [
+                    Unresolved(start + a, start + b, surface, None if best is None else matches[best])
+                    for a, b, surface, best in unsure
+                ]
         return mentions, unresolved, settled
 
     def _findings_of(
-        self, run: str, country: str | None, text: str, start: int, end: int, watery: bool
+        self, cache: _Cache, run: str, country: str | None, text: str, start: int, end: int, watery: bool
     ) -> _Findings:
         """What passes 1-3 find in ``run``, standing at ``text[start:end]`` (``watery``: the text has a word for water)."""
-        findings = self._findings.get((run, country, "", ""))
+        findings = cache.findings.get((run, country, "", ""))
         if findings is None:
-            findings = self._findings_in_context(run, country, "", "")
-        context = findings.context if watery else findings.context & ~_WATER
+            findings = self._findings_in_context(cache, run, country, "", "")
+        context = findings[_CONTEXT] if watery else findings[_CONTEXT] & ~_WATER
         if not context:
             return findings
         before = _before_class(text, start, context) if context & (_PREPOSITION | _WATER_BEFORE) else ""
         after = _after_class(text, end, context) if context & (_CYRILLIC_AFTER | _WATER_AFTER) else ""
         if not before and not after:
             return findings
-        in_context = self._findings.get((run, country, before, after))
-        return in_context if in_context is not None else self._findings_in_context(run, country, before, after)
+        in_context = cache.findings.get((run, country, before, after))
+        return in_context if in_context is not None else self._findings_in_context(cache, run, country, before, after)
 
-    def _findings_in_context(self, run: str, country: str | None, before: str, after: str) -> _Findings:
+    def _findings_in_context(self, cache: _Cache, run: str, country: str | None, before: str, after: str) -> _Findings:
         """What passes 1-3 find in ``run`` between a word standing for ``before`` and one for ``after``; cached."""
         ahead = self._ahead.get(run) if country is None and not before and not after else None
         *_, score, alone = ahead or (0.0, None)
         parts = self._parts(run) if ahead is None and " " in run else None
         if parts is not None:
-            findings = self._joined(run, parts, country, before, after)
+            findings = self._joined(cache, run, parts, country, before, after)
         elif alone is not None and score >= self.resolver.threshold:
             # The run is a name, and a mention standing alone: what the passes would find.
-            findings = _findings([(0, len(run), run, self._match(ahead, run))], [], alone)
+            findings = cache.keep([(0, len(run), run, self._match(ahead, run))], [], alone)
         else:
-            findings = self._passes(run, country, before, after)
-        if len(self._findings) > CACHE_LIMIT:
-            self._findings.clear()
-        self._findings[(run, country, before, after)] = findings
+            findings = cache.keep(*self._passes(run, country, before, after))
+        cache.findings[(run, country, before, after)] = findings
         return findings
 
     def _parts(self, run: str) -> list[tuple[int, int]] | None:
@@ -279,26 +287,32 @@ class Extractor:
         return None if parts == [(0, len(run))] else parts
 
     def _joined(
-        self, run: str, parts: list[tuple[int, int]], country: str | None, before: str, after: str
+        self, cache: _Cache, run: str, parts: list[tuple[int, int]], country: str | None, before: str, after: str
     ) -> _Findings:
         """What passes 1-3 find in ``run``, cut into ``parts`` (``_parts``), between a word
         standing for ``before`` and one for ``after``: what they find in each part, in the run."""
         text, offset = _standing(run, before, after)
-        mentions: list[tuple[int, int, str, Match]] = []
-        unresolved: list[tuple[int, int, str, Match | None]] = []
-        context = 0
+        mentions: list[tuple[int, int, str, int]] = []
+        unresolved: list[tuple[int, int, str, int | None]] = []
+        context, settled = 0, True
         for start, end in parts:
-            found = self._findings_of(run[start:end], country, text, offset + start, offset + end, True)
-            mentions += [(start + a, start + b, surface, match) for a, b, surface, match in found.mentions]
-            unresolved += [(start + a, start + b, surface, best) for a, b, surface, best in found.unresolved]
+            found, unsure, edges, sure = self._findings_of(
+                cache, run[start:end], country, text, offset + start, offset + end, True
+            )
+            mentions += [(start + a, start + b, surface, match) for a, b, surface, match in found]
+            unresolved += [(start + a, start + b, surface, best) for a, b, surface, best in unsure]
+            settled = settled and sure
             if start == 0:
-                context |= found.context & (_PREPOSITION | _WATER_BEFORE)
+                context |= edges & (_PREPOSITION | _WATER_BEFORE)
             if end == len(run):
-                context |= found.context & (_CYRILLIC_AFTER | _WATER_AFTER)
-        return _findings(mentions, unresolved, context)
+                context |= edges & (_CYRILLIC_AFTER | _WATER_AFTER)
+        return tuple(mentions), tuple(unresolved), context, settled
 
-    def _passes(self, run: str, country: str | None, before: str, after: str) -> _Findings:
-        """Run passes 1-3 over ``run`` between a word standing for ``before`` and one for ``after``."""
+    def _passes(
+        self, run: str, country: str | None, before: str, after: str
+    ) -> tuple[list[tuple[int, int, str, Match]], list[tuple[int, int, str, Match | None]], int]:
+        """Run passes 1-3 over ``run`` between a word standing for ``before`` and one for ``after``:
+        mentions and unresolved candidates, spans relative to the run, and the context flags."""
         text, offset = _standing(run, before, after)
         watch = self._run
         watch.edges, watch.context = (offset, offset + len(run)), 0
@@ -317,7 +331,7 @@ class Extractor:
                 garbles = self._garbles(text, country, found)
         finally:
             watch.edges = None
-        return _findings(
+        return (
             [(m.start - offset, m.end - offset, m.text, m.match) for m in found.mentions()],
             [(u.start - offset, u.end - offset, u.text, u.best) for u in garbles],
             watch.context,
@@ -389,9 +403,8 @@ class Extractor:
             if mention is not None:
                 found.add(mention)
             elif word.group().lower().endswith(suffixes):
-                best = self._candidates(word.group(), country)
-                unresolved.append(Unresolved(start, end, word.group(), best[0] if best else None))
-            elif not self._candidates(word.group(), country):
+                unresolved.append(Unresolved(start, end, word.group(), self._best(word.group(), country)))
+            elif self._best(word.group(), country) is None:
                 self._no_place.add((word.group(), country))  # most capitalised words: skip at once
         return unresolved
 
@@ -447,9 +460,9 @@ class Extractor:
         settled = []
         for mention in mentions:
             if mention.match.score < SURE and mention.match.method != "gloss":
-                better = self._candidates(mention.text, focus, near)
-                if better and better[0].score >= self.resolver.threshold:
-                    mention = Mention(mention.start, mention.end, mention.text, better[0])
+                better = self._best(mention.text, focus, near)
+                if better is not None and better.score >= self.resolver.threshold:
+                    mention = Mention(mention.start, mention.end, mention.text, better)
             settled.append(mention)
         return settled
 
@@ -459,10 +472,10 @@ class Extractor:
         self, text: str, start: int, end: int, country: str | None, *, at_least: float = 0.0, fuzzy: bool = True
     ) -> Mention | None:
         surface = text[start:end]
-        found = self._candidates(surface, country, fuzzy=fuzzy)
-        if not found or found[0].score < max(at_least, self.resolver.threshold):
+        best = self._best(surface, country, fuzzy=fuzzy)
+        if best is None or best.score < max(at_least, self.resolver.threshold):
             return None
-        mention = Mention(start, end, surface, found[0])
+        mention = Mention(start, end, surface, best)
         before, after = _word_before(text, start), _word_after(text, end)
         fits = _fits(mention, before, after)
         edges = getattr(self._run, "edges", None)
@@ -470,25 +483,26 @@ class Extractor:
             self._run.context |= _context_of(mention, before, after, fits, edges)
         return mention if fits else None
 
-    def _candidates(
+    def _best(
         self, surface: str, country: str | None, near: tuple[float, float] | None = None, *, fuzzy: bool = True
-    ) -> list[Match]:
-        """The best candidate for ``surface`` as a one-element list, or an empty one; cached."""
+    ) -> Match | None:
+        """The best candidate for ``surface``, or None if it has none; cached."""
         key = (surface, country, near, fuzzy)
-        found = self._resolved.get(key)
-        if found is None:
-            if country is None and near is None and surface in self._ahead:
-                ahead = self._ahead[surface]
-                found = [] if ahead is None else [self._match(ahead, surface)]
-            else:
-                found = self.resolver.candidates(
-                    surface, limit=1, country=country, near=near, near_km=CONTEXT_KM, in_text=True, fuzzy=fuzzy
-                )
-            if len(self._resolved) > CACHE_LIMIT:
-                self._resolved.clear()
-                self._no_place.clear()
-            self._resolved[key] = found
-        return found
+        if key in self._resolved:
+            return self._resolved[key]
+        if country is None and near is None and surface in self._ahead:
+            ahead = self._ahead[surface]
+            best = None if ahead is None else self._match(ahead, surface)
+        else:
+            found = self.resolver.candidates(
+                surface, limit=1, country=country, near=near, near_km=CONTEXT_KM, in_text=True, fuzzy=fuzzy
+            )
+            best = found[0] if found else None
+        if len(self._resolved) > CACHE_LIMIT:
+            self._resolved.clear()
+            self._no_place.clear()
+        self._resolved[key] = best
+        return best
 
     def _match(self, ahead: _Ahead, surface: str) -> Match:
         number, name, method, score, _ = ahead
@@ -611,25 +625,43 @@ def _alone(mention: Mention) -> int | None:
     return _context_of(mention, "", "", True, (mention.start, mention.end))
 
 
-class _Findings(NamedTuple):
-    """What passes 1-3 found in one run, with spans relative to the run."""
+# What passes 1-3 found in one run: its mentions and unresolved candidates, as (start, end,
+# surface, number of the match in _Cache.matches) with spans relative to the run; the words
+# around the run that could change them (_PREPOSITION | _WATER_BEFORE | ...); and whether
+# they are settled (every mention sure and found as written: no later pass changes it).
+# Plain tuples of numbers and strings, which the garbage collector stops tracking: a
+# cache of a hundred thousand runs that it tracked would cost it seconds over a corpus.
+_Findings = tuple[tuple[tuple[int, int, str, int], ...], tuple[tuple[int, int, str, int | None], ...], int, bool]
+_CONTEXT = 2  # the place of the context flags in _Findings
 
-    mentions: tuple[tuple[int, int, str, Match], ...]
-    unresolved: tuple[tuple[int, int, str, Match | None], ...]
-    context: int  # the words around the run that could change them: _PREPOSITION | _WATER_BEFORE | ...
-    settled: bool  # every mention sure and found as written: no later pass changes it
 
+class _Cache(NamedTuple):
+    """What each run was found to hold (by run, country, and the words standing around it),
+    and the matches that its findings name by number."""
 
-def _findings(
-    mentions: list[tuple[int, int, str, Match]], unresolved: list[tuple[int, int, str, Match | None]], context: int
-) -> _Findings:
-    settled = True
-    for mention in mentions:  # a loop: this runs for every new run, and a generator costs twice as much
-        match = mention[3]
-        if match.score < SURE or match.method not in AS_WRITTEN:
-            settled = False
-            break
-    return _Findings(tuple(mentions), tuple(unresolved), context, settled)
+    findings: dict[tuple[str, str | None, str, str], _Findings]
+    matches: list[Match]
+
+    def keep(
+        self, mentions: list[tuple[int, int, str, Match]], unresolved: list[tuple[int, int, str, Match | None]], context: int
+    ) -> _Findings:
+        """Findings with their matches numbered."""
+        settled = True
+        for mention in mentions:  # a loop: this runs for every new run, and a generator costs twice as much
+            match = mention[3]
+            if match.score < SURE or match.method not in AS_WRITTEN:
+                settled = False
+                break
+        return (
+            tuple((start, end, surface, self._number(match)) for start, end, surface, match in mentions),
+            tuple((start, end, surface, None if best is None else self._number(best)) for start, end, surface, best in unresolved),
+            context,
+            settled,
+        )
+
+    def _number(self, match: Match) -> int:
+        self.matches.append(match)
+        return len(self.matches) - 1
 
 
 # Words that stand for the words around a run in every check they take part in.
