@@ -72,7 +72,6 @@ _CAPITALISED = re.compile(rf"(?<![\w'’ʼ\-])[{_CAPITAL}][\w'’ʼ]{{3,}}")
 _WORD = re.compile(r"[^\W\d_][\w'’ʼ\-]*")
 _SCRIPTS_MEET = re.compile(r"[A-Za-z][\u0400-\u04ff]|[\u0400-\u04ff][A-Za-z]")
 _WORD_AROUND = re.compile(r"\w+")
-_NOT_SPACE = re.compile(r"\S+")
 _CYRILLIC = re.compile("[\u0400-\u04ff]")
 # A name on either side of a gloss: one to three capitalised words.
 _GLOSS_NAME = rf"((?<![\w'’ʼ\-])[{_CAPITAL}][\w'’ʼ\-]*(?:\s[{_CAPITAL}][\w'’ʼ\-]*){{0,2}})"
@@ -87,6 +86,7 @@ class _Tables:
     gloss_cue: re.Pattern[str]  # any cue: a text without one has no gloss
     water: re.Pattern[str]  # any word for water, to tell at once that a text names none
     prepositions: frozenset[str]
+    side_openers: frozenset[str]  # prepositions and articles, which a gloss's side may start with
     adjective_endings: tuple[str, ...]
     phrase_endings: tuple[str, ...]
     water_after: frozenset[str]
@@ -112,6 +112,7 @@ def _tables() -> _Tables:
         gloss_cue=re.compile("|".join(dict.fromkeys(gloss["cue"] for gloss in data["glosses"]))),
         water=re.compile("|".join(map(re.escape, _shortest({*data["water"]["after"], *data["water"]["before"]})))),
         prepositions=frozenset(data["prepositions"]),
+        side_openers=frozenset(data["prepositions"]) | frozenset(data["articles"]),
         adjective_endings=tuple(data["adjective_endings"]),  # as written: normalised, России would end like -ий
         phrase_endings=tuple(normalize(ending) for ending in data["phrase_endings"]),
         water_after=frozenset(data["water"]["after"]),
@@ -210,15 +211,17 @@ class Extractor:
         cache = self._cache
         if len(cache.findings) > CACHE_LIMIT:
             cache = self._cache = _Cache({}, [])
-        cached, matches = cache.findings.get, cache.matches
+        cached, matches, add = cache.findings.get, cache.matches, mentions.append
         for run in self.runs.finditer(text):
-            findings = cached((run.group(), country, "", ""))
+            key = run.group()
+            findings = cached((key, country, "", ""))
             if findings is None or findings[_CONTEXT] & relevant:
-                findings = self._findings_of(cache, run.group(), country, text, *run.span(), watery)
+                findings = self._findings_of(cache, key, country, text, *run.span(), watery)
             found, unsure, _, sure = findings
             if found:
                 start = run.start()
-                mentions += [Mention(start + a, start + b, surface, matches[match]) for a, b, surface, match in found]
+                for a, b, surface, match in found:  # a loop, not a comprehension: most runs hold one
+                    add(Mention(start + a, start + b, surface, matches[match]))
                 settled = settled and sure
             if unsure:
                 start = run.start()
@@ -268,22 +271,24 @@ class Extractor:
         Barbuda). Lowercase words after a cut start no part: no name starts with one.
         """
         follows, leading = self._joins
-        words = [(word.start(), word.end()) for word in _NOT_SPACE.finditer(run)]
+        words = run.split()  # the run pattern puts one blank between two words
         parts: list[tuple[int, int]] = []
         start: int | None = 0
-        for (a, b), (c, d) in zip(words, words[1:]):
-            word = run[c:d]
-            if a == 0 and run[a:b] in leading:
-                parts.append((0, b))
-                start = c if word[:1].isupper() else None
-            elif word in follows and _lower(run[a:b]) not in follows[word]:
+        end = len(words[0])  # of the word before
+        for before, word in zip(words, words[1:]):
+            begin = end + 1
+            if end == len(before) and before in leading:  # the first word
+                parts.append((0, end))
+                start = begin if word[:1].isupper() else None
+            elif word in follows and _lower(before) not in follows[word]:
                 if start is not None:
-                    parts.append((start, b))
+                    parts.append((start, end))
                 start = None
             elif start is None and word[:1].isupper():
-                start = c
+                start = begin
+            end = begin + len(word)
         if start is not None:
-            parts.append((start, words[-1][1]))
+            parts.append((start, end))
         return None if parts == [(0, len(run))] else parts
 
     def _joined(
@@ -902,9 +907,9 @@ def _around(text: str, cue: re.Pattern[str], reach: int = GLOSS_REACH) -> list[t
 
 def _trim_side(text: str, start: int, end: int) -> tuple[int, int]:
     """A gloss side without leading prepositions (In, Near) and trailing lowercase words."""
-    prepositions = _tables().prepositions | {"the", "a", "an"}
+    openers = _tables().side_openers
     words = text[start:end].split(" ")
-    while len(words) > 1 and words[0].lower() in prepositions:
+    while len(words) > 1 and words[0].lower() in openers:
         start += len(words.pop(0)) + 1
     while len(words) > 1 and not words[-1][:1].isupper():
         words.pop()
