@@ -297,12 +297,13 @@ class Extractor:
         """What passes 1-3 find in ``run``, cut into ``parts`` (``_parts``), between a word
         standing for ``before`` and one for ``after``: what they find in each part, in the run."""
         text, offset = _standing(run, before, after)
+        watery = _tables().water.search(text) is not None
         mentions: list[tuple[int, int, str, int]] = []
         unresolved: list[tuple[int, int, str, int | None]] = []
         context, settled = 0, True
         for start, end in parts:
             found, unsure, edges, sure = self._findings_of(
-                cache, run[start:end], country, text, offset + start, offset + end, True
+                cache, run[start:end], country, text, offset + start, offset + end, watery
             )
             mentions += [(start + a, start + b, surface, match) for a, b, surface, match in found]
             unresolved += [(start + a, start + b, surface, best) for a, b, surface, best in unsure]
