@@ -251,13 +251,12 @@ class Extractor:
     def _findings_in_context(self, cache: _Cache, run: str, country: str | None, before: str, after: str) -> _Findings:
         """What passes 1-3 find in ``run`` between a word standing for ``before`` and one for ``after``; cached."""
         ahead = self._ahead.get(run) if country is None and not before and not after else None
-        *_, score, alone = ahead or (0.0, None)
         parts = self._parts(run) if ahead is None and " " in run else None
         if parts is not None:
             findings = self._joined(cache, run, parts, country, before, after)
-        elif alone is not None and score >= self.resolver.threshold:
+        elif ahead is not None and ahead[_ALONE] is not None and ahead[_SCORE] >= self.resolver.threshold:
             # The run is a name, and a mention standing alone: what the passes would find.
-            findings = cache.keep([(0, len(run), run, self._match(ahead, run))], [], alone)
+            findings = cache.keep([(0, len(run), run, self._match(ahead, run))], [], ahead[_ALONE])
         else:
             findings = cache.keep(*self._passes(run, country, before, after))
         cache.findings[(run, country, before, after)] = findings
@@ -595,6 +594,7 @@ _RESOLUTION_SHAPING = ("extract.py", "resolve.py", "inflect.py", "data/inflectio
 # (place number, name number, method, score) and, standing as a run of its own, None if it is no
 # mention there, else the run's context flags. A plain tuple: tens of thousands unpickle at once.
 _Ahead = tuple[int, int, str, float, int | None]
+_SCORE, _ALONE = 3, 4  # places in _Ahead
 
 
 def _resolutions(resolver: Resolver) -> dict[str, _Ahead | None]:
@@ -652,22 +652,19 @@ class _Cache(NamedTuple):
         self, mentions: list[tuple[int, int, str, Match]], unresolved: list[tuple[int, int, str, Match | None]], context: int
     ) -> _Findings:
         """Findings with their matches numbered."""
-        settled = True
-        for mention in mentions:  # a loop: this runs for every new run, and a generator costs twice as much
-            match = mention[3]
-            if match.score < SURE or match.method not in AS_WRITTEN:
-                settled = False
-                break
-        return (
-            tuple((start, end, surface, self._number(match)) for start, end, surface, match in mentions),
-            tuple((start, end, surface, None if best is None else self._number(best)) for start, end, surface, best in unresolved),
-            context,
-            settled,
-        )
-
-    def _number(self, match: Match) -> int:
-        self.matches.append(match)
-        return len(self.matches) - 1
+        # Loops rather than generators: this runs for every new run, and they cost twice as much.
+        matches, settled = self.matches, True
+        kept: list[tuple[int, int, str, int]] = []
+        for start, end, surface, match in mentions:
+            settled = settled and match.score >= SURE and match.method in AS_WRITTEN
+            kept.append((start, end, surface, len(matches)))
+            matches.append(match)
+        unsure: list[tuple[int, int, str, int | None]] = []
+        for start, end, surface, best in unresolved:
+            unsure.append((start, end, surface, None if best is None else len(matches)))
+            if best is not None:
+                matches.append(best)
+        return tuple(kept), tuple(unsure), context, settled
 
 
 # Words that stand for the words around a run in every check they take part in.
