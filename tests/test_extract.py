@@ -8,7 +8,7 @@ from conftest import ROOT, cases
 from toponyms import Gazetteer, Resolver, clean, find, rewrite, scan
 from toponyms.gazetteer import read_files
 from toponyms.compiled import bundled_path
-from toponyms.extract import Extractor, _Cache
+from toponyms.extract import _SETTLED, Extractor, _Cache
 
 SEEDS = cases("seeds")
 
@@ -245,7 +245,7 @@ def test_runs_find_what_the_passes_find_over_the_whole_text(warm_up: str, text: 
     found, unresolved, settled = REUSED._in_runs(text, None)
     mentions, candidates, context = Extractor()._passes(text, None, "", "")  # the whole text as one run
     assert [(m.start, m.end, m.text, m.match) for m in found] == mentions
-    assert settled == _Cache({}, []).keep(mentions, candidates, context)[3]
+    assert settled == _Cache({}, []).keep(mentions, candidates, context)[_SETTLED]
     assert [(u.start, u.end, u.text, u.best) for u in unresolved] == candidates
 
 

@@ -217,17 +217,16 @@ class Extractor:
             findings = cached((key, country, "", ""))
             if findings is None or findings[_CONTEXT] & relevant:
                 findings = self._findings_of(cache, key, country, text, *run.span(), watery)
-            found, unsure, _, sure = findings
-            if found:
+            if len(findings) > _MENTIONS:
                 start = run.start()
-                for a, b, surface, match in found:  # a loop, not a comprehension: most runs hold one
+                for a, b, surface, match in findings[_MENTIONS:]:  # a loop, not a comprehension: most runs hold one
                     add(Mention(start + a, start + b, surface, matches[match]))
-                settled = settled and sure
-            if unsure:
+                settled = settled and findings[_SETTLED]
+            if findings[_UNRESOLVED]:
                 start = run.start()
                 unresolved += [
                     Unresolved(start + a, start + b, surface, None if best is None else matches[best])
-                    for a, b, surface, best in unsure
+                    for a, b, surface, best in findings[_UNRESOLVED]
                 ]
         return mentions, unresolved, settled
 
@@ -301,17 +300,15 @@ class Extractor:
         unresolved: list[tuple[int, int, str, int | None]] = []
         context, settled = 0, True
         for start, end in parts:
-            found, unsure, edges, sure = self._findings_of(
-                cache, run[start:end], country, text, offset + start, offset + end, watery
-            )
-            mentions += [(start + a, start + b, surface, match) for a, b, surface, match in found]
-            unresolved += [(start + a, start + b, surface, best) for a, b, surface, best in unsure]
-            settled = settled and sure
+            found = self._findings_of(cache, run[start:end], country, text, offset + start, offset + end, watery)
+            mentions += [(start + a, start + b, surface, match) for a, b, surface, match in found[_MENTIONS:]]
+            unresolved += [(start + a, start + b, surface, best) for a, b, surface, best in found[_UNRESOLVED]]
+            settled = settled and found[_SETTLED]
             if start == 0:
-                context |= edges & (_PREPOSITION | _WATER_BEFORE)
+                context |= found[_CONTEXT] & (_PREPOSITION | _WATER_BEFORE)
             if end == len(run):
-                context |= edges & (_CYRILLIC_AFTER | _WATER_AFTER)
-        return tuple(mentions), tuple(unresolved), context, settled
+                context |= found[_CONTEXT] & (_CYRILLIC_AFTER | _WATER_AFTER)
+        return (context, settled, tuple(unresolved), *mentions)
 
     def _passes(
         self, run: str, country: str | None, before: str, after: str
@@ -631,14 +628,16 @@ def _alone(mention: Mention) -> int | None:
     return _context_of(mention, "", "", True, (mention.start, mention.end))
 
 
-# What passes 1-3 found in one run: its mentions and unresolved candidates, as (start, end,
-# surface, number of the match in _Cache.matches) with spans relative to the run; the words
-# around the run that could change them (_PREPOSITION | _WATER_BEFORE | ...); and whether
-# they are settled (every mention sure and found as written: no later pass changes it).
-# Plain tuples of numbers and strings, which the garbage collector stops tracking: a
-# cache of a hundred thousand runs that it tracked would cost it seconds over a corpus.
-_Findings = tuple[tuple[tuple[int, int, str, int], ...], tuple[tuple[int, int, str, int | None], ...], int, bool]
-_CONTEXT = 2  # the place of the context flags in _Findings
+# What passes 1-3 found in one run: the words around the run that could change it
+# (_PREPOSITION | _WATER_BEFORE | ...); whether it is settled (every mention sure and found
+# as written: no later pass changes it); its unresolved candidates; then its mentions. A
+# mention or candidate is (start, end, surface, number of its match in _Cache.matches),
+# spans relative to the run. Plain tuples of numbers and strings, nested no deeper than
+# needed: the garbage collector stops tracking such a tuple once it has seen what it holds
+# (one level a collection, at worst), and a cache of a hundred thousand runs that it kept
+# tracking would cost it seconds over a corpus.
+_Findings = tuple  # (context, settled, unresolved, *mentions)
+_CONTEXT, _SETTLED, _UNRESOLVED, _MENTIONS = 0, 1, 2, 3  # places in _Findings
 
 
 class _Cache(NamedTuple):
@@ -664,7 +663,7 @@ class _Cache(NamedTuple):
             unsure.append((start, end, surface, None if best is None else len(matches)))
             if best is not None:
                 matches.append(best)
-        return tuple(kept), tuple(unsure), context, settled
+        return (context, settled, tuple(unsure), *kept)
 
 
 # Words that stand for the words around a run in every check they take part in.
