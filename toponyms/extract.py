@@ -73,8 +73,9 @@ _WORD = re.compile(r"[^\W\d_][\w'’ʼ\-]*")
 _SCRIPTS_MEET = re.compile(r"[A-Za-z][\u0400-\u04ff]|[\u0400-\u04ff][A-Za-z]")
 _WORD_AROUND = re.compile(r"\w+")
 _CYRILLIC = re.compile("[\u0400-\u04ff]")
-# A name on either side of a gloss: one to three capitalised words.
-_GLOSS_NAME = rf"((?<![\w'’ʼ\-])[{_CAPITAL}][\w'’ʼ\-]*(?:\s[{_CAPITAL}][\w'’ʼ\-]*){{0,2}})"
+# A name on either side of a gloss: one to three capitalised words. The capital comes before
+# the look-behind, so that the regex engine can skip ahead to the next capital letter.
+_GLOSS_NAME = rf"([{_CAPITAL}](?<![\w'’ʼ\-].)[\w'’ʼ\-]*(?:\s[{_CAPITAL}][\w'’ʼ\-]*){{0,2}})"
 GLOSS_REACH = 160  # characters a gloss spans on either side of its cue, at most
 
 
