@@ -85,6 +85,18 @@ def test_adjectives_rivers_persons_and_demonyms_are_no_places(text: str, not_a_p
     assert not_a_place not in {m.text for m in find(text)}
 
 
+@pytest.mark.parametrize(
+    ("text", "places"),
+    [
+        # A loose match (fuzzy, inflected) after a comma is no part of a person's name.
+        ("Shelling hit Kyiv, Kramatorks and Bakhmut.", ["Kyiv", "Kramatorsk", "Bakhmut"]),
+        ("Удары по Киеву, Покровску и Бахмуту.", ["Kyiv", "Pokrovsk", "Bakhmut"]),
+    ],
+)
+def test_places_listed_with_commas_are_all_found(text: str, places: list[str]) -> None:
+    assert [m.match.place.name for m in find(text)] == places
+
+
 def test_a_first_name_that_names_a_town_is_a_place_without_a_surname() -> None:
     assert [m.match.place.name for m in find("Drones hit Vladimir, east of Moscow.")] == ["Vladimir", "Moscow"]
     assert [m.text for m in find("Vladimir Oblast")] == ["Vladimir Oblast"]

@@ -809,19 +809,21 @@ def _without_persons(text: str, mentions: list[Mention]) -> list[Mention]:
     kept = []
     for mention in mentions:
         if mention.match.method not in AS_WRITTEN and mention.match.method != "gloss":
-            before = _word_before(text, mention.start)
-            begin = mention.start - 1 - len(before)
-            joined_before = (
-                text[mention.start - 1 : mention.start] == " "
-                and _is_name_like(before)
-                and before.lower() not in prepositions
-                and begin not in ends
-                # Жители Белгорода: a Cyrillic noun in the genitive follows a sentence's first word
-                and not (_is_cyrillic(mention.text[0]) and _starts_sentence(text, begin))
-            )
-            after = _word_after(text, mention.end)
-            joined_after = text[mention.end : mention.end + 1] == " " and _is_name_like(after)
-            if joined_before or (joined_after and mention.end + 1 not in starts):
+            start, end = mention.start, mention.end
+            joined_before = False
+            # Only a word one space before joins: Kyiv, Kramatorks is two places.
+            if text[start - 1 : start] == " " and text[start - 2 : start - 1].isalnum():
+                before = _word_before(text, start)
+                begin = start - 1 - len(before)
+                joined_before = (
+                    _is_name_like(before)
+                    and before.lower() not in prepositions
+                    and begin not in ends
+                    # Жители Белгорода: a Cyrillic noun in the genitive follows a sentence's first word
+                    and not (_is_cyrillic(mention.text[0]) and _starts_sentence(text, begin))
+                )
+            joined_after = text[end : end + 1] == " " and _is_name_like(_word_after(text, end))
+            if joined_before or (joined_after and end + 1 not in starts):
                 continue
         kept.append(mention)
     return kept
