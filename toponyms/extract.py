@@ -95,6 +95,7 @@ class _Tables:
     phrases: re.Pattern[str]
     region_words: tuple[str, ...]
     given_names: frozenset[str]  # normalised
+    organisations: re.Pattern[str]  # media and organisations named after a place: Kyiv Post
 
 
 @cache
@@ -125,6 +126,9 @@ def _tables() -> _Tables:
         ),
         region_words=tuple(data["region_words"]),
         given_names=frozenset(normalize(name) for name in data["given_names"]),
+        organisations=re.compile(
+            rf"(?<!\w)(?:{'|'.join(sorted(map(re.escape, data['organisations']), key=len, reverse=True))})(?!\w)"
+        ),
     )
 
 
@@ -251,7 +255,9 @@ class Extractor:
     def _findings_in_context(self, cache: _Cache, run: str, country: str | None, before: str, after: str) -> _Findings:
         """What passes 1-3 find in ``run`` between a word standing for ``before`` and one for ``after``; cached."""
         ahead = self._ahead.get(run) if country is None and not before and not after else None
-        parts = self._parts(run) if ahead is None and " " in run else None
+        # A run is not cut inside an organisation's name (Kyiv School of Economics).
+        cut = ahead is None and " " in run and not _tables().organisations.search(run)
+        parts = self._parts(run) if cut else None
         if parts is not None:
             findings = self._joined(cache, run, parts, country, before, after)
         elif ahead is not None and ahead[_ALONE] is not None and ahead[_SCORE] >= self.resolver.threshold:
@@ -334,8 +340,13 @@ class Extractor:
                 garbles = self._garbles(text, country, found)
         finally:
             watch.edges = None
+        mentions = found.mentions()
+        organisations = [name.span() for name in _tables().organisations.finditer(text)]
+        if organisations:  # Kyiv Post, Ukrainska Pravda: no place
+            mentions = [m for m in mentions if not _overlaps(organisations, m.start, m.end)]
+            garbles = [u for u in garbles if not _overlaps(organisations, u.start, u.end)]
         return (
-            [(m.start - offset, m.end - offset, m.text, m.match) for m in found.mentions()],
+            [(m.start - offset, m.end - offset, m.text, m.match) for m in mentions],
             [(u.start - offset, u.end - offset, u.text, u.best) for u in garbles],
             watch.context,
         )
