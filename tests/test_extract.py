@@ -233,6 +233,16 @@ def test_clean_is_idempotent(text: str) -> None:
     assert clean(once) == once
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="known bug: School resolves by spelling key to a village whose canonical name, Sil’, "
+    "resolves as written to another village, Sil (apostrophes do not change an answer)",
+)
+def test_clean_is_idempotent_when_a_canonical_name_spells_another_place() -> None:
+    once = clean("School Запорізькому")
+    assert clean(once) == once
+
+
 PLAIN = st.text(alphabet=st.sampled_from("abcdefghijklmnopqrstuvwxyz .,;:!?\n0123456789"), max_size=200)
 
 
