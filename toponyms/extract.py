@@ -63,6 +63,9 @@ SHORTEST_NAME = 3  # names shorter than this are too often ordinary words
 CONTEXT_KM = 150.0  # a document's places spread over a region: its centre is a loose hint
 IMPORTANT_POPULATION = 50_000  # a place this big is meant even when its name is a common word
 AS_WRITTEN = frozenset({"exact", "normalized", "script"})
+# How a mention must be found to anchor its document's context (with a score of SURE): a fuzzy
+# match need not; an inflected or transliterated one may, as its canonical name will after clean().
+ANCHORING = AS_WRITTEN | {"inflection", "transliteration"}
 LOCAL_LANGUAGES = frozenset({"uk", "ru", "en"})
 CACHE_LIMIT = 200_000
 AHEAD = 250_000  # names whose resolution is worked out once per gazetteer, ahead of any text
@@ -462,7 +465,7 @@ class Extractor:
         anchors = [
             m.match
             for m in mentions
-            if m.match.score >= SURE and m.match.method in AS_WRITTEN and m.match.place.kind == "populated place"
+            if m.match.score >= SURE and m.match.method in ANCHORING and m.match.place.kind == "populated place"
         ]
         if not anchors:
             return mentions
