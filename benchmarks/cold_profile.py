@@ -16,9 +16,7 @@ from __future__ import annotations
 
 import argparse
 import gc
-import shutil
 import sys
-import tempfile
 import time
 from collections import Counter
 from pathlib import Path
@@ -117,15 +115,8 @@ def main(argv: list[str] | None = None) -> None:
     print("$ python " + " ".join([Path(__file__).name, *(sys.argv[1:] if argv is None else argv)]))
 
     gazetteer = Gazetteer.load()
-    folder = Path(tempfile.mkdtemp(prefix="cold_profile_"))
-    try:
-        path = folder / "corpus.txt"
-        names = find_bench.name_table(gazetteer)
-        passages = find_bench.load_passages()
-        find_bench.generate_corpus(path, args.mb, passages, names, args.seed, args.names == "weighted")
-        documents = find_bench.read_corpus(path)
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+    names = find_bench.name_table(gazetteer)
+    documents = find_bench.generated_documents(names, args.mb, args.seed, args.names == "weighted")
     megabytes = find_bench.size_mb(documents)
     print(f"{megabytes:.1f} MB, {len(documents):,} documents, names {args.names}\n")
 

@@ -71,11 +71,7 @@ def main(argv: list[str] | None = None) -> None:
 
         gazetteer = versions["working tree"][0]
         names = find_bench.name_table(gazetteer)
-        path = folder / "corpus.txt"
-        find_bench.generate_corpus(
-            path, args.mb, find_bench.load_passages(), names, find_bench.SEED, args.names == "weighted"
-        )
-        documents = find_bench.read_corpus(path)
+        documents = find_bench.generated_documents(names, args.mb, find_bench.SEED, args.names == "weighted")
         megabytes = find_bench.size_mb(documents)
         flash = find_bench.FlashBaseline(names)
 

@@ -390,6 +390,14 @@ def generate_corpus(
     return documents
 
 
+def generated_documents(names: dict[str, Place], megabytes: float, seed: int, weighted: bool = False) -> list[str]:
+    """The documents of a corpus made by ``generate_corpus`` in a temporary file, which is then removed."""
+    with tempfile.TemporaryDirectory(prefix="corpus_") as folder:
+        path = Path(folder) / "corpus.txt"
+        generate_corpus(path, megabytes, load_passages(), names, seed, weighted)
+        return read_corpus(path)
+
+
 def read_corpus(path: Path) -> list[str]:
     """The documents of a corpus file."""
     return [d for d in path.read_text(encoding="utf-8").split(SEPARATOR) if d]
