@@ -337,8 +337,7 @@ class Extractor:
                 found.add(whole)
                 garbles = []
             else:
-                for start, end in self._known(text):
-                    found.add(self._mention(text, start, end, country))
+                self._names(text, country, found)
                 self._phrases(text, country, found)
                 if _SCRIPTS_MEET.search(text):
                     self._mixed(text, country, found)
@@ -358,12 +357,30 @@ class Extractor:
 
     # -- pass 1: known names ---------------------------------------------------------------
 
-    def _known(self, text: str) -> Iterator[tuple[int, int]]:
-        """Spans of known names, capitalised, on word boundaries, with any case ending."""
+    def _names(self, text: str, country: str | None, found: _Spans) -> None:
+        """The known names of ``text`` that fit where they stand, longest first.
+
+        A name that does not fit hides no name after its first word: in "river Congo Republic
+        of the Congo", Congo Republic is a river, and Republic of the Congo is still found.
+        """
+        lowered, position = _lower(text), 0
+        while position < len(text):
+            for start, end in self._known(text, lowered, position):
+                mention = self._mention(text, start, end, country)
+                if mention is None and " " in text[start:end]:
+                    position = text.index(" ", start) + 1
+                    break
+                found.add(mention)
+            else:
+                return
+
+    def _known(self, text: str, lowered: str, position: int) -> Iterator[tuple[int, int]]:
+        """Spans of known names from ``position`` on, capitalised, on word boundaries, with any
+        case ending (``lowered``: ``text`` in lowercase)."""
         if not len(self.automaton):
             return
         endings = _tables().endings
-        for last, length in self.automaton.iter_long(_lower(text)):
+        for last, length in self.automaton.iter_long(lowered, position):
             start, end = last - length + 1, last + 1
             if not text[start].isupper() or _letter_at(text, start - 1):
                 continue
