@@ -477,14 +477,16 @@ class Extractor:
     # -- pass 5: context ---------------------------------------------------------------------
 
     def _in_context(self, mentions: list[Mention], country: str | None) -> list[Mention]:
-        if all(m.match.score >= SURE or m.match.method == "gloss" for m in mentions):
-            return mentions
-        anchors = [
-            m.match
-            for m in mentions
-            if m.match.score >= SURE and m.match.method in ANCHORING and m.match.place.kind == "populated place"
-        ]
-        if not anchors:
+        # Loops rather than generators: this runs for most documents.
+        anchors: list[Match] = []
+        unsure = False
+        for mention in mentions:
+            match = mention.match
+            if match.score < SURE:
+                unsure = unsure or match.method != "gloss"
+            elif match.method in ANCHORING and match.place.kind == "populated place":
+                anchors.append(match)
+        if not unsure or not anchors:
             return mentions
         votes: dict[str, float] = {}
         for match in anchors:
