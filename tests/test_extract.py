@@ -6,6 +6,7 @@ from hypothesis import strategies as st
 
 from conftest import ROOT, cases
 from toponyms import Gazetteer, Resolver, clean, find, rewrite, scan
+from toponyms._data import table
 from toponyms.gazetteer import read_files
 from toponyms.compiled import bundled_path
 from toponyms.extract import _SETTLED, Extractor, _Cache
@@ -95,6 +96,41 @@ def test_adjectives_rivers_persons_and_demonyms_are_no_places(text: str, not_a_p
 )
 def test_places_listed_with_commas_are_all_found(text: str, places: list[str]) -> None:
     assert [m.match.place.name for m in find(text)] == places
+
+
+@pytest.mark.parametrize(
+    ("text", "mentions"),
+    [
+        (
+            "Strikes hit the Zaporizhzhia and Kherson regions overnight.",
+            [("Zaporizhzhia", "Zaporizhzhia Oblast"), ("Kherson regions", "Kherson Oblast")],
+        ),
+        (
+            "Drones were downed over the Bryansk, Kursk and Belgorod regions.",
+            [("Bryansk", "Bryansk Oblast"), ("Kursk", "Kursk Oblast"), ("Belgorod regions", "Belgorod Oblast")],
+        ),
+        ("Shelling in Kharkiv and Sumy oblasts.", [("Kharkiv", "Kharkiv Oblast"), ("Sumy oblasts", "Sumy Oblast")]),
+        ("The Dnipropetrovsk regional administration said so.", [("Dnipropetrovsk", "Dnipropetrovsk Oblast")]),
+        ("Удары по Запорожской и Херсонской областям.", [("Запорожской", "Zaporizhzhia Oblast"), ("Херсонской областям", "Kherson Oblast")]),
+        ("Бої у Донецькій та Луганській областях.", [("Донецькій", "Donetsk Oblast"), ("Луганській областях", "Luhansk Oblast")]),
+        ("Голова Харківської обласної військової адміністрації.", [("Харківської", "Kharkiv Oblast")]),
+        # no word for regions: the towns
+        ("Shelling hit Kharkiv and Sumy.", [("Kharkiv", "Kharkiv"), ("Sumy", "Sumy")]),
+        # names that name no region keep what they were
+        ("The Western and Central regions were calm.", []),
+        ("Russian and Ukrainian regions alike.", []),
+    ],
+)
+def test_names_before_a_word_for_regions_are_the_regions(text: str, mentions: list[tuple[str, str]]) -> None:
+    assert [(m.text, m.match.place.name) for m in find(text)] == mentions
+    once = clean(text)
+    assert clean(once) == once
+
+
+def test_every_word_for_regions_holds_a_cue() -> None:
+    lists = table("text")["region_lists"]
+    for word in [*lists["plurals"], *lists["adjectives"]]:
+        assert any(cue in word for cue in lists["cues"]), word
 
 
 @pytest.mark.parametrize(

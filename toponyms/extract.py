@@ -16,7 +16,8 @@ The passes over a run, each adding what the last could not see:
 
 1. known names — an Aho-Corasick scan for every name of the gazetteer, longest
    match first, on word boundaries; a Cyrillic name may carry a case ending
-   (в Покровске, під Бахмутом);
+   (в Покровске, під Бахмутом); a name that does not fit where it stands hides
+   no name after its first word;
 2. inflected Cyrillic phrases of two or three words (Донецкой области, Кривом Роге);
 3. mixed-script words (Покровsk) and capitalised words that are no known name
    but resolve with high confidence (garbles such as Mirnohrad); other
@@ -25,10 +26,12 @@ The passes over a run, each adding what the last could not see:
 
 and over the whole text:
 
-4. glosses that tie an unknown name to a known one ("Krasnorozhsk—known in
+4. lists of regions: the names before a word for regions are regions, not
+   towns ("the Zaporizhzhia and Kherson regions", "Донецькій та Луганській областях");
+5. glosses that tie an unknown name to a known one ("Krasnorozhsk—known in
    Ukrainian as Покровsk"): the unknown side takes the known side's place and
    is reported as a new alias;
-5. context: an ambiguous name is resolved again, preferring places near the
+6. context: an ambiguous name is resolved again, preferring places near the
    document's surely resolved ones and in its main country.
 
 Every candidate passes the same checks (``_fits``): an everyday word
@@ -82,6 +85,10 @@ _CYRILLIC = re.compile("[\u0400-\u04ff]")
 # the look-behind, so that the regex engine can skip ahead to the next capital letter.
 _GLOSS_NAME = rf"([{_CAPITAL}](?<![\w'’ʼ\-].)[\w'’ʼ\-]*(?:\s[{_CAPITAL}][\w'’ʼ\-]*){{0,2}})"
 GLOSS_REACH = 160  # characters a gloss spans on either side of its cue, at most
+REGION_LIST_REACH = 160  # characters a list of regions spans before its word for regions, at most
+# One or two capitalised words: a name in a list of regions (the Zaporizhzhia and Kherson regions).
+_LISTED_NAME = rf"[{_CAPITAL}](?<![\w'’ʼ\-].)[\w'’ʼ\-]*(?:\s[{_CAPITAL}][\w'’ʼ\-]*)?"
+_LISTED = re.compile(_LISTED_NAME)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +107,9 @@ class _Tables:
     phrases: re.Pattern[str]
     region_words: tuple[str, ...]
     given_names: frozenset[str]  # normalised
+    region_cues: tuple[str, ...]  # a text that names a list of regions holds one of these
+    region_list: re.Pattern[str]  # names, then the word that makes them regions (groups 1, 2), at the end
+    region_nouns: dict[str, tuple[str, bool]]  # that word: the singular, and whether the last mention takes it
     organisations: re.Pattern[str]  # media and organisations named after a place: Kyiv Post
 
 
@@ -109,6 +119,11 @@ def _tables() -> _Tables:
     region_words = "|".join(data["region_words"])
     prepositions = "|".join(sorted(map(re.escape, data["prepositions"]), key=len, reverse=True))
     cyrillic_word = r"[А-ЯЁІЇЄҐ][а-яёіїєґ'’ʼ]+"
+    lists = data["region_lists"]
+    region_nouns = {word: (noun, True) for word, noun in lists["plurals"].items()}
+    region_nouns |= {word: (noun, False) for word, noun in lists["adjectives"].items()}
+    conjunctions = "|".join(map(re.escape, lists["conjunctions"]))
+    listed = rf"{_LISTED_NAME}(?:,\s{_LISTED_NAME})*(?:,?\s(?:{conjunctions})\s{_LISTED_NAME})?"
     return _Tables(
         endings=frozenset(data["endings"]),
         suffixes=tuple(data["suffixes"]),
@@ -131,6 +146,9 @@ def _tables() -> _Tables:
         ),
         region_words=tuple(data["region_words"]),
         given_names=frozenset(normalize(name) for name in data["given_names"]),
+        region_cues=tuple(lists["cues"]),
+        region_list=re.compile(rf"({listed})\s({'|'.join(sorted(map(re.escape, region_nouns), key=len, reverse=True))})$"),
+        region_nouns=region_nouns,
         organisations=re.compile(
             rf"(?<!\w)(?:{'|'.join(sorted(map(re.escape, data['organisations']), key=len, reverse=True))})(?!\w)"
         ),
@@ -200,6 +218,7 @@ class Extractor:
         if not isinstance(text, str):
             raise TypeError(f"find() takes the text as str, got {type(text).__name__}; decode bytes first")
         mentions, unresolved, settled = self._in_runs(text, country)
+        mentions = self._region_lists(text, country, mentions)
         mentions, aliases = self._glosses(text, country, mentions)
         if not settled:
             mentions = self._in_context(_without_persons(text, mentions), country)
@@ -444,7 +463,56 @@ class Extractor:
                 self._no_place.add((word.group(), country))  # most capitalised words: skip at once
         return unresolved
 
-    # -- pass 4: glosses ---------------------------------------------------------------------
+    # -- pass 4: lists of regions ------------------------------------------------------------
+
+    def _region_lists(self, text: str, country: str | None, mentions: list[Mention]) -> list[Mention]:
+        """``mentions``, with the names before a word for regions taken for the regions: in
+        "the Zaporizhzhia and Kherson regions", Zaporizhzhia Oblast and Kherson Oblast, not the towns."""
+        tables = _tables()
+        for cue in tables.region_cues:  # a loop of `in`, the quickest way to tell that most texts hold none
+            if cue in text:
+                break
+        else:
+            return mentions
+        found: _Spans | None = None
+        for cue in tables.region_cues:
+            at = text.find(cue)
+            while at != -1:
+                start, end = _word_at(text, at) or (at, at + len(cue))
+                at = text.find(cue, end)
+                if text[start:end] not in tables.region_nouns or not _word_before(text, start)[:1].isupper():
+                    continue  # Donetsk region: one name, found as one already; the regional governor
+                # The list ends at the word: found searching from a little before it.
+                listed = tables.region_list.search(text, max(0, start - REGION_LIST_REACH), end)
+                if listed is not None:
+                    found = self._regions_listed(text, listed, country, found or _Spans(mentions))
+        return mentions if found is None else found.mentions()
+
+    def _regions_listed(self, text: str, listed: re.Match[str], country: str | None, found: _Spans) -> _Spans:
+        """``found`` with the names of ``listed`` (a ``region_list`` match) taken for regions."""
+        noun, plural = _tables().region_nouns[listed.group(2)]
+        names = list(_LISTED.finditer(text, *listed.span(1)))
+        if plural and len(names) < 2:
+            return found  # Донецкой области: one name, found as one already
+        for number, name in enumerate(names):
+            start, end = name.span()
+            region = self._region(text[start:end], noun, country)
+            if region is None and " " in name.group():  # Strikes Hit Zaporizhzhia and Kherson Regions
+                start = text.index(" ", start) + 1
+                region = self._region(text[start:end], noun, country)
+            if region is None:
+                continue
+            if plural and number == len(names) - 1:
+                end = listed.end(2)  # Kherson regions, Луганській областях
+            found.replace_inside(Mention(start, end, text[start:end], region))
+        return found
+
+    def _region(self, name: str, noun: str, country: str | None) -> Match | None:
+        """The region that ``name`` followed by ``noun`` (region, область) surely names, if any."""
+        best = self._best(f"{name} {noun}", country)
+        return best if best is not None and best.place.kind == "region" and best.score >= SURE else None
+
+    # -- pass 5: glosses ---------------------------------------------------------------------
 
     def _glosses(self, text: str, country: str | None, mentions: list[Mention]) -> tuple[list[Mention], list[Alias]]:
         """``mentions`` with the unknown sides of glosses added, and those sides as aliases."""
@@ -474,7 +542,7 @@ class Extractor:
                 aliases.append(Alias(alias, anchor.match.place, start, end, anchor.text))
         return found.mentions(), aliases
 
-    # -- pass 5: context ---------------------------------------------------------------------
+    # -- pass 6: context ---------------------------------------------------------------------
 
     def _in_context(self, mentions: list[Mention], country: str | None) -> list[Mention]:
         # Loops rather than generators: this runs for most documents.
