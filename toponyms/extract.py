@@ -150,9 +150,14 @@ def _tables() -> _Tables:
         region_list=re.compile(rf"({listed})\s({'|'.join(sorted(map(re.escape, region_nouns), key=len, reverse=True))})$"),
         region_nouns=region_nouns,
         organisations=re.compile(
-            rf"(?<!\w)(?:{'|'.join(sorted(map(re.escape, data['organisations']), key=len, reverse=True))})(?!\w)"
+            rf"(?<!\w)(?:{'|'.join(map(_any_apostrophe, sorted(data['organisations'], key=len, reverse=True)))})(?!\w)"
         ),
     )
+
+
+def _any_apostrophe(name: str) -> str:
+    """A pattern for ``name`` as written, with any apostrophe where it has one (People's, People’s)."""
+    return re.escape(name).replace("'", f"[{''.join(sorted(APOSTROPHES))}]")
 
 
 def _shortest(words: set[str]) -> tuple[str, ...]:
