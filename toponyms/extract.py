@@ -110,6 +110,7 @@ class _Tables:
     region_cues: tuple[str, ...]  # a text that names a list of regions holds one of these
     region_list: re.Pattern[str]  # names, then the word that makes them regions (groups 1, 2), at the end
     region_nouns: dict[str, tuple[str, bool]]  # that word: the singular, and whether the last mention takes it
+    region_singulars: tuple[str, ...]  # every such singular: region, oblast, область
     organisations: re.Pattern[str]  # media and organisations named after a place: Kyiv Post
 
 
@@ -149,6 +150,7 @@ def _tables() -> _Tables:
         region_cues=tuple(lists["cues"]),
         region_list=re.compile(rf"({listed})\s({'|'.join(sorted(map(re.escape, region_nouns), key=len, reverse=True))})$"),
         region_nouns=region_nouns,
+        region_singulars=tuple(dict.fromkeys(noun for noun, _ in region_nouns.values())),
         organisations=re.compile(
             rf"(?<!\w)(?:{'|'.join(map(_any_apostrophe, sorted(data['organisations'], key=len, reverse=True)))})(?!\w)"
         ),
@@ -513,9 +515,14 @@ class Extractor:
         return found
 
     def _region(self, name: str, noun: str, country: str | None) -> Match | None:
-        """The region that ``name`` followed by ``noun`` (region, область) surely names, if any."""
-        best = self._best(f"{name} {noun}", country)
-        return best if best is not None and best.place.kind == "region" and best.score >= SURE else None
+        """The region that ``name`` followed by ``noun`` (region, область), or by another word for
+        a region, surely names, if any: Донецькій regional is Донецька область, as Donetsk regional
+        (its cleaned form) is Donetsk region."""
+        for word in (noun, *_tables().region_singulars):
+            best = self._best(f"{name} {word}", country)
+            if best is not None and best.place.kind == "region" and best.score >= SURE:
+                return best
+        return None
 
     # -- pass 5: glosses ---------------------------------------------------------------------
 
