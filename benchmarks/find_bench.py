@@ -31,7 +31,10 @@ Usage: python benchmarks/find_bench.py [--mb 50] [--workers N] [--slice-mb 5] [-
 
 Annotation rules of the passages: the span is the name as written, case ending included
 (``Покровске``, ``Донецкой области``), without prepositions or possessive ``'s``; both sides of
-a gloss are mentions; adjectives (``Киевском районе``, ``Запорізькому напрямку``), rivers (the
+a gloss are mentions; in a list of regions sharing one word (``the Zaporizhzhia and Kherson regions``,
+``Брянской, Курской и Белгородской областями``) each name is a mention of its region, the last one
+with the shared word, and a name before ``regional`` or ``обласної`` is one of the region; other
+adjectives (``Киевском районе``, ``Запорізькому напрямку``), rivers (the
 Dnipro river, ``Дніпра`` as the river), organisations and persons are not; only places of the
 bundled gazetteer are used. The same seed gives the same corpus and the same accuracy figures.
 """
