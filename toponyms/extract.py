@@ -48,7 +48,7 @@ import threading
 from bisect import bisect_right, insort
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from functools import cache, lru_cache, partial
+from functools import cache, cached_property, lru_cache, partial
 from typing import NamedTuple
 
 import ahocorasick
@@ -86,6 +86,7 @@ _CYRILLIC = re.compile("[\u0400-\u04ff]")
 _GLOSS_NAME = rf"([{_CAPITAL}](?<![\w'’ʼ\-].)[\w'’ʼ\-]*(?:\s[{_CAPITAL}][\w'’ʼ\-]*){{0,2}})"
 GLOSS_REACH = 160  # characters a gloss spans on either side of its cue, at most
 REGION_LIST_REACH = 160  # characters a list of regions spans before its word for regions, at most
+REGION_PREFIX = 4  # letters of a name that must begin a region's name for it to be tried as one
 # One or two capitalised words: a name in a list of regions (the Zaporizhzhia and Kherson regions).
 _LISTED_NAME = rf"[{_CAPITAL}](?<![\w'’ʼ\-].)[\w'’ʼ\-]*(?:\s[{_CAPITAL}][\w'’ʼ\-]*)?"
 _LISTED = re.compile(_LISTED_NAME)
@@ -143,7 +144,7 @@ def _tables() -> _Tables:
         # A phrase starts after any preposition: Під Великою Новосілкою is Великою Новосілкою.
         phrases=re.compile(
             rf"(?<![\w\-])(?!(?i:{prepositions})\s){cyrillic_word}(?:(?:\s|-на-){cyrillic_word}){{0,2}}"
-            rf"(?:\s(?:{region_words})\b)?"
+            rf"(?:\s(?:{region_words}))?(?!\w)"  # and ends where a word does: no Кма of Кма0
         ),
         region_words=tuple(data["region_words"]),
         given_names=frozenset(normalize(name) for name in data["given_names"]),
@@ -224,8 +225,9 @@ class Extractor:
     def _scan(self, text: str, country: str | None) -> tuple[list[Mention], list[Unresolved], list[Alias]]:
         if not isinstance(text, str):
             raise TypeError(f"find() takes the text as str, got {type(text).__name__}; decode bytes first")
-        mentions, unresolved, settled = self._in_runs(text, country)
-        mentions = self._region_lists(text, country, mentions)
+        mentions, unresolved, settled, regions = self._in_runs(text, country)
+        if regions:
+            mentions = self._region_lists(text, country, mentions)
         mentions, aliases = self._glosses(text, country, mentions)
         if not settled:
             mentions = self._in_context(_without_persons(text, mentions), country)
@@ -236,14 +238,15 @@ class Extractor:
 
     # -- runs ----------------------------------------------------------------------------------
 
-    def _in_runs(self, text: str, country: str | None) -> tuple[list[Mention], list[Unresolved], bool]:
-        """What passes 1-3 find in ``text``, run by run, and whether every mention is settled
-        (sure and found as written, so that neither persons nor context can change it)."""
+    def _in_runs(self, text: str, country: str | None) -> tuple[list[Mention], list[Unresolved], bool, bool]:
+        """What passes 1-3 find in ``text``, run by run; whether every mention is settled (sure
+        and found as written, so that neither persons nor context can change it); and whether a
+        run holds a word for regions (so that pass 4 has a list of regions to look for)."""
         mentions: list[Mention] = []
         unresolved: list[Unresolved] = []
-        settled = True
+        settled, marks = True, 0
         watery = _tables().water.search(text) is not None
-        relevant = ~0 if watery else ~_WATER  # the context flags that can matter in this text
+        relevant = _relevant(watery)  # the context flags that can matter in this text
         cache = self._cache
         if len(cache.findings) > CACHE_LIMIT:
             cache = self._cache = _Cache({}, [])
@@ -253,6 +256,7 @@ class Extractor:
             findings = cached((key, country, "", ""))
             if findings is None or findings[_CONTEXT] & relevant:
                 findings = self._findings_of(cache, key, country, text, *run.span(), watery)
+            marks |= findings[_CONTEXT]
             if len(findings) > _MENTIONS:
                 start = run.start()
                 for a, b, surface, match in findings[_MENTIONS:]:  # a loop, not a comprehension: most runs hold one
@@ -264,7 +268,7 @@ class Extractor:
                     Unresolved(start + a, start + b, surface, None if best is None else matches[best])
                     for a, b, surface, best in findings[_UNRESOLVED]
                 ]
-        return mentions, unresolved, settled
+        return mentions, unresolved, settled, bool(marks & _REGION_WORD)
 
     def _findings_of(
         self, cache: _Cache, run: str, country: str | None, text: str, start: int, end: int, watery: bool
@@ -273,7 +277,7 @@ class Extractor:
         findings = cache.findings.get((run, country, "", ""))
         if findings is None:
             findings = self._findings_in_context(cache, run, country, "", "")
-        context = findings[_CONTEXT] if watery else findings[_CONTEXT] & ~_WATER
+        context = findings[_CONTEXT] & _relevant(watery)
         if not context:
             return findings
         before = _before_class(text, start, context) if context & (_PREPOSITION | _WATER_BEFORE) else ""
@@ -296,6 +300,8 @@ class Extractor:
             findings = cache.keep([(0, len(run), run, self._match(ahead, run))], [], ahead[_ALONE])
         else:
             findings = cache.keep(*self._passes(run, country, before, after))
+        if " " in run and not _tables().region_nouns.keys().isdisjoint(run.split()):  # Kherson regions
+            findings = (findings[_CONTEXT] | _REGION_WORD, *findings[_SETTLED:])
         cache.findings[(run, country, before, after)] = findings
         return findings
 
@@ -474,13 +480,9 @@ class Extractor:
 
     def _region_lists(self, text: str, country: str | None, mentions: list[Mention]) -> list[Mention]:
         """``mentions``, with the names before a word for regions taken for the regions: in
-        "the Zaporizhzhia and Kherson regions", Zaporizhzhia Oblast and Kherson Oblast, not the towns."""
+        "the Zaporizhzhia and Kherson regions", Zaporizhzhia Oblast and Kherson Oblast, not the towns.
+        Called for a text one of whose runs holds such a word (``_REGION_WORD``)."""
         tables = _tables()
-        for cue in tables.region_cues:  # a loop of `in`, the quickest way to tell that most texts hold none
-            if cue in text:
-                break
-        else:
-            return mentions
         found: _Spans | None = None
         for cue in tables.region_cues:
             at = text.find(cue)
@@ -503,10 +505,10 @@ class Extractor:
             return found  # Донецкой области: one name, found as one already
         for number, name in enumerate(names):
             start, end = name.span()
-            region = self._region(text[start:end], noun, country)
+            region = self._region_at(text, start, end, noun, country, found)
             if region is None and " " in name.group():  # Strikes Hit Zaporizhzhia and Kherson Regions
                 start = text.index(" ", start) + 1
-                region = self._region(text[start:end], noun, country)
+                region = self._region_at(text, start, end, noun, country, found)
             if region is None:
                 continue
             if plural and number == len(names) - 1:
@@ -514,15 +516,34 @@ class Extractor:
             found.replace_inside(Mention(start, end, text[start:end], region))
         return found
 
+    def _region_at(self, text: str, start: int, end: int, noun: str, country: str | None, found: _Spans) -> Match | None:
+        """The region that the name at ``text[start:end]`` surely names before ``noun``, as written
+        or, when it is a mention, by its place's canonical name, which clean() puts in its stead."""
+        region = self._region(text[start:end], noun, country)
+        mention = found.at(start, end)
+        if region is None and mention is not None and (mention.start, mention.end) == (start, end):
+            region = self._region(mention.match.place.name, noun, country)
+        return region
+
     def _region(self, name: str, noun: str, country: str | None) -> Match | None:
-        """The region that ``name`` followed by ``noun`` (region, область), or by another word for
-        a region, surely names, if any: Донецькій regional is Донецька область, as Donetsk regional
-        (its cleaned form) is Donetsk region."""
-        for word in (noun, *_tables().region_singulars):
-            best = self._best(f"{name} {word}", country)
-            if best is not None and best.place.kind == "region" and best.score >= SURE:
-                return best
-        return None
+        """The region that ``name`` followed by ``noun`` (region, область), or by a word for a region
+        in the name's script, surely names, if any: Донецькій regional is Донецька область, as
+        Donetsk regional (its cleaned form) is Donetsk region. Not fuzzily, and only for a name that
+        begins as a region's name does: most names in a list are towns, and each try costs a search."""
+        if name[:REGION_PREFIX].lower() not in self._region_prefixes:
+            return None
+        cyrillic = _is_cyrillic(name[0])
+        if _is_cyrillic(noun[0]) != cyrillic:  # Донецькій regional: a word for a region in the name's script
+            noun = next((word for word in _tables().region_singulars if _is_cyrillic(word[0]) == cyrillic), noun)
+        best = self._best(f"{name} {noun}", country, fuzzy=False)
+        return best if best is not None and best.place.kind == "region" and best.score >= SURE else None
+
+    @cached_property
+    def _region_prefixes(self) -> frozenset[str]:
+        """The first letters of the names of the gazetteer's regions, lowercase, in every spelling."""
+        regions = (place for place in self.resolver.gazetteer if place.kind == "region")
+        forms = (form for place in regions for name in place.names for form in surface_forms(name.text))
+        return frozenset(form[:REGION_PREFIX] for form in forms)
 
     # -- pass 5: glosses ---------------------------------------------------------------------
 
@@ -634,6 +655,8 @@ def _scanners(gazetteer: Gazetteer) -> tuple[ahocorasick.Automaton, re.Pattern[s
     automaton = ahocorasick.Automaton(ahocorasick.STORE_LENGTH)
     inside: set[str] = set()  # lowercase words between two words of a name: na, and, of
     last: set[str] = set(_tables().region_words)  # lowercase words that end a name: oblast, область
+    listing = {word for word in _tables().region_nouns if word.islower()}  # regions, областях, regional
+    last |= listing  # a run holds them, so that it tells of a list of regions (_REGION_WORD)
     first: set[str] = set()  # the first words of names of several words, in every spelling
     follows: dict[str, set[str]] = {}  # each word of a name after its first: the words before it
     for place in gazetteer:
@@ -653,7 +676,9 @@ def _scanners(gazetteer: Gazetteer) -> tuple[ahocorasick.Automaton, re.Pattern[s
     if len(automaton):
         automaton.make_automaton()
     joins = _Joins(
-        {word: frozenset(follows.get(word, ())) for word in inside},
+        # A run is cut before a word for regions too (Kherson | regions), unless it may end a name
+        # (Донецкой области): its name is looked up alone.
+        {word: frozenset(follows.get(word, ())) for word in inside | (listing - set(_tables().region_words))},
         frozenset(word[:1].upper() + word[1:] for word in _tables().prepositions if word not in first),
     )
     return automaton, _run_pattern(inside, last), joins
@@ -815,6 +840,14 @@ def _standing(run: str, before: str, after: str) -> tuple[str, int]:
 # What may stand around a run and change what is found in it.
 _PREPOSITION, _CYRILLIC_AFTER, _WATER_BEFORE, _WATER_AFTER = 1, 2, 4, 8
 _WATER = _WATER_BEFORE | _WATER_AFTER
+# Kept with them, but no word around the run: the run holds a word for regions after a name
+# (Kherson regions, Харківської обласної), so that its text may list regions (pass 4).
+_REGION_WORD = 16
+
+
+def _relevant(watery: bool) -> int:
+    """The context flags that can change what a run holds, in a text with or without a word for water."""
+    return ~_REGION_WORD if watery else ~(_WATER | _REGION_WORD)
 
 
 def _context_of(mention: Mention, before: str, after: str, fits: bool, edges: tuple[int, int]) -> int:
@@ -933,7 +966,7 @@ def _without_persons(text: str, mentions: list[Mention]) -> list[Mention]:
                 joined_before = (
                     _is_name_like(before)
                     and before.lower() not in prepositions
-                    and begin not in ends
+                    and start - 1 not in ends  # the word before is no mention
                     # Жители Белгорода: a Cyrillic noun in the genitive follows a sentence's first word
                     and not (_is_cyrillic(mention.text[0]) and _starts_sentence(text, begin))
                 )
