@@ -10,7 +10,8 @@ APOSTROPHES = "'\u2019\u2018\u02bc\u02b9\u02bb\u0060\u00b4\u2032\u0027\u02c8\uff
 # Hyphens and dashes that join the parts of a name.
 DASHES = "-\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"
 
-_DROP = str.maketrans("", "", APOSTROPHES)
+# Apostrophes go; the dotless ı (Turkic romanisations: Gornıy) is an i, as its capital I says.
+_DROP = str.maketrans({"\u0131": "i", **{apostrophe: None for apostrophe in APOSTROPHES}})
 _SPACE = str.maketrans({dash: " " for dash in DASHES})
 _WHITESPACE = re.compile(r"\s+")
 _EDGE_PUNCTUATION = re.compile(r"^[\W_]+|[\W_]+$")
