@@ -108,7 +108,7 @@ class _Tables:
     phrases: re.Pattern[str]
     region_words: tuple[str, ...]
     given_names: frozenset[str]  # normalised
-    region_cues: tuple[str, ...]  # a text that names a list of regions holds one of these
+    region_word: re.Pattern[str]  # a word for regions: regions, областях, regional
     region_list: re.Pattern[str]  # names, then the word that makes them regions (groups 1, 2), at the end
     region_nouns: dict[str, tuple[str, bool]]  # that word: the singular, and whether the last mention takes it
     region_singulars: tuple[str, ...]  # every such singular: region, oblast, область
@@ -125,6 +125,7 @@ def _tables() -> _Tables:
     region_nouns = {word: (noun, True) for word, noun in lists["plurals"].items()}
     region_nouns |= {word: (noun, False) for word, noun in lists["adjectives"].items()}
     conjunctions = "|".join(map(re.escape, lists["conjunctions"]))
+    nouns = "|".join(sorted(map(re.escape, region_nouns), key=len, reverse=True))
     listed = rf"{_LISTED_NAME}(?:,\s{_LISTED_NAME})*(?:,?\s(?:{conjunctions})\s{_LISTED_NAME})?"
     return _Tables(
         endings=frozenset(data["endings"]),
@@ -148,8 +149,8 @@ def _tables() -> _Tables:
         ),
         region_words=tuple(data["region_words"]),
         given_names=frozenset(normalize(name) for name in data["given_names"]),
-        region_cues=tuple(lists["cues"]),
-        region_list=re.compile(rf"({listed})\s({'|'.join(sorted(map(re.escape, region_nouns), key=len, reverse=True))})$"),
+        region_word=re.compile(rf"\b(?:{nouns})\b"),
+        region_list=re.compile(rf"({listed})\s({nouns})$"),
         region_nouns=region_nouns,
         region_singulars=tuple(dict.fromkeys(noun for noun, _ in region_nouns.values())),
         organisations=re.compile(
@@ -484,17 +485,14 @@ class Extractor:
         Called for a text one of whose runs holds such a word (``_REGION_WORD``)."""
         tables = _tables()
         found: _Spans | None = None
-        for cue in tables.region_cues:
-            at = text.find(cue)
-            while at != -1:
-                start, end = _word_at(text, at) or (at, at + len(cue))
-                at = text.find(cue, end)
-                if text[start:end] not in tables.region_nouns or not _word_before(text, start)[:1].isupper():
-                    continue  # Donetsk region: one name, found as one already; the regional governor
-                # The list ends at the word: found searching from a little before it.
-                listed = tables.region_list.search(text, max(0, start - REGION_LIST_REACH), end)
-                if listed is not None:
-                    found = self._regions_listed(text, listed, country, found or _Spans(mentions))
+        for word in tables.region_word.finditer(text):
+            start, end = word.span()
+            if not _word_before(text, start)[:1].isupper():
+                continue  # the regional governor
+            # The list ends at the word: found searching from a little before it.
+            listed = tables.region_list.search(text, max(0, start - REGION_LIST_REACH), end)
+            if listed is not None:
+                found = self._regions_listed(text, listed, country, found or _Spans(mentions))
         return mentions if found is None else found.mentions()
 
     def _regions_listed(self, text: str, listed: re.Match[str], country: str | None, found: _Spans) -> _Spans:
