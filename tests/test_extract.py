@@ -375,6 +375,23 @@ def test_a_new_run_is_cut_where_no_name_spans_it(run: str, parts: list[str] | No
     assert (None if found is None else [run[start:end] for start, end in found]) == parts
 
 
+@pytest.mark.parametrize(
+    ("text", "runs"),
+    [
+        ("Residents of Horlivka and Bakhmut said", ["Residents", "Horlivka", "Bakhmut"]),
+        ("В Покровске и Мирнограде", ["Покровске", "Мирнограде"]),
+        ("Near Kyiv, In Lyman, Під Бахмутом", ["Kyiv", "Lyman", "Бахмутом"]),
+        ("Kharkiv and the Tomina Balka in August", ["Kharkiv", "Tomina Balka", "August"]),
+        ("Antigua and Barbuda, Republic of the Congo, Rostov na Donu", ["Antigua and Barbuda", "Republic of the Congo", "Rostov na Donu"]),
+        ("KALACH NA DONU and the Kyiv School of Economics", ["KALACH NA DONU", "Kyiv School of Economics"]),
+        ("Донецкой области, the Kherson regions", ["Донецкой области", "Kherson regions"]),
+    ],
+)
+def test_runs_join_words_only_as_names_do(text: str, runs: list[str]) -> None:
+    # A run that joins two names no name joins would be new for every new pair of names.
+    assert [run.group() for run in REUSED.runs.finditer(text)] == runs
+
+
 def test_a_phrase_starts_after_its_prepositions() -> None:
     # A phrase is three words at most: it must not spend them on prepositions.
     assert [(m.text, m.match.place.name) for m in find("Під Під Великою Новосілкою")] == [

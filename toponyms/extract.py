@@ -1,16 +1,19 @@
 """Step 8: find the place names of a running text.
 
 A text is cut into runs: capitalised words in a row, with the lowercase words
-that occur inside gazetteer names (Rostov na Donu, Antigua and Barbuda) and
-the generic words that end them (Donetsk oblast, Донецкой области). Only runs
+that occur inside gazetteer names where they follow a word they follow in one
+(Rostov na Donu, Antigua and Barbuda, but Kharkiv | and | Sumy) and the generic
+words that end names (Donetsk oblast, Донецкой области); no run starts with a
+preposition that starts no name (Під | Бахмутом). Only runs
 can hold a mention, and a run's findings depend on nothing but the run and
 what kind of word stands on either side of it (a preposition, a word for a
 river, a lowercase Cyrillic word), so they are worked out once per run and
 kept: a corpus repeats its runs, and a repeated run costs a dictionary lookup.
 A run that is exactly a name of the gazetteer takes what was worked out for
 that name once per gazetteer, ahead of any text. A run seen for the first time
-is cut where no name can span it (after a leading preposition, around a joining
-word that follows no word it follows in a name), and its parts looked up alone.
+is cut where no name can span it (before a word for regions: Kherson | regions;
+around a joining word after a hyphenated word it follows in no name), and its
+parts looked up alone.
 
 The passes over a run, each adding what the last could not see:
 
@@ -113,6 +116,7 @@ class _Tables:
     region_nouns: dict[str, tuple[str, bool]]  # that word: the singular, and whether the last mention takes it
     region_singulars: tuple[str, ...]  # every such singular: region, oblast, область
     organisations: re.Pattern[str]  # media and organisations named after a place: Kyiv Post
+    organisation_names: tuple[str, ...]
 
 
 @cache
@@ -156,6 +160,7 @@ def _tables() -> _Tables:
         organisations=re.compile(
             rf"(?<!\w)(?:{'|'.join(map(_any_apostrophe, sorted(data['organisations'], key=len, reverse=True)))})(?!\w)"
         ),
+        organisation_names=tuple(data["organisations"]),
     )
 
 
@@ -671,6 +676,10 @@ def _scanners(gazetteer: Gazetteer) -> tuple[ahocorasick.Automaton, re.Pattern[s
                         (inside if number < len(words) - 1 else last).add(word)
                     elif word[:1].isupper():
                         last.add(_lower(word))  # Krivoj rog, Donetsk oblast: sloppy case in text
+    for organisation in _tables().organisation_names:  # a run holds one whole: Kyiv School of Economics
+        words = organisation.split()
+        for before, word in zip(words, words[1:]):
+            follows.setdefault(_lower(word), set()).update(surface_forms(before))
     if len(automaton):
         automaton.make_automaton()
     joins = _Joins(
@@ -679,7 +688,7 @@ def _scanners(gazetteer: Gazetteer) -> tuple[ahocorasick.Automaton, re.Pattern[s
         {word: frozenset(follows.get(word, ())) for word in inside | (listing - set(_tables().region_words))},
         frozenset(word[:1].upper() + word[1:] for word in _tables().prepositions if word not in first),
     )
-    return automaton, _run_pattern(inside, last), joins
+    return automaton, _run_pattern({word: joins.follows[word] for word in inside}, last, joins.leading), joins
 
 
 class _Joins(NamedTuple):
@@ -692,32 +701,63 @@ class _Joins(NamedTuple):
     leading: frozenset[str]
 
 
-def _run_pattern(inside: set[str], last: set[str]) -> re.Pattern[str]:
-    """Capitalised words in a row, joined by ``inside`` words and ended by up to three ``last`` or ``inside`` words."""
+def _run_pattern(inside: dict[str, frozenset[str]], last: set[str], leading: frozenset[str]) -> re.Pattern[str]:
+    """Capitalised words in a row, joined by ``inside`` words and ended by up to three ``last`` or
+    ``inside`` words; an ``inside`` word only after a word it follows in a name (``inside``: those
+    words, lowercase), and no run starts with a ``leading`` preposition. What a run holds is then
+    worked out once for each name it holds rather than for each new way of joining them:
+    "Residents of Horlivka and Bakhmut" is three runs, Horlivka and Bakhmut the two that matter."""
     letters = rf"\w\-–{re.escape(''.join(sorted(APOSTROPHES)))}"
     word = rf"[{_UPPER}][{letters}]*"
-    joining, ending = _one_of(inside), _one_of(last | inside)
-    # The capital comes first and the boundary check after it, so that the regex engine
-    # can skip ahead to the next capital letter: twice as fast as a lookbehind in front.
-    first = rf"[{_UPPER}](?<![^\W_].)[{letters}]*"
+    guards = {word: _after_one_of(befores, word) for word, befores in inside.items()}
+    joining = _one_of(set(inside), guards)
+    ending = _one_of(last | set(inside), {word: guard for word, guard in guards.items() if word not in last})
+    # The capital comes first and the checks after it, so that the regex engine can skip ahead
+    # to the next capital letter: twice as fast as a lookbehind in front.
+    first = rf"[{_UPPER}](?<![^\W_].){_not_leading(leading)}[{letters}]*"
     return re.compile(rf"{first}(?:\s(?:{joining}\s)*{word})*(?:\s{ending}(?!\w)){{0,3}}")
 
 
-def _one_of(words: set[str]) -> str:
-    """A pattern for any of ``words``, shaped as their trie, so that matching one costs its length."""
+def _after_one_of(befores: frozenset[str], word: str) -> str:
+    """A check, just after ``word``, that the word before it is one of ``befores`` (in any case)."""
+    by_length: dict[int, list[str]] = {}
+    for before in sorted(befores):
+        by_length.setdefault(len(before), []).append(re.escape(before))
+    after = rf"\s{re.escape(word)}"
+    # One look-behind for the words of each length: Python's look-behinds have a fixed width.
+    checks = (rf"(?<=(?<![^\W_])(?i:{'|'.join(words)}){after})" for _, words in sorted(by_length.items()))
+    return f"(?:{'|'.join(checks)})"
+
+
+def _not_leading(leading: frozenset[str]) -> str:
+    """A check, just after the capital that starts a run, that it starts none of ``leading`` and a blank."""
+    by_capital: dict[str, set[str]] = {}
+    for preposition in leading:
+        by_capital.setdefault(preposition[0], set()).add(preposition[1:])
+    checks = [rf"(?<={re.escape(capital)}){_one_of(rests)}\s" for capital, rests in sorted(by_capital.items())]
+    capitals = re.escape("".join(sorted(by_capital)))
+    return f"(?!(?<=[{capitals}])(?:{'|'.join(checks)}))" if checks else ""
+
+
+def _one_of(words: set[str], after: dict[str, str] | None = None) -> str:
+    """A pattern for any of ``words``, shaped as their trie, so that matching one costs its length;
+    a word of ``after`` must then pass its check (a pattern that matches nothing)."""
     trie: dict[str, dict] = {}
     for word in words:
         node = trie
         for letter in word:
             node = node.setdefault(letter, {})
-        node[""] = {}
+        node[""] = {"": (after or {}).get(word, "")}  # type: ignore[dict-item]
 
     def branch(node: dict[str, dict]) -> str:
         branches = [re.escape(letter) + branch(child) for letter, child in sorted(node.items()) if letter]
+        check = node[""][""] if "" in node else None
         if not branches:
-            return ""
+            return check or ""
         group = f"(?:{'|'.join(branches)})" if len(branches) > 1 else branches[0]
-        return f"(?:{group})?" if "" in node else group
+        if check is None:
+            return group
+        return f"(?:{group}|{check})" if check else f"(?:{group})?"
 
     return f"(?:{branch(trie)})" if trie else "(?!)"
 
