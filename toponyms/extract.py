@@ -720,23 +720,25 @@ def _run_pattern(inside: dict[str, frozenset[str]], last: set[str], leading: fro
 
 def _after_one_of(befores: frozenset[str], word: str) -> str:
     """A check, just after ``word``, that the word before it is one of ``befores`` (in any case)."""
-    by_length: dict[int, list[str]] = {}
-    for before in sorted(befores):
-        by_length.setdefault(len(before), []).append(re.escape(before))
+    by_length: dict[int, set[str]] = {}
+    for before in befores:
+        by_length.setdefault(len(before), set()).add(before)
     after = rf"\s{re.escape(word)}"
     # One look-behind for the words of each length: Python's look-behinds have a fixed width.
-    checks = (rf"(?<=(?<![^\W_])(?i:{'|'.join(words)}){after})" for _, words in sorted(by_length.items()))
-    return f"(?:{'|'.join(checks)})"
+    checks = (rf"(?<=(?<![^\W_])(?i:{_one_of(words)}){after})" for _, words in sorted(by_length.items()))
+    return rf"(?!\w)(?:{'|'.join(checks)})"  # a word that goes on (in, into) is not checked
 
 
 def _not_leading(leading: frozenset[str]) -> str:
-    """A check, just after the capital that starts a run, that it starts none of ``leading`` and a blank."""
-    by_capital: dict[str, set[str]] = {}
+    """A check, just after the capital that starts a run, that it starts none of ``leading`` and a blank.
+
+    The check reads on from the capital (a trie of what follows it in the prepositions) and
+    only then looks back at it, so that most words fail it at their second letter."""
+    capitals: dict[str, set[str]] = {}  # what follows the capital: the capitals it follows
     for preposition in leading:
-        by_capital.setdefault(preposition[0], set()).add(preposition[1:])
-    checks = [rf"(?<={re.escape(capital)}){_one_of(rests)}\s" for capital, rests in sorted(by_capital.items())]
-    capitals = re.escape("".join(sorted(by_capital)))
-    return f"(?!(?<=[{capitals}])(?:{'|'.join(checks)}))" if checks else ""
+        capitals.setdefault(preposition[1:], set()).add(preposition[0])
+    checks = {rest: rf"\s(?<=[{re.escape(''.join(sorted(firsts)))}]{re.escape(rest)}\s)" for rest, firsts in capitals.items()}
+    return f"(?!{_one_of(set(capitals), checks)})" if capitals else ""
 
 
 def _one_of(words: set[str], after: dict[str, str] | None = None) -> str:
