@@ -35,7 +35,7 @@ and over the whole text:
    Ukrainian as Покровsk"): the unknown side takes the known side's place and
    is reported as a new alias;
 6. context: an ambiguous name is resolved again, preferring places near the
-   document's surely resolved ones and in its main country.
+   document's surely resolved ones (those of its main country, if they lie in several).
 
 Every candidate passes the same checks (``_fits``): an everyday word
 needs support, an adjective before a noun and a river are no place, and a
@@ -596,13 +596,15 @@ class Extractor:
         for match in anchors:
             votes[match.place.country] = votes.get(match.place.country, 0.0) + match.score
         focus = country or max(sorted(votes), key=votes.__getitem__)
+        # The centre of the places in the main country: distance is the hint, not the country,
+        # which the caller alone may impose (Pokrovsk near Rostov is in Ukraine, 220 km away).
         local = [match.place for match in anchors if match.place.country == focus] or [m.place for m in anchors]
         # A whole degree is hint enough at 150 km, and lets documents share cached answers.
         near = (round(sum(p.lat for p in local) / len(local)), round(sum(p.lon for p in local) / len(local)))
         settled = []
         for mention in mentions:
             if mention.match.score < SURE and mention.match.method != "gloss":
-                better = self._best(mention.text, focus, near)
+                better = self._best(mention.text, country, near)
                 if better is not None and better.score >= self.resolver.threshold:
                     mention = Mention(mention.start, mention.end, mention.text, better)
             settled.append(mention)
