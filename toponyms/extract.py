@@ -211,6 +211,7 @@ class Extractor:
         )
         self._resolved: dict[tuple[str, str | None, tuple[float, float] | None, bool], Match | None] = {}
         self._no_place: set[tuple[str, str | None]] = set()  # capitalised words with no candidate at all
+        self._anchoring: dict[tuple[int, str | None], bool] = {}  # whether a place's name anchors, by id
         # What each run was found to hold, and the matches its findings name by number. A full
         # cache is replaced as a whole, between documents, so that a document (in any thread)
         # reads the numbers of its findings in the list they were made with.
@@ -581,6 +582,9 @@ class Extractor:
     # -- pass 6: context ---------------------------------------------------------------------
 
     def _in_context(self, mentions: list[Mention], country: str | None) -> list[Mention]:
+        """``mentions`` with the unsure ones resolved again near the document's anchors: the mentions
+        sure as found, then also those whose canonical name is sure, as clean() writes them (DNPR,
+        cleaned into Dnipro, anchors the cleaned text: so that clean() is idempotent, it anchors here too)."""
         # Loops rather than generators: this runs for most documents.
         anchors: list[Match] = []
         unsure = False
@@ -590,25 +594,42 @@ class Extractor:
                 unsure = unsure or match.method != "gloss"
             elif match.method in ANCHORING and match.place.kind == "populated place":
                 anchors.append(match)
-        if not unsure or not anchors:
+        if not unsure:
             return mentions
-        votes: dict[str, float] = {}
-        for match in anchors:
-            votes[match.place.country] = votes.get(match.place.country, 0.0) + match.score
-        focus = country or max(sorted(votes), key=votes.__getitem__)
-        # The centre of the places in the main country: distance is the hint, not the country,
-        # which the caller alone may impose (Pokrovsk near Rostov is in Ukraine, 220 km away).
-        local = [match.place for match in anchors if match.place.country == focus] or [m.place for m in anchors]
-        # A whole degree is hint enough at 150 km, and lets documents share cached answers.
-        near = (round(sum(p.lat for p in local) / len(local)), round(sum(p.lon for p in local) / len(local)))
+        near = _centre(anchors, country)
+        if near is not None:
+            mentions = self._near(mentions, country, near, set())
+        anchoring = {id(match) for match in anchors}
+        written: list[Mention] = []
+        for mention in mentions:
+            if id(mention.match) not in anchoring and self._anchors_when_written(mention.match, country):
+                written.append(mention)
+        if written:
+            again = _centre(anchors + [mention.match for mention in written], country)
+            if again is not None and again != near:
+                mentions = self._near(mentions, country, again, {id(mention) for mention in written})
+        return mentions
+
+    def _near(self, mentions: list[Mention], country: str | None, near: tuple[float, float], kept: set[int]) -> list[Mention]:
+        """``mentions`` with the unsure ones (but those of ``kept``, by id) resolved again near ``near``."""
         settled = []
         for mention in mentions:
-            if mention.match.score < SURE and mention.match.method != "gloss":
+            if mention.match.score < SURE and mention.match.method != "gloss" and id(mention) not in kept:
                 better = self._best(mention.text, country, near)
                 if better is not None and better.score >= self.resolver.threshold:
                     mention = Mention(mention.start, mention.end, mention.text, better)
             settled.append(mention)
         return settled
+
+    def _anchors_when_written(self, match: Match, country: str | None) -> bool:
+        """Whether the canonical name of ``match``'s place, written in a text, anchors its context; cached."""
+        key = (id(match.place), country)  # the gazetteer's places live as long as the extractor
+        anchors = self._anchoring.get(key)
+        if anchors is None:
+            written = self._best(match.place.name, country) if match.place.kind == "populated place" else None
+            anchors = written is not None and written.place is match.place and written.score >= SURE and written.method in ANCHORING
+            self._anchoring[key] = anchors
+        return anchors
 
     # -- shared ------------------------------------------------------------------------------
 
@@ -870,6 +891,21 @@ def _after_class(text: str, end: int, context: int) -> str:
     if context & _WATER_AFTER and after in _tables().water_after:
         return _A_RIVER
     return _A_LOWERCASE_CYRILLIC if context & _CYRILLIC_AFTER and after[:1].islower() and _is_cyrillic(after[:1]) else ""
+
+
+def _centre(anchors: list[Match], country: str | None) -> tuple[float, float] | None:
+    """The centre of ``anchors`` in the main country (``country``, or that of most of them), in
+    whole degrees (hint enough at 150 km, and documents share cached answers); None without anchors."""
+    if not anchors:
+        return None
+    votes: dict[str, float] = {}
+    for match in anchors:
+        votes[match.place.country] = votes.get(match.place.country, 0.0) + match.score
+    focus = country or max(sorted(votes), key=votes.__getitem__)
+    # Distance is the hint, not the country, which the caller alone may impose (Pokrovsk near
+    # Rostov is in Ukraine, 220 km away).
+    local = [match.place for match in anchors if match.place.country == focus] or [m.place for m in anchors]
+    return round(sum(p.lat for p in local) / len(local)), round(sum(p.lon for p in local) / len(local))
 
 
 def _standing(run: str, before: str, after: str) -> tuple[str, int]:
