@@ -227,21 +227,27 @@ class Extractor:
 
     def find(self, text: str, *, country: str | None = None) -> list[Mention]:
         """Every place mention of ``text``: sorted, non-overlapping, ``m.text == text[m.start:m.end]``."""
-        return self._scan(text, country)[0]
+        return self._scan(text, country, unresolved=False)[0]
 
-    def _scan(self, text: str, country: str | None) -> tuple[list[Mention], list[Unresolved], list[Alias]]:
+    def _scan(
+        self, text: str, country: str | None, *, unresolved: bool = True
+    ) -> tuple[list[Mention], list[Unresolved], list[Alias]]:
+        """Mentions, unresolved candidates (none unless ``unresolved``) and aliases of ``text``."""
         if not isinstance(text, str):
             raise TypeError(f"find() takes the text as str, got {type(text).__name__}; decode bytes first")
-        mentions, unresolved, settled, regions = self._in_runs(text, country)
+        # The checks before each pass are made here: most texts need few passes, and a call costs.
+        mentions, candidates, settled, regions = self._in_runs(text, country)
         if regions:
             mentions = self._region_lists(text, country, mentions)
-        mentions, aliases = self._glosses(text, country, mentions)
+        aliases: list[Alias] = []
+        if _tables().gloss_cue.search(text):
+            mentions, aliases = self._glosses(text, country, mentions)
         if not settled:
             mentions = self._in_context(_without_persons(text, mentions), country)
-        if unresolved:
+        if candidates and unresolved:
             covered = [(m.start, m.end) for m in mentions]
-            unresolved = [u for u in unresolved if not _overlaps(covered, u.start, u.end)]
-        return mentions, unresolved, aliases
+            return mentions, [u for u in candidates if not _overlaps(covered, u.start, u.end)], aliases
+        return mentions, [], aliases
 
     # -- runs ----------------------------------------------------------------------------------
 
@@ -555,8 +561,6 @@ class Extractor:
         """``mentions`` with the unknown sides of glosses added, and those sides as aliases."""
         tables = _tables()
         aliases: list[Alias] = []
-        if not tables.gloss_cue.search(text):
-            return mentions, aliases
         found = _Spans(mentions)
         stretches: dict[re.Pattern[str], list[tuple[int, int]]] = {}
         for number, (pattern, cue) in enumerate(tables.glosses):
