@@ -52,7 +52,7 @@ from bisect import bisect_right, insort
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from functools import cache, cached_property, lru_cache, partial
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import ahocorasick
 
@@ -770,17 +770,17 @@ def _not_leading(leading: frozenset[str]) -> str:
 
 def _one_of(words: set[str], after: dict[str, str] | None = None) -> str:
     """A pattern for any of ``words``, shaped as their trie, so that matching one costs its length;
-    a word of ``after`` must then pass its check (a pattern that matches nothing)."""
-    trie: dict[str, dict] = {}
+    where a word of ``after`` ends, its pattern must match too."""
+    trie: dict[str, Any] = {}
     for word in words:
         node = trie
         for letter in word:
             node = node.setdefault(letter, {})
-        node[""] = {"": (after or {}).get(word, "")}  # type: ignore[dict-item]
+        node[""] = (after or {}).get(word, "")  # a word ends here: its check, or none
 
-    def branch(node: dict[str, dict]) -> str:
+    def branch(node: dict[str, Any]) -> str:
         branches = [re.escape(letter) + branch(child) for letter, child in sorted(node.items()) if letter]
-        check = node[""][""] if "" in node else None
+        check = node.get("")  # None: no word ends here
         if not branches:
             return check or ""
         group = f"(?:{'|'.join(branches)})" if len(branches) > 1 else branches[0]
