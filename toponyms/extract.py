@@ -614,7 +614,9 @@ class Extractor:
                 mentions = self._near(mentions, country, again, {id(mention) for mention in written})
         return mentions
 
-    def _near(self, mentions: list[Mention], country: str | None, near: tuple[float, float], kept: set[int]) -> list[Mention]:
+    def _near(
+        self, mentions: list[Mention], country: str | None, near: tuple[float, float], kept: set[int]
+    ) -> list[Mention]:
         """``mentions`` with the unsure ones (but those of ``kept``, by id) resolved again near ``near``."""
         settled = []
         for mention in mentions:
@@ -631,7 +633,12 @@ class Extractor:
         anchors = self._anchoring.get(key)
         if anchors is None:
             written = self._best(match.place.name, country) if match.place.kind == "populated place" else None
-            anchors = written is not None and written.place is match.place and written.score >= SURE and written.method in ANCHORING
+            anchors = (
+                written is not None
+                and written.place is match.place
+                and written.score >= SURE
+                and written.method in ANCHORING
+            )
             self._anchoring[key] = anchors
         return anchors
 
@@ -764,7 +771,9 @@ def _not_leading(leading: frozenset[str]) -> str:
     capitals: dict[str, set[str]] = {}  # what follows the capital: the capitals it follows
     for preposition in leading:
         capitals.setdefault(preposition[1:], set()).add(preposition[0])
-    checks = {rest: rf"\s(?<=[{re.escape(''.join(sorted(firsts)))}]{re.escape(rest)}\s)" for rest, firsts in capitals.items()}
+    checks = {
+        rest: rf"\s(?<=[{re.escape(''.join(sorted(firsts)))}]{re.escape(rest)}\s)" for rest, firsts in capitals.items()
+    }
     return f"(?!{_one_of(set(capitals), checks)})" if capitals else ""
 
 
