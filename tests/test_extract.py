@@ -233,6 +233,23 @@ def test_context_prefers_the_documents_region() -> None:
     assert village != alone or alone.region == "Donetsk Oblast"
 
 
+@pytest.mark.parametrize(
+    ("text", "region"),
+    [
+        ("Shelling hit Pokrovske in the Luhansk region.", "Luhansk Oblast"),
+        ("Shelling hit Pokrovske in the Dnipropetrovsk region.", "Dnipropetrovsk Oblast"),
+        ("Обстріляли село Новоселівка Донецької області.", "Donetsk Oblast"),
+        ("Новоселівка на Полтавщині", "Poltava Oblast"),
+    ],
+)
+def test_context_prefers_the_region_the_text_names(text: str, region: str) -> None:
+    village = find(text)[0]
+    assert village.match.place.kind == "populated place"
+    assert village.match.place.region == region
+    once = clean(text)
+    assert clean(once) == once
+
+
 def test_clean_styles() -> None:
     text = "Shelling in Krasnoarmeysk, not in Kyiv."
     assert clean(text) == "Shelling in Pokrovsk, not in Kyiv."

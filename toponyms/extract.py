@@ -75,6 +75,7 @@ ANCHORING = AS_WRITTEN | {"inflection", "transliteration"}
 LOCAL_LANGUAGES = frozenset({"uk", "ru", "en"})
 CACHE_LIMIT = 200_000
 AHEAD = 250_000  # names whose resolution is worked out once per gazetteer, ahead of any text
+_NO_REGIONS: frozenset[str] = frozenset()  # a text that names no region surely
 
 _CAPITAL = "A-ZА-ЯЁІЇЄҐ"
 # Every capital letter of the alphabets up to CJK: a run may start with Ł, Ö or Ω too.
@@ -209,7 +210,7 @@ class Extractor:
             if gazetteer.digest is not None
             else {}
         )
-        self._resolved: dict[tuple[str, str | None, tuple[float, float] | None, bool], Match | None] = {}
+        self._resolved: dict[tuple[str, str | None, tuple[float, float] | None, frozenset[str], bool], Match | None] = {}
         self._no_place: set[tuple[str, str | None]] = set()  # capitalised words with no candidate at all
         self._anchoring: dict[tuple[int, str | None], bool] = {}  # whether a place's name anchors, by id
         # What each run was found to hold, and the matches its findings name by number. A full
@@ -586,23 +587,29 @@ class Extractor:
     # -- pass 6: context ---------------------------------------------------------------------
 
     def _in_context(self, mentions: list[Mention], country: str | None) -> list[Mention]:
-        """``mentions`` with the unsure ones resolved again near the document's anchors: the mentions
-        sure as found, then also those whose canonical name is sure, as clean() writes them (DNPR,
-        cleaned into Dnipro, anchors the cleaned text: so that clean() is idempotent, it anchors here too)."""
+        """``mentions`` with the unsure ones resolved again near the document's anchors and in the
+        regions it names surely ("Pokrovske in the Dnipropetrovsk region"). The anchors are the
+        mentions sure as found, then also those whose canonical name is sure, as clean() writes them
+        (DNPR, cleaned into Dnipro, anchors the cleaned text: so that clean() is idempotent, it anchors
+        here too)."""
         # Loops rather than generators: this runs for most documents.
         anchors: list[Match] = []
+        named: set[str] = set()
         unsure = False
         for mention in mentions:
             match = mention.match
             if match.score < SURE:
                 unsure = unsure or match.method != "gloss"
+            elif match.place.kind == "region":
+                named.add(match.place.name)
             elif match.method in ANCHORING and match.place.kind == "populated place":
                 anchors.append(match)
         if not unsure:
             return mentions
+        regions = frozenset(named) if named else _NO_REGIONS
         near = _centre(anchors, country)
-        if near is not None:
-            mentions = self._near(mentions, country, near, set())
+        if near is not None or regions:
+            mentions = self._near(mentions, country, near, regions, set())
         anchoring = {id(match) for match in anchors}
         written: list[Mention] = []
         for mention in mentions:
@@ -611,17 +618,23 @@ class Extractor:
         if written:
             again = _centre(anchors + [mention.match for mention in written], country)
             if again is not None and again != near:
-                mentions = self._near(mentions, country, again, {id(mention) for mention in written})
+                mentions = self._near(mentions, country, again, regions, {id(mention) for mention in written})
         return mentions
 
     def _near(
-        self, mentions: list[Mention], country: str | None, near: tuple[float, float], kept: set[int]
+        self,
+        mentions: list[Mention],
+        country: str | None,
+        near: tuple[float, float] | None,
+        regions: frozenset[str],
+        kept: set[int],
     ) -> list[Mention]:
-        """``mentions`` with the unsure ones (but those of ``kept``, by id) resolved again near ``near``."""
+        """``mentions`` with the unsure ones (but those of ``kept``, by id) resolved again near
+        ``near`` and in ``regions``."""
         settled = []
         for mention in mentions:
             if mention.match.score < SURE and mention.match.method != "gloss" and id(mention) not in kept:
-                better = self._best(mention.text, country, near)
+                better = self._best(mention.text, country, near, regions)
                 if better is not None and better.score >= self.resolver.threshold:
                     mention = Mention(mention.start, mention.end, mention.text, better)
             settled.append(mention)
@@ -660,18 +673,31 @@ class Extractor:
         return mention if fits else None
 
     def _best(
-        self, surface: str, country: str | None, near: tuple[float, float] | None = None, *, fuzzy: bool = True
+        self,
+        surface: str,
+        country: str | None,
+        near: tuple[float, float] | None = None,
+        regions: frozenset[str] = _NO_REGIONS,
+        *,
+        fuzzy: bool = True,
     ) -> Match | None:
         """The best candidate for ``surface``, or None if it has none; cached."""
-        key = (surface, country, near, fuzzy)
+        key = (surface, country, near, regions, fuzzy)
         if key in self._resolved:
             return self._resolved[key]
-        if country is None and near is None and surface in self._ahead:
+        if country is None and near is None and not regions and surface in self._ahead:
             ahead = self._ahead[surface]
             best = None if ahead is None else self._match(ahead, surface)
         else:
             found = self.resolver.candidates(
-                surface, limit=1, country=country, near=near, near_km=CONTEXT_KM, in_text=True, fuzzy=fuzzy
+                surface,
+                limit=1,
+                country=country,
+                near=near,
+                near_km=CONTEXT_KM,
+                region=regions,
+                in_text=True,
+                fuzzy=fuzzy,
             )
             best = found[0] if found else None
         if len(self._resolved) > CACHE_LIMIT:

@@ -52,6 +52,7 @@ REFERENCE_YEAR = 2026  # fixed, so that scores do not drift with the calendar
 # Countries and regions have no population of their own in the bundled data; these stand in.
 KIND_FLOOR = {"country": 1_000_000, "region": 1_000_000, "district": 100_000, "populated place": 0}
 OTHER_COUNTRY = 0.05  # weight of a candidate outside the country= hint
+OTHER_REGION = 0.05  # weight of a candidate in a region other than those of the region= hint
 NEAR_KM = 25.0  # a candidate this far from near= keeps half its weight
 SHARPNESS = 4  # how strongly a better match outweighs a bigger place in the share
 SHARE_FLOOR = 0.55  # the score of a candidate with a tiny share of the weight, as a fraction
@@ -106,6 +107,7 @@ class Resolver:
         *,
         country: str | None = None,
         near: tuple[float, float] | None = None,
+        region: str | Iterable[str] | None = None,
         threshold: float | None = None,
     ) -> Match | None:
         """The best place for ``name``, or None when no candidate reaches the threshold.
@@ -114,8 +116,10 @@ class Resolver:
         'Pokrovsk'
         >>> resolve("Pushilin") is None
         True
+        >>> resolve("Pokrovske", region="Luhansk Oblast").place.region
+        'Luhansk Oblast'
         """
-        found = self.candidates(name, limit=1, country=country, near=near)
+        found = self.candidates(name, limit=1, country=country, near=near, region=region)
         limit = self.threshold if threshold is None else threshold
         return found[0] if found and found[0].score >= limit else None
 
@@ -127,13 +131,15 @@ class Resolver:
         country: str | None = None,
         near: tuple[float, float] | None = None,
         near_km: float = NEAR_KM,
+        region: str | Iterable[str] | None = None,
         in_text: bool = False,
         fuzzy: bool = True,
     ) -> list[Match]:
         """Up to ``limit`` candidate places for ``name``, best first, each with its score.
 
         ``near=(lat, lon)`` prefers close places: one ``near_km`` away keeps half its
-        weight. ``in_text=True`` says the name was lifted from running text, so that a
+        weight. ``region`` (a region's name, "Kharkiv Oblast", or several) prefers the places in
+        it, as ``country`` (ISO code) does those of a country. ``in_text=True`` says the name was lifted from running text, so that a
         Cyrillic word's inflected readings compete with the names it spells exactly.
         ``fuzzy=False`` stops before fuzzy matching.
         """
@@ -151,7 +157,8 @@ class Resolver:
             if len(self._found) >= FOUND_CACHE:
                 self._found.clear()
             self._found[(query, in_text, fuzzy)] = found
-        return self._rank(query, found, limit=limit, country=country, near=near, near_km=near_km)
+        regions = frozenset((region,) if isinstance(region, str) else region or ())
+        return self._rank(query, found, limit=limit, country=country, near=near, near_km=near_km, regions=regions)
 
     def find(self, text: str, *, country: str | None = None) -> list[Mention]:
         """Every place mention in ``text``; see ``toponyms.find``."""
@@ -229,6 +236,7 @@ class Resolver:
         country: str | None,
         near: tuple[float, float] | None,
         near_km: float,
+        regions: frozenset[str] = frozenset(),
     ) -> list[Match]:
         places = self.gazetteer.places
         hint = country.upper() if country else None
@@ -236,7 +244,7 @@ class Resolver:
         # match to a big town must not crowd out a close match to a small one.
         strengths = [_strength(f.method, f.similarity) for f in found]
         weights = [
-            _weight(places[f.place], places[f.place].names[f.name], f.mainstream, hint, near, near_km)
+            _weight(places[f.place], places[f.place].names[f.name], f.mainstream, hint, near, near_km, regions)
             * strength**SHARPNESS
             for f, strength in zip(found, strengths)
         ]
@@ -289,12 +297,15 @@ def _weight(
     country: str | None,
     near: tuple[float, float] | None,
     near_km: float,
+    regions: frozenset[str] = frozenset(),
 ) -> float:
     population = max(place.population, KIND_FLOOR.get(place.kind, 0))
     status = _status_weight(name) if mainstream or name.status != "variant" else OBSCURE_WEIGHT
     weight = status * math.sqrt(population + 1_000)
     if country and place.country != country:
         weight *= OTHER_COUNTRY
+    if regions and place.region is not None and place.region not in regions:
+        weight *= OTHER_REGION  # a region or country is in no region: the hint leaves it be
     if near is not None:
         distance = _haversine_km(near, (place.lat, place.lon))
         weight /= 1 + (distance / near_km) ** 2
@@ -342,13 +353,24 @@ def shared_resolver(sources: tuple[str | None, ...], digest: str, threshold: flo
         return _shared[key]
 
 
-def resolve(name: str, *, country: str | None = None, near: tuple[float, float] | None = None) -> Match | None:
+def resolve(
+    name: str,
+    *,
+    country: str | None = None,
+    near: tuple[float, float] | None = None,
+    region: str | Iterable[str] | None = None,
+) -> Match | None:
     """Resolve ``name`` against the bundled gazetteer; None when unsure. See ``Resolver.resolve``."""
-    return default_resolver().resolve(name, country=country, near=near)
+    return default_resolver().resolve(name, country=country, near=near, region=region)
 
 
 def candidates(
-    name: str, *, limit: int = 5, country: str | None = None, near: tuple[float, float] | None = None
+    name: str,
+    *,
+    limit: int = 5,
+    country: str | None = None,
+    near: tuple[float, float] | None = None,
+    region: str | Iterable[str] | None = None,
 ) -> list[Match]:
     """Candidate places for ``name`` in the bundled gazetteer, best first. See ``Resolver.candidates``."""
-    return default_resolver().candidates(name, limit=limit, country=country, near=near)
+    return default_resolver().candidates(name, limit=limit, country=country, near=near, region=region)
