@@ -32,6 +32,13 @@ def test_lookup_country_hint() -> None:
     assert json.loads(done.stdout)[0]["country"] == "RU"
 
 
+def test_lookup_region_hint() -> None:
+    done = run("lookup", "Pokrovske", "--region", "Luhansk Oblast", "--json", "--limit", "1")
+    assert json.loads(done.stdout)[0]["region"] == "Luhansk Oblast"
+    alone = run("lookup", "Pokrovske", "--json", "--limit", "1")
+    assert json.loads(alone.stdout)[0]["region"] != "Luhansk Oblast"
+
+
 def test_lookup_exit_1_when_not_found() -> None:
     done = run("lookup", "Pushilin")
     assert done.returncode == 1

@@ -55,6 +55,9 @@ def _parser() -> argparse.ArgumentParser:
     lookup = commands.add_parser("lookup", help="show the candidate places for a name")
     lookup.add_argument("name", help="a place name in any spelling, e.g. Krasnoarmeysk")
     lookup.add_argument("--country", help="prefer places in this country (ISO code, e.g. UA)")
+    lookup.add_argument(
+        "--region", action="append", default=[], help="prefer places in this region (e.g. 'Luhansk Oblast'); repeatable"
+    )
     lookup.add_argument("--limit", type=_positive, default=5, help="how many candidates (default 5)")
     lookup.add_argument("--json", action="store_true", help="print JSON for scripts")
     lookup.set_defaults(run=_lookup)
@@ -169,7 +172,7 @@ def _build_gazetteer(args: argparse.Namespace) -> int:
 
 
 def _lookup(args: argparse.Namespace, resolver: Resolver) -> int:
-    found = resolver.candidates(args.name, limit=args.limit, country=args.country)
+    found = resolver.candidates(args.name, limit=args.limit, country=args.country, region=args.region)
     confident = [match for match in found if match.score >= resolver.threshold]
     if args.json:
         print(json.dumps([match_record(match) for match in found], ensure_ascii=False, indent=2))
