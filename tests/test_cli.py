@@ -37,6 +37,9 @@ def test_lookup_region_hint() -> None:
     assert json.loads(done.stdout)[0]["region"] == "Luhansk Oblast"
     alone = run("lookup", "Pokrovske", "--json", "--limit", "1")
     assert json.loads(alone.stdout)[0]["region"] != "Luhansk Oblast"
+    unknown = run("lookup", "Pokrovske", "--region", "Luhansk")
+    assert unknown.returncode == 2
+    assert "'Luhansk'" in unknown.stderr and "Traceback" not in unknown.stderr
 
 
 def test_lookup_exit_1_when_not_found() -> None:

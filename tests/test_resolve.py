@@ -219,3 +219,11 @@ def test_fuzzy_index_reaches_keys_exactly_at_the_cutoff() -> None:
     assert index.fuzzy("lomaxy") == [("loma", pytest.approx(0.8))]
     assert index.fuzzy("lomaxyz") == []
     assert index.fuzzy("xomaxy") == []  # another first letter
+
+
+def test_region_hint_prefers_the_places_of_the_region(resolver: Resolver) -> None:
+    assert resolver.resolve("Pokrovske", region="Luhansk Oblast").place.region == "Luhansk Oblast"
+    both = {"Luhansk Oblast", "Donetsk Oblast"}
+    assert resolver.resolve("Pokrovske", region=both).place.region in both
+    with pytest.raises(ValueError, match="'Luhansk'"):
+        resolver.resolve("Pokrovske", region="Luhansk")

@@ -172,7 +172,11 @@ def _build_gazetteer(args: argparse.Namespace) -> int:
 
 
 def _lookup(args: argparse.Namespace, resolver: Resolver) -> int:
-    found = resolver.candidates(args.name, limit=args.limit, country=args.country, region=args.region)
+    try:
+        found = resolver.candidates(args.name, limit=args.limit, country=args.country, region=args.region)
+    except ValueError as error:  # a region the gazetteer does not have
+        print(f"toponyms: {error}", file=sys.stderr)
+        return USAGE
     confident = [match for match in found if match.score >= resolver.threshold]
     if args.json:
         print(json.dumps([match_record(match) for match in found], ensure_ascii=False, indent=2))

@@ -84,6 +84,11 @@ class Resolver:
         self._found: dict[tuple[str, bool, bool], list[_Found]] = {}  # finding candidates costs more than ranking
 
     @cached_property
+    def _regions(self) -> frozenset[str]:
+        """The names of the gazetteer's regions, as places name the region they are in."""
+        return frozenset(place.region for place in self.gazetteer if place.region is not None)
+
+    @cached_property
     def extractor(self) -> Extractor:
         """The text scanner over this resolver's gazetteer, built on first use."""
         from toponyms.extract import Extractor
@@ -158,6 +163,9 @@ class Resolver:
                 self._found.clear()
             self._found[(query, in_text, fuzzy)] = found
         regions = frozenset((region,) if isinstance(region, str) else region or ())
+        if not regions <= self._regions:
+            unknown = ", ".join(sorted(map(repr, regions - self._regions)))
+            raise ValueError(f"region= names no region of the gazetteer: {unknown} (they are named as 'Luhansk Oblast')")
         return self._rank(query, found, limit=limit, country=country, near=near, near_km=near_km, regions=regions)
 
     def find(self, text: str, *, country: str | None = None) -> list[Mention]:
