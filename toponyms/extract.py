@@ -444,6 +444,7 @@ class Extractor:
         if not _CYRILLIC.search(text):
             return
         prepositions, phrase_endings = _tables().prepositions, _tables().phrase_endings
+        generic = _tables().region_words
         for phrase in _tables().phrases.finditer(text):
             end = phrase.end()
             # The phrase may begin with a word that is not part of the name (Біля Часового Яру):
@@ -459,8 +460,11 @@ class Extractor:
                 # A multi-word name in an oblique case starts like an adjective (Великой Новоселки,
                 # Кривом Роге); only such a phrase is matched fuzzily, not a sentence's first
                 # word before a name (Ночью Изюмовка, Жители Белгорода).
+                # Not one that ends with a generic word, which makes names alike that are not
+                # (Покровский район, a district, is no Портовський район, a quarter of Mariupol).
                 first = _WORD_AROUND.match(text, start)
                 fuzzy = first is not None and normalize(first.group()).endswith(phrase_endings)
+                fuzzy = fuzzy and text[start:end].rsplit(None, 1)[-1] not in generic
                 mention = self._mention(text, start, end, country, fuzzy=fuzzy)
                 if mention is not None:
                     found.replace_inside(mention)
