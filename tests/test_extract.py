@@ -117,6 +117,9 @@ def test_places_listed_one_after_another_are_all_found(text: str, places: list[s
         ("Удары по Запорожской и Херсонской областям.", [("Запорожской", "Zaporizhzhia Oblast"), ("Херсонской областям", "Kherson Oblast")]),
         ("Бої у Донецькій та Луганській областях.", [("Донецькій", "Donetsk Oblast"), ("Луганській областях", "Luhansk Oblast")]),
         ("Голова Харківської обласної військової адміністрації.", [("Харківської", "Kharkiv Oblast")]),
+        # the abbreviations of a region's administration, which say "обласна" as well
+        ("Дніпропетровська ОВА повідомила про удар по Павлограду.", [("Дніпропетровська", "Dnipropetrovsk Oblast"), ("Павлограду", "Pavlohrad")]),
+        ("Запорожская ОВА сообщила", [("Запорожская", "Zaporizhzhia Oblast")]),
         # found by the property test: cleaned, the name is Donetsk, which "regional" makes a region
         ("Донецькій regional", [("Донецькій", "Donetsk Oblast")]),
         # found by the property test: a garble of Kyiv, which no region's name begins like, is
