@@ -20,7 +20,8 @@ The passes over a run, each adding what the last could not see:
 1. known names — an Aho-Corasick scan for every name of the gazetteer, longest
    match first, on word boundaries; a Cyrillic name may carry a case ending
    (в Покровске, під Бахмутом); a name that does not fit where it stands hides
-   no name after its first word;
+   no name after its first word; then two or three capitalised words spelt in
+   another system, which the resolver finds surely together (Novaya Kakhovka);
 2. inflected Cyrillic phrases of two or three words (Донецкой области, Кривом Роге);
 3. mixed-script words (Покровsk) and capitalised words that are no known name
    but resolve with high confidence (garbles such as Mirnohrad); other
@@ -58,6 +59,7 @@ import ahocorasick
 
 from toponyms._data import table, words
 from toponyms.compiled import Gazetteer
+from toponyms.keys import spelling_key
 from toponyms.model import Alias, Match, Mention, Scan, Unresolved
 from toponyms.normalize import APOSTROPHES, normalize, strip_marks
 from toponyms.resolve import Resolver, default_resolver
@@ -82,6 +84,7 @@ _CAPITAL = "A-ZА-ЯЁІЇЄҐ"
 _UPPER = re.escape("".join(chr(code) for code in range(0x2E80) if chr(code).isupper()))
 _CAPITALISED = re.compile(rf"(?<![\w'’ʼ\-])[{_CAPITAL}][\w'’ʼ]{{3,}}")
 _WORD = re.compile(r"[^\W\d_][\w'’ʼ\-]*")
+_TITLE_WORD = re.compile(rf"(?<![\w'’ʼ\-])[{_CAPITAL}][\w'’ʼ\-]*")  # a capitalised word
 _SCRIPTS_MEET = re.compile(r"[A-Za-z][\u0400-\u04ff]|[\u0400-\u04ff][A-Za-z]")
 _WORD_AROUND = re.compile(r"\w+")
 _CYRILLIC = re.compile("[\u0400-\u04ff]")
@@ -384,6 +387,7 @@ class Extractor:
                 garbles = []
             else:
                 self._names(text, country, found)
+                self._spelled(text, country, found)
                 self._phrases(text, country, found)
                 if _SCRIPTS_MEET.search(text):
                     self._mixed(text, country, found)
@@ -419,6 +423,33 @@ class Extractor:
                 found.add(mention)
             else:
                 return
+
+    def _spelled(self, text: str, country: str | None, found: _Spans) -> None:
+        """Names of two or three capitalised words spelt in a system that no name of the gazetteer
+        is written in, which the resolver still finds surely (Novaya Kakhovka, Veliky Burluk):
+        each takes the place of the shorter names inside it (Novaya, Kakhovka)."""
+        words = [word.span() for word in _TITLE_WORD.finditer(text)]
+        if len(words) < 2:
+            return
+        keys = [_word_key(text[start:end]) for start, end in words]
+        index = self.resolver.gazetteer.index
+        for first in range(len(words) - 1):
+            for last in (first + 2, first + 1):  # three words, then two
+                if last >= len(words) or any(
+                    words[n][1] + 1 != words[n + 1][0] or text[words[n][1]] != " " for n in range(first, last)
+                ):
+                    continue
+                start, end = words[first][0], words[last][1]
+                if found.covers(start, end):
+                    break
+                # A name's key is its words' keys, but for a few dozen names: what no name's key
+                # is (nearly every run of capitalised words) is not looked up.
+                if not index.by_key(" ".join(keys[first : last + 1])):
+                    continue
+                mention = self._mention(text, start, end, country, at_least=SURE, fuzzy=False)
+                if mention is not None:
+                    found.replace_inside(mention)
+                    break
 
     def _known(self, text: str, lowered: str, position: int) -> Iterator[tuple[int, int]]:
         """Spans of known names from ``position`` on, capitalised, on word boundaries, with any
@@ -1047,6 +1078,12 @@ def _fits(mention: Mention, before: str, after: str) -> bool:
     if common:
         return _is_important(mention) or before.lower() in tables.prepositions
     return True
+
+
+@lru_cache(maxsize=CACHE_LIMIT)
+def _word_key(word: str) -> str:
+    """The spelling key of one word; cached, as words repeat more than runs do."""
+    return spelling_key(word)
 
 
 @lru_cache(maxsize=CACHE_LIMIT)
