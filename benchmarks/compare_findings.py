@@ -15,7 +15,6 @@ else it moved.
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 import tempfile
 from collections import Counter
@@ -59,16 +58,10 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory(prefix="compare_") as temporary:
-        folder = Path(temporary)
-        compare_revisions.extract_revision(args.revision, folder)
-        sys.path.insert(0, str(folder))
         results = []
         texts: list[str] = []
         places: dict[str, str] = {}  # id: name (region), from either version
-        for package in (compare_revisions.ALIAS, "toponyms"):
-            compiled = importlib.import_module(f"{package}.compiled")
-            resolve = importlib.import_module(f"{package}.resolve")
-            extract = importlib.import_module(f"{package}.extract")
+        for compiled, resolve, extract in compare_revisions.import_versions(args.revision, Path(temporary)).values():
             gazetteer = compiled.Gazetteer.load()
             places |= {place.id: f"{place.name} ({place.region or place.country})" for place in gazetteer}
             if not texts:

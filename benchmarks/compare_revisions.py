@@ -26,12 +26,14 @@ import tarfile
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 import find_bench  # noqa: E402
 
 ALIAS = "toponyms_rev"
+MODULES = ("compiled", "resolve", "extract")  # what a benchmark needs of each version
 
 
 def extract_revision(revision: str, folder: Path) -> None:
@@ -52,6 +54,18 @@ def extract_revision(revision: str, folder: Path) -> None:
         source.write_text(text, "utf-8")
 
 
+def import_versions(revision: str, folder: Path) -> dict[str, tuple[ModuleType, ModuleType, ModuleType]]:
+    """The modules ``compiled``, ``resolve`` and ``extract`` of ``revision`` (extracted under
+    ``folder``) and of the working tree, by label: the revision, then "working tree"."""
+    extract_revision(revision, folder)
+    sys.path.insert(0, str(folder))
+    versions = {}
+    for label, package in ((revision, ALIAS), ("working tree", "toponyms")):
+        compiled, resolve, extract = (importlib.import_module(f"{package}.{name}") for name in MODULES)
+        versions[label] = (compiled, resolve, extract)
+    return versions
+
+
 def main(argv: list[str] | None = None) -> None:
     """Time both versions and flashgeotext, interleaved, and print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -63,15 +77,10 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory(prefix="compare_") as temporary:
-        folder = Path(temporary)
-        extract_revision(args.revision, folder)
-        sys.path.insert(0, str(folder))
-        versions = {}
-        for label, package in ((args.revision, ALIAS), ("working tree", "toponyms")):
-            compiled = importlib.import_module(f"{package}.compiled")
-            resolve = importlib.import_module(f"{package}.resolve")
-            extract = importlib.import_module(f"{package}.extract")
-            versions[label] = (compiled.Gazetteer.load(), resolve.Resolver, extract.Extractor)
+        versions = {
+            label: (compiled.Gazetteer.load(), resolve.Resolver, extract.Extractor)
+            for label, (compiled, resolve, extract) in import_versions(args.revision, Path(temporary)).items()
+        }
 
         gazetteer = versions["working tree"][0]
         names = find_bench.name_table(gazetteer)

@@ -120,7 +120,7 @@ class _Tables:
     region_nouns: dict[str, tuple[str, bool]]  # that word: the singular, and whether the last mention takes it
     region_singulars: tuple[str, ...]  # every such singular: region, oblast, область
     organisations: re.Pattern[str]  # media and organisations named after a place: Kyiv Post
-    organisation_names: tuple[str, ...]
+    organisation_names: tuple[str, ...]  # as listed, for the runs to hold them whole
 
 
 @cache
@@ -213,7 +213,9 @@ class Extractor:
             if gazetteer.digest is not None
             else {}
         )
-        self._resolved: dict[tuple[str, str | None, tuple[float, float] | None, frozenset[str], bool], Match | None] = {}
+        # The best candidate of a surface: by surface, country, centre, regions and whether fuzzily.
+        self._resolved: dict[tuple[str, str | None, tuple[float, float] | None, frozenset[str], bool], Match | None]
+        self._resolved = {}
         self._no_place: set[tuple[str, str | None]] = set()  # capitalised words with no candidate at all
         self._anchoring: dict[tuple[int, str | None], bool] = {}  # whether a place's name anchors, by id
         # What each run was found to hold, and the matches its findings name by number. A full
@@ -435,10 +437,8 @@ class Extractor:
         index = self.resolver.gazetteer.index
         for first in range(len(words) - 1):
             for last in (first + 2, first + 1):  # three words, then two
-                if last >= len(words) or any(
-                    words[n][1] + 1 != words[n + 1][0] or text[words[n][1]] != " " for n in range(first, last)
-                ):
-                    continue
+                if last >= len(words) or any(text[words[n][1] : words[n + 1][0]] != " " for n in range(first, last)):
+                    continue  # the words of a name stand one blank apart
                 start, end = words[first][0], words[last][1]
                 if found.covers(start, end):
                     break

@@ -144,8 +144,9 @@ class Resolver:
 
         ``near=(lat, lon)`` prefers close places: one ``near_km`` away keeps half its
         weight. ``region`` (a region's name, "Kharkiv Oblast", or several) prefers the places in
-        it, as ``country`` (ISO code) does those of a country. ``in_text=True`` says the name was lifted from running text, so that a
-        Cyrillic word's inflected readings compete with the names it spells exactly.
+        it, as ``country`` (ISO code) does those of a country. ``in_text=True`` says the name was
+        lifted from running text, so that a Cyrillic word's inflected readings compete with the
+        names it spells exactly.
         ``fuzzy=False`` stops before fuzzy matching.
         """
         if not isinstance(name, str):
@@ -165,7 +166,9 @@ class Resolver:
         regions = frozenset((region,) if isinstance(region, str) else region or ())
         if not regions <= self._regions:
             unknown = ", ".join(sorted(map(repr, regions - self._regions)))
-            raise ValueError(f"region= names no region of the gazetteer: {unknown} (they are named as 'Luhansk Oblast')")
+            raise ValueError(
+                f"region= names no region of the gazetteer: {unknown} (they are named as 'Luhansk Oblast')"
+            )
         return self._rank(query, found, limit=limit, country=country, near=near, near_km=near_km, regions=regions)
 
     def find(self, text: str, *, country: str | None = None) -> list[Mention]:
