@@ -117,5 +117,12 @@ def test_multi_word_names_inflect_every_word() -> None:
     assert normalize("Донецкая область") in nominatives(normalize("Донецкой области"))
 
 
+def test_phrases_inflect_only_into_words_that_names_have() -> None:
+    phrase, name = normalize("Донецкой области"), normalize("Донецкая область")
+    assert nominatives(phrase, words_of_names=set(name.split())) == [name]
+    # A sentence's first word before a name (at night, Новоселівка) is no word of a name: nothing to look up.
+    assert nominatives(normalize("Ночью Новоселівка"), words_of_names={"новоселівка"}) == []
+
+
 def test_latin_names_have_no_inflection_candidates() -> None:
     assert nominatives("pokrovsk") == []

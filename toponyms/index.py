@@ -113,6 +113,8 @@ class Index:
         # variant (Fornaces for Donetsk) is found as written, never by resemblance.
         self.keys: list[str] = [key for key in self.keyed.texts if any(mainstream[h] for h in keyed[key])]
         self.longest = max((len(form) for form in normal), default=0)
+        # The words of the names of several words, normalised: an inflected phrase can only be one of those.
+        self.words_of_names = frozenset(word for form in normal if " " in form for word in form.split(" "))
         postings: defaultdict[str, list[int]] = defaultdict(list)
         for k, key in enumerate(self.keys):
             for gram in set(trigrams(key)):

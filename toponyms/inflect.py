@@ -7,7 +7,8 @@ the index keeps only those that are real names, so a wrong guess costs nothing.
 
 from __future__ import annotations
 
-from functools import cache
+from collections.abc import Container
+from functools import cache, lru_cache
 from itertools import islice, product
 
 from toponyms._data import table
@@ -27,7 +28,8 @@ def _rules() -> tuple[tuple[tuple[str, tuple[str, ...]], ...], tuple[tuple[str, 
     return tuple(rules), tuple((normalize(a), normalize(b)) for a, b in data["alternations"])
 
 
-def word_nominatives(word: str) -> list[str]:
+@lru_cache(maxsize=65_536)
+def word_nominatives(word: str) -> tuple[str, ...]:
     """Nominative forms a lowercase Cyrillic word may be an inflection of (the word itself excluded).
 
     >>> "покровськ" in word_nominatives("покровську")
@@ -47,7 +49,7 @@ def word_nominatives(word: str) -> list[str]:
                 for alternative in _alternated(stem, alternations):
                     found[alternative] = None
     found.pop(word, None)
-    return list(found)
+    return tuple(found)
 
 
 def _alternated(stem: str, alternations: tuple[tuple[str, str], ...]) -> list[str]:
@@ -57,16 +59,20 @@ def _alternated(stem: str, alternations: tuple[tuple[str, str], ...]) -> list[st
     return [stem[:-2] + new + stem[-1] for old, new in alternations if stem[-2] == old]
 
 
-def nominatives(name: str, limit: int = 64) -> list[str]:
+def nominatives(name: str, limit: int = 64, *, words_of_names: Container[str] | None = None) -> list[str]:
     """Nominative forms of a (normalised, Cyrillic) name of one or more words.
 
     Every word may be inflected (Донецкой области → Донецкая область); at most
-    ``limit`` combinations are returned, the least changed first.
+    ``limit`` combinations are returned, the least changed first. With ``words_of_names``
+    (the words of the names of several words), a name of several words gets only
+    combinations of those words: Ночью Горішні Плавні has none.
     """
     if not name or not ("\u0400" <= name[0] <= "\u04ff" or any(_is_cyrillic(word) for word in name.split(" "))):
         return []
     words = name.split(" ")
     options = [[word, *word_nominatives(word)] if _is_cyrillic(word) else [word] for word in words]
+    if words_of_names is not None and len(words) > 1:
+        options = [[option for option in choices if option in words_of_names] for choices in options]
     combos = (" ".join(combo) for combo in product(*options))
     return [combo for combo in islice(combos, limit + 1) if combo != name][:limit]
 

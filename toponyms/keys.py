@@ -19,6 +19,7 @@ from toponyms.transliterate import to_latin
 
 _NOT_LETTER = re.compile(r"[^a-z0-9 ]+")
 _DOUBLED = re.compile(r"(.)\1+")
+_APART = {ord(a): None for a in APOSTROPHES} | {ord("-"): " "}  # Pokrovs'k is one word, Ivano-Frankivsk two
 
 
 @cache
@@ -43,12 +44,16 @@ def spelling_key(text: str) -> str:
     # come out as Latin whatever their look-alike letters.
     text = text.casefold().translate(letters)
     text = unidecode(to_latin(text)).lower()
-    text = _NOT_LETTER.sub("", text.translate({ord(a): None for a in APOSTROPHES}).replace("-", " "))
+    text = _NOT_LETTER.sub("", text.translate(_APART))
     # Rewrites run in the order of the data file, each over the output of the last.
     for old, new in rewrites.items():
         text = text.replace(old, new)
-    text = _DOUBLED.sub(r"\1", text.lower())
+    text = _DOUBLED.sub(_first_of_group, text.lower())
     return " ".join(text.split())
+
+
+def _first_of_group(doubled: re.Match[str]) -> str:
+    return doubled.group(1)  # a function: a template (r"\1") is expanded in Python, at twice the cost
 
 
 def lookup_form(text: str) -> str:

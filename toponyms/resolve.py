@@ -215,13 +215,13 @@ class Resolver:
         if found and in_text:
             # A word lifted from running text may be an inflected form that happens to
             # be a name too: в Покровске is Pokrovsk more often than a village Pokrovske.
-            for nominative in nominatives(repaired):
+            for nominative in nominatives(repaired, words_of_names=index.words_of_names):
                 collect(index.by_form(nominative), "inflection")
         if found:
             return list(found.values())
         key = spelling_key(query)
         collect(index.by_key(key), "transliteration")
-        for nominative in nominatives(repaired):
+        for nominative in nominatives(repaired, words_of_names=index.words_of_names):
             collect(index.by_form(nominative), "inflection")
         if found:
             return list(found.values())
