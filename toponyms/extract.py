@@ -59,6 +59,7 @@ import ahocorasick
 
 from toponyms._data import table, words
 from toponyms.compiled import Gazetteer
+from toponyms.inflect import word_nominatives
 from toponyms.keys import spelling_key
 from toponyms.model import Alias, Match, Mention, Scan, Unresolved
 from toponyms.normalize import APOSTROPHES, normalize, strip_marks
@@ -218,6 +219,7 @@ class Extractor:
         self._resolved = {}
         self._no_place: set[tuple[str, str | None]] = set()  # capitalised words with no candidate at all
         self._anchoring: dict[tuple[int, str | None], bool] = {}  # whether a place's name anchors, by id
+        self._openers: dict[tuple[str, str | None], bool] = {}  # whether a word opens no name (_opens_no_name)
         # What each run was found to hold, and the matches its findings name by number. A full
         # cache is replaced as a whole, between documents, so that a document (in any thread)
         # reads the numbers of its findings in the list they were made with.
@@ -311,7 +313,7 @@ class Extractor:
         ahead = self._ahead.get(run) if country is None and not before and not after else None
         # A run is not cut inside an organisation's name (Kyiv School of Economics).
         cut = ahead is None and " " in run and not _tables().organisations.search(run)
-        parts = self._parts(run) if cut else None
+        parts = self._parts(run, country) if cut else None
         if parts is not None:
             findings = self._joined(cache, run, parts, country, before, after)
         elif ahead is not None and ahead[_ALONE] is not None and ahead[_SCORE] >= self.resolver.threshold:
@@ -324,12 +326,13 @@ class Extractor:
         cache.findings[(run, country, before, after)] = findings
         return findings
 
-    def _parts(self, run: str) -> list[tuple[int, int]] | None:
+    def _parts(self, run: str, country: str | None) -> list[tuple[int, int]] | None:
         """The spans of ``run`` that no name of the gazetteer spans, or None when the run is one.
 
-        A run is cut after a leading preposition (В | Нова Одеса) and around a lowercase joining
-        word that follows no word it follows in a name (Donetsk | and | Kharkiv, but Antigua and
-        Barbuda). Lowercase words after a cut start no part: no name starts with one.
+        A run is cut after a leading preposition (В | Нова Одеса) or a first word that opens no
+        name (Жители | Нова Дача: ``_opens_no_name``), and around a lowercase joining word that
+        follows no word it follows in a name (Donetsk | and | Kharkiv, but Antigua and Barbuda).
+        Lowercase words after a cut start no part: no name starts with one.
         """
         follows, leading = self._joins
         words = run.split()  # the run pattern puts one blank between two words
@@ -338,7 +341,9 @@ class Extractor:
         end = len(words[0])  # of the word before
         for before, word in zip(words, words[1:]):
             begin = end + 1
-            if end == len(before) and before in leading:  # the first word
+            if end == len(before) and (  # the first word
+                before in leading or word[:1].isupper() and self._opens_no_name(before, country)
+            ):
                 parts.append((0, end))
                 start = begin if word[:1].isupper() else None
             elif word in follows and _lower(before) not in follows[word]:
@@ -351,6 +356,36 @@ class Extractor:
         if start is not None:
             parts.append((start, end))
         return None if parts == [(0, len(run))] else parts
+
+    def _opens_no_name(self, word: str, country: str | None) -> bool:
+        """Whether ``word``, first in a run, is no mention and begins no name of several words in any
+        form the passes try: as spelt, in another spelling (``_spelled``), in an oblique case
+        (``_phrases``), nor fuzzily. Then the passes find in the run what they find in its first
+        word and in the rest apart, and each part is worked out once, not once for each pair:
+        Ночью | Горішні Плавні, Residents | Bakhmut. Cached."""
+        key = (word, country)
+        opens = self._openers.get(key)
+        if opens is None:
+            form = normalize(word)
+            words_of_names = self.resolver.gazetteer.index.words_of_names
+            opens = not (
+                not word.isalpha()  # a name may begin inside it: Kramatorsk-Malaya Nekhvoroshcha
+                or is_mixed(word)
+                or form in words_of_names
+                or _word_key(word).partition(" ")[0] in self._first_keys
+                or _is_cyrillic(word[0])
+                and (form.endswith(_tables().phrase_endings) or not words_of_names.isdisjoint(word_nominatives(form)))
+            )
+            if opens:
+                best = self._best(word, country)
+                opens = best is None or best.score < self.resolver.threshold
+            self._openers[key] = opens
+        return opens
+
+    @cached_property
+    def _first_keys(self) -> frozenset[str]:
+        """The first words of the spelling keys of names of several words."""
+        return frozenset(key.partition(" ")[0] for key in self.resolver.gazetteer.index.keyed.texts if " " in key)
 
     def _joined(
         self, cache: _Cache, run: str, parts: list[tuple[int, int]], country: str | None, before: str, after: str
