@@ -12,8 +12,8 @@ kept: a corpus repeats its runs, and a repeated run costs a dictionary lookup.
 A run that is exactly a name of the gazetteer takes what was worked out for
 that name once per gazetteer, ahead of any text. A run seen for the first time
 is cut where no name can span it (before a word for regions: Kherson | regions;
-around a joining word after a hyphenated word it follows in no name), and its
-parts looked up alone.
+after a first word that opens no name: Ночью | Горішні Плавні; around a joining
+word after a hyphenated word it follows in no name), and its parts looked up alone.
 
 The passes over a run, each adding what the last could not see:
 
