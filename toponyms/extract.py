@@ -379,6 +379,8 @@ class Extractor:
             if opens:
                 best = self._best(word, country)
                 opens = best is None or best.score < self.resolver.threshold
+            if len(self._openers) > CACHE_LIMIT:
+                self._openers.clear()
             self._openers[key] = opens
         return opens
 
