@@ -59,7 +59,7 @@ import ahocorasick
 
 from toponyms._data import table, words
 from toponyms.compiled import Gazetteer
-from toponyms.inflect import word_nominatives
+from toponyms.inflect import word_forms
 from toponyms.keys import spelling_key
 from toponyms.model import Alias, Match, Mention, Scan, Unresolved
 from toponyms.normalize import APOSTROPHES, normalize, strip_marks
@@ -371,10 +371,9 @@ class Extractor:
             opens = not (
                 not word.isalpha()  # a name may begin inside it: Kramatorsk-Malaya Nekhvoroshcha
                 or is_mixed(word)
-                or form in words_of_names
+                or not words_of_names.isdisjoint(word_forms(form))  # as written or in an oblique case
                 or _word_key(word).partition(" ")[0] in self._first_keys
-                or _is_cyrillic(word[0])
-                and (form.endswith(_tables().phrase_endings) or not words_of_names.isdisjoint(word_nominatives(form)))
+                or _is_cyrillic(word[0]) and form.endswith(_tables().phrase_endings)
             )
             if opens:
                 best = self._best(word, country)

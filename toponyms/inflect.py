@@ -52,6 +52,11 @@ def word_nominatives(word: str) -> tuple[str, ...]:
     return tuple(found)
 
 
+def word_forms(word: str) -> tuple[str, ...]:
+    """``word`` and, if it is Cyrillic, the nominatives it may be an inflection of."""
+    return (word, *word_nominatives(word)) if _is_cyrillic(word) else (word,)
+
+
 def _alternated(stem: str, alternations: tuple[tuple[str, str], ...]) -> list[str]:
     """The stem with its last vowel alternated (Харков → Харків), for closed last syllables."""
     if len(stem) < 2 or stem[-1] in "аеєиіоуюяь":
@@ -70,9 +75,9 @@ def nominatives(name: str, limit: int = 64, *, words_of_names: Container[str] | 
     if not name or not ("\u0400" <= name[0] <= "\u04ff" or any(_is_cyrillic(word) for word in name.split(" "))):
         return []
     words = name.split(" ")
-    options = [[word, *word_nominatives(word)] if _is_cyrillic(word) else [word] for word in words]
+    options = [word_forms(word) for word in words]
     if words_of_names is not None and len(words) > 1:
-        options = [[option for option in choices if option in words_of_names] for choices in options]
+        options = [tuple(option for option in forms if option in words_of_names) for forms in options]
     combos = (" ".join(combo) for combo in product(*options))
     return [combo for combo in islice(combos, limit + 1) if combo != name][:limit]
 
