@@ -21,9 +21,9 @@ from contextlib import contextmanager
 from dataclasses import fields
 from functools import cached_property
 from importlib.resources import files
-from itertools import islice, repeat
+from itertools import accumulate, islice, repeat
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 
 from toponyms.gazetteer import GazetteerError, read_files
 from toponyms.index import Index
@@ -60,10 +60,19 @@ class Gazetteer:
     """A set of places and the index over their names."""
 
     def __init__(self, places: Iterable[Place], *, sources: Iterable[Path] = ()) -> None:
-        self.places: tuple[Place, ...] = tuple(places)
+        self.places: Sequence[Place] = places if isinstance(places, PlaceTable) else tuple(places)
         self.sources: tuple[Path, ...] = tuple(sources)
         self.digest: str | None = None  # what the compiled copy is filed under; None in memory
-        self._by_id = {place.id: place for place in self.places}
+
+    @cached_property
+    def _number_of(self) -> dict[str, int]:
+        return {ident: number for number, ident in enumerate(self.column("id"))}
+
+    def column(self, field: str) -> Sequence[Any]:
+        """One field of every place, in order, without making the places of a compiled gazetteer."""
+        if isinstance(self.places, PlaceTable):
+            return self.places.column(field)
+        return [getattr(place, field) for place in self.places]
 
     @classmethod
     def load(cls, *paths: str | os.PathLike[str], cache: bool = True) -> Gazetteer:
@@ -109,13 +118,14 @@ class Gazetteer:
         return value
 
     def __getstate__(self) -> dict[str, Any]:
-        state = {"places": _pack(self.places), "sources": self.sources, "digest": self.digest}
+        packed = self.places._packed if isinstance(self.places, PlaceTable) else _pack(self.places)
+        state = {"places": packed, "sources": self.sources, "digest": self.digest}
         if "index" in self.__dict__:
             state["index"] = self.index
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__init__(_unpack(state["places"]), sources=state["sources"])  # type: ignore[misc]
+        self.__init__(PlaceTable(state["places"]), sources=state["sources"])  # type: ignore[misc]
         self.digest = state["digest"]
         if "index" in state:
             self.__dict__["index"] = state["index"]
@@ -127,13 +137,14 @@ class Gazetteer:
 
     def get(self, ident: str, default: Place | None = None) -> Place | None:
         """The place with id ``ident``, or ``default``."""
-        return self._by_id.get(ident, default)
+        number = self._number_of.get(ident)
+        return default if number is None else self.places[number]
 
     def __getitem__(self, ident: str) -> Place:
-        return self._by_id[ident]
+        return self.places[self._number_of[ident]]
 
     def __contains__(self, ident: object) -> bool:
-        return ident in self._by_id
+        return ident in self._number_of
 
     def __iter__(self) -> Iterator[Place]:
         return iter(self.places)
@@ -159,7 +170,7 @@ def _collector_paused() -> Iterator[None]:
 
 
 PLACE_COLUMNS = tuple(field.name for field in fields(Place) if field.name != "names")
-SHARED = frozenset({"kind", "country", "region"})  # columns of few distinct values
+SHARED = frozenset({"kind", "country", "region", "raion", "raion_code", "hromada", "hromada_code"})  # few distinct values
 
 
 def _pack(places: Sequence[Place]) -> tuple[list[list[Any]], list[int], list[list[Any]]]:
@@ -190,6 +201,69 @@ def _unpack(packed: tuple[list[list[Any]], list[int], list[list[Any]]]) -> list[
     for field, values in zip((*PLACE_COLUMNS, "names"), (*columns, grouped)):
         deque(map(getattr(Place, field).__set__, places, values), maxlen=0)
     return places
+
+
+class PlaceTable(Sequence[Place]):
+    """The places of a compiled gazetteer, kept as columns: a place is made when it is first asked for.
+
+    A lookup needs a handful of the tens of thousands of places, so start-up makes none;
+    going over all of them (building the text scanner) makes them all at once, at C speed.
+    """
+
+    def __init__(self, packed: tuple[list[list[Any]], list[int], list[list[Any]]]) -> None:
+        self._packed = packed
+        columns, counts, _ = packed
+        self._columns = dict(zip(PLACE_COLUMNS, columns))
+        self._starts = list(accumulate(counts, initial=0))
+        self._made: list[Place | None] = [None] * len(counts)
+        self._all: list[Place] | None = None
+
+    def column(self, field: str) -> list[Any]:
+        """The values of one field (not ``names``), in place order."""
+        return self._columns[field]
+
+    def __len__(self) -> int:
+        return len(self._made)
+
+    @overload
+    def __getitem__(self, number: int) -> Place: ...
+    @overload
+    def __getitem__(self, number: slice) -> list[Place]: ...
+
+    def __getitem__(self, number: int | slice) -> Place | list[Place]:
+        if isinstance(number, slice):
+            return [self[n] for n in range(*number.indices(len(self)))]
+        if self._all is not None:
+            return self._all[number]
+        place = self._made[number]
+        if place is None:
+            place = self._made[number] = self._make(number % len(self._made) if number < 0 else number)
+        return place
+
+    def __iter__(self) -> Iterator[Place]:
+        if self._all is None:
+            made = _unpack(self._packed)
+            # Places already handed out stay the same objects.
+            self._all = [earlier or place for earlier, place in zip(self._made, made)]
+        return iter(self._all)
+
+    def __eq__(self, other: object) -> bool:
+        """Equal to any sequence (a tuple of places, say) of the same places in the same order."""
+        if not isinstance(other, Sequence) or isinstance(other, str):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other))
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return PlaceTable, (self._packed,)
+
+    def _make(self, number: int) -> Place:
+        name_columns = self._packed[2]
+        start, end = self._starts[number], self._starts[number + 1]
+        names = tuple(Name._make(column[i] for column in name_columns) for i in range(start, end))
+        values = {field: column[number] for field, column in self._columns.items()}
+        return Place(**values, names=names)
 
 
 def _digest(blobs: Iterable[bytes]) -> str:

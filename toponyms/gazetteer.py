@@ -20,7 +20,11 @@ from toponyms.model import KINDS, STATUSES, Name, Place
 
 _Loader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C loader where libyaml is there
 
-PLACE_FIELDS = {"id", "geonameid", "name", "kind", "country", "region", "lat", "lon", "population", "names"}
+HIERARCHY_FIELDS = ("code", "raion", "raion_code", "hromada", "hromada_code")  # optional strings
+PLACE_FIELDS = {
+    "id", "geonameid", "name", "kind", "country", "region", "lat", "lon", "population", "names",
+    *HIERARCHY_FIELDS, "approximate",
+}  # fmt: skip
 REQUIRED_FIELDS = ("name", "kind", "country", "lat", "lon")
 NAME_FIELDS = {"name", "lang", "status", "year", "source"}
 
@@ -114,8 +118,11 @@ def _fields(entry: dict[str, Any]) -> dict[str, Any]:
             fields[axis] = float(value)
     if entry.get("geonameid") is not None:
         fields["geonameid"] = _field(entry, "geonameid", int)
-    if entry.get("region") is not None:
-        fields["region"] = _field(entry, "region", str)
+    for key in ("region", *HIERARCHY_FIELDS):
+        if entry.get(key) is not None:
+            fields[key] = _field(entry, key, str)
+    if entry.get("approximate") is not None:
+        fields["approximate"] = _field(entry, "approximate", bool)
     if entry.get("population") is not None:
         population = _field(entry, "population", int)
         if population < 0:
@@ -128,7 +135,7 @@ def _field(entry: dict[str, Any], key: str, kind: type | tuple[type, ...]) -> An
     value = entry.get(key)
     if value is None:
         raise _Invalid(f"missing field {key!r}")
-    if isinstance(value, bool) or not isinstance(value, kind):
+    if isinstance(value, bool) != (kind is bool) or not isinstance(value, kind):
         expected = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
         raise _Invalid(f"field {key!r} should be {expected}, got {type(value).__name__} {value!r}")
     if isinstance(value, str) and not value.strip():

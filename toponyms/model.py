@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal, NamedTuple
 
-Kind = Literal["country", "region", "district", "populated place"]
+Kind = Literal["country", "region", "district", "community", "populated place"]
 Status = Literal["official", "variant", "former", "garbled"]
 
-KINDS: tuple[str, ...] = ("country", "region", "district", "populated place")
+KINDS: tuple[str, ...] = ("country", "region", "district", "community", "populated place")
 STATUSES: tuple[str, ...] = ("official", "variant", "former", "garbled")
 
 
@@ -28,7 +28,13 @@ class Name(NamedTuple):
 
 @dataclass(frozen=True, slots=True)
 class Place:
-    """A gazetteer entry: a country, region, district or populated place."""
+    """A gazetteer entry: a country, region, district (raion), community (hromada) or populated place.
+
+    Ukrainian places carry their code in the national codifier (KATOTTG) and, below the
+    region, the raion and hromada they belong to, by name and code. ``approximate`` says
+    that ``lat``/``lon`` stand in for a position nobody recorded: the centre of the
+    place's hromada, or of its raion or region.
+    """
 
     id: str
     name: str
@@ -40,10 +46,17 @@ class Place:
     region: str | None = None
     population: int = 0
     names: tuple[Name, ...] = field(default=(), repr=False)
+    code: str | None = None
+    raion: str | None = None
+    raion_code: str | None = None
+    hromada: str | None = None
+    hromada_code: str | None = None
+    approximate: bool = False
 
     def __reduce__(self) -> tuple[type, tuple]:
         fields = (self.id, self.name, self.kind, self.country, self.lat, self.lon)
-        return Place, (*fields, self.geonameid, self.region, self.population, self.names)
+        hierarchy = (self.code, self.raion, self.raion_code, self.hromada, self.hromada_code, self.approximate)
+        return Place, (*fields, self.geonameid, self.region, self.population, self.names, *hierarchy)
 
     def __str__(self) -> str:
         where = ", ".join(part for part in (self.region, self.country) if part)

@@ -86,7 +86,7 @@ class Resolver:
     @cached_property
     def _regions(self) -> frozenset[str]:
         """The names of the gazetteer's regions, as places name the region they are in."""
-        return frozenset(place.region for place in self.gazetteer if place.region is not None)
+        return frozenset(region for region in self.gazetteer.column("region") if region is not None)
 
     @cached_property
     def extractor(self) -> Extractor:
