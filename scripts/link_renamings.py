@@ -28,8 +28,6 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-import openpyxl
-
 ROOT = Path(__file__).resolve().parent.parent
 RAW = ROOT / "data" / "renamings_raw.tsv"
 OUT = ROOT / "data" / "renamings.tsv"
@@ -86,6 +84,8 @@ def codifier_path() -> Path:
 
 def load_codifier(path: Path) -> list[Place]:
     """Read the codifier's settlements (M, C, X, K) with the names of their parents."""
+    import openpyxl  # build-time dependency only: the linking itself needs none
+
     wb = openpyxl.load_workbook(path, read_only=True)
     rows = [r for r in wb.worksheets[0].iter_rows(values_only=True) if r and r[0] and str(r[0]).startswith("UA")]
     wb.close()
