@@ -1,0 +1,75 @@
+"""The renamings table (data/renamings.tsv) and the linking rules of scripts/link_renamings.py."""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+spec = importlib.util.spec_from_file_location("link_renamings", ROOT / "scripts" / "link_renamings.py")
+lr = importlib.util.module_from_spec(spec)
+sys.modules["link_renamings"] = lr  # the dataclass looks its module up there
+spec.loader.exec_module(lr)
+
+
+def read(path: Path) -> tuple[list[str], list[dict[str, str]]]:
+    with path.open(encoding="utf-8", newline="") as f:
+        reader = csv.DictReader(f, delimiter="\t")
+        return list(reader.fieldnames or []), list(reader)
+
+
+def test_table_shape_and_order() -> None:
+    header, rows = read(ROOT / "data" / "renamings.tsv")
+    assert header == lr.OUT_COLUMNS
+    assert rows
+    for r in rows:
+        assert re.fullmatch(r"UA\d{17}", r["katottg"]), r
+        assert r["name"] and r["former"] and r["act"].startswith("ВРУ") and r["source"].startswith("http"), r
+        assert r["name"] != r["former"], r
+        assert 2015 <= int(r["year"]) <= 2024, r
+    keys = [(r["katottg"], r["year"], r["name"], r["former"]) for r in rows]
+    assert keys == sorted(keys)
+
+
+def test_raw_list_has_the_columns_the_script_reads() -> None:
+    header, rows = read(ROOT / "data" / "renamings_raw.tsv")
+    assert header == lr.RAW_COLUMNS
+    assert len(rows) >= len(read(ROOT / "data" / "renamings.tsv")[1])
+
+
+def place(code: str, name: str, raion: str, hromada: str, category: str = "C") -> object:
+    return lr.Place(code=code, category=category, name=name, oblast="Харківська", raion=raion,
+                    hromada=hromada, raion_code="R" + raion)
+
+
+def test_old_raion_narrows_namesakes() -> None:
+    places = [
+        place("UA1", "Мирне", "Лозівський р-н", "Близнюківська"),
+        place("UA2", "Мирне", "Лозівський р-н", "Біляївська"),
+        place("UA3", "Мирне", "Куп’янський р-н", "Куп’янська"),
+        place("UA4", "Донець", "Ізюмський р-н", "Донецька"),
+        place("UA5", "Балаклія", "Ізюмський р-н", "Балаклійська", "M"),
+    ]
+    raw = [
+        {"oblast": "Харківська", "name": "Мирне", "former": "Петрівське", "former_ru": "", "year": "2016",
+         "act": "ВРУ", "source": "http://x", "raion": "Близнюківський"},
+        {"oblast": "Харківська", "name": "Донець", "former": "Червоний Донець", "former_ru": "", "year": "2016",
+         "act": "ВРУ", "source": "http://x", "raion": "Балаклійський"},
+        {"oblast": "Харківська", "name": "Мирне", "former": "Жовтневе", "former_ru": "", "year": "2016",
+         "act": "ВРУ", "source": "http://x", "raion": ""},
+    ]
+    out, counts, _ = lr.link(raw, places)
+    assert [r["katottg"] for r in out] == ["UA1", "UA4"]
+    assert counts == {"linked": 2, "ambiguous": 1}
+
+
+def test_late_renaming_found_by_its_former_name() -> None:
+    places = [place("UA9", "Красноград", "Красноградський р-н", "Красноградська", "M")]
+    raw = [{"oblast": "Харківська", "name": "Берестин", "former": "Красноград", "former_ru": "", "year": "2024",
+            "act": "ВРУ", "source": "http://x", "raion": ""}]
+    out, counts, _ = lr.link(raw, places)
+    assert out[0]["katottg"] == "UA9" and out[0]["name"] == "Берестин"
+    assert lr.norm("Кам'янське") == lr.norm("Кам’янське")
