@@ -7,7 +7,7 @@ Usage: python benchmarks/find_bench.py [--mb 50] [--workers N] [--slice-mb 5] [-
 
 1. Mention accuracy on the annotated passages of ``benchmarks/passages/*.json`` (English,
    Russian and Ukrainian news-style sentences, written for this benchmark). Every place mention
-   is annotated with its character span and GeoNames id; offsets are re-derived from the
+   is annotated with its character span and GeoNames id (or, for a place GeoNames lacks, its gazetteer id `katottg:<code>`); offsets are re-derived from the
    surface string and its occurrence index on loading, so a wrong offset fails loudly. A
    predicted mention is correct when its span matches exactly and its place is the annotated
    one; span-only scores ignore the place. Compared: ``toponyms.find``; a plain regex (one
@@ -75,7 +75,7 @@ _LATIN = re.compile(r"[A-Za-z\u00c0-\u024f]")
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 _CAPITALISED_WORD = re.compile(r"\b[A-ZА-ЯЁІЇЄҐ][\w'’\-]+")
 
-Span = tuple[int, int, int | None]  # start, end, geonameid
+Span = tuple[int, int, str | None]  # start, end, place id
 Finder = Callable[[str], list[Span]]
 
 
@@ -89,7 +89,7 @@ class Gold:
     start: int
     end: int
     surface: str
-    geonameid: int
+    place: str  # the place's id: gn:<geonameid>, or katottg:<code> for a place GeoNames lacks
 
 
 @dataclass(frozen=True)
@@ -124,7 +124,7 @@ def load_passages(folder: Path = PASSAGES) -> list[Passage]:
                 end = start + len(m["surface"])
                 if start < 0 or (m.get("start", start), m.get("end", end)) != (start, end):
                     raise ValueError(f"{path.name} {record['id']}: bad offsets for {m['surface']!r}")
-                mentions.append(Gold(start, end, m["surface"], m["geonameid"]))
+                mentions.append(Gold(start, end, m["surface"], m.get("id") or f"gn:{m['geonameid']}"))
             passages.append(Passage(record["id"], record["lang"], text, tuple(mentions)))
     return passages
 
@@ -160,7 +160,7 @@ class RegexBaseline:
 
     def find(self, text: str) -> list[Span]:
         """Every match, resolved to the most populous place with that name."""
-        return [(m.start(), m.end(), self.names[m.group()].geonameid) for m in self.pattern.finditer(text)]
+        return [(m.start(), m.end(), self.names[m.group()].id) for m in self.pattern.finditer(text)]
 
 
 class FlashBaseline:
@@ -192,14 +192,14 @@ class FlashBaseline:
         """Every keyword match, as spans."""
         found = self.geotext.extract(text, span_info=True).get(self.NAME, {})
         spans = [
-            (start, end, self.places[key].geonameid) for key, meta in found.items() for start, end in meta["span_info"]
+            (start, end, self.places[key].id) for key, meta in found.items() for start, end in meta["span_info"]
         ]
         return sorted(spans)
 
 
 def toponyms_finder(text: str) -> list[Span]:
     """``toponyms.find`` as spans."""
-    return [(m.start, m.end, m.match.place.geonameid) for m in find(text)]
+    return [(m.start, m.end, m.match.place.id) for m in find(text)]
 
 
 # -- scoring -----------------------------------------------------------------------------------------
@@ -217,7 +217,7 @@ class Counts:
     def add(self, predicted: Iterable[Span], gold: Iterable[Gold]) -> None:
         """Count one passage."""
         pred = set(predicted)
-        truth = {(g.start, g.end, g.geonameid) for g in gold}
+        truth = {(g.start, g.end, g.place) for g in gold}
         self.tp += len(pred & truth)
         self.span_tp += len({p[:2] for p in pred} & {t[:2] for t in truth})
         self.predicted += len(pred)
@@ -231,12 +231,12 @@ class Counts:
         return p, r, (2 * p * r / (p + r) if p + r else 0.0)
 
 
-def category(gold: Gold, places: dict[int, Place]) -> str:
+def category(gold: Gold, places: dict[str, Place]) -> str:
     """What kind of surface form a gold mention is: listed name (by status) or unlisted form."""
     latin, cyrillic = bool(_LATIN.search(gold.surface)), bool(_CYRILLIC.search(gold.surface))
     if latin and cyrillic:
         return "mixed script"
-    place = places[gold.geonameid]
+    place = places[gold.place]
     statuses = {n.status for n in place.names if n.text == gold.surface}
     if gold.surface == place.name or statuses & {"official", "variant"}:
         return "listed: current/variant"
@@ -265,7 +265,7 @@ def accuracy_tables(passages: list[Passage], finders: dict[str, Finder]) -> dict
 
 
 def category_table(
-    passages: list[Passage], predictions: dict[str, dict[str, list[Span]]], places: dict[int, Place]
+    passages: list[Passage], predictions: dict[str, dict[str, list[Span]]], places: dict[str, Place]
 ) -> None:
     """Recall (span and place right) by kind of surface form, plus multi-word names."""
     found: dict[str, dict[str, list[int]]] = {}
@@ -274,7 +274,7 @@ def category_table(
             kinds = [category(g, places)] + (["multi-word (any kind)"] if " " in g.surface else [])
             for kind in kinds:
                 for tool, by_id in predictions.items():
-                    hit = (g.start, g.end, g.geonameid) in set(by_id[p.id])
+                    hit = (g.start, g.end, g.place) in set(by_id[p.id])
                     found.setdefault(kind, {}).setdefault(tool, []).append(int(hit))
     rows = []
     for kind, by_tool in sorted(found.items()):
@@ -283,7 +283,7 @@ def category_table(
     print_table(["kind of gold mention", "n", *(f"{tool} recall" for tool in predictions)], rows)
 
 
-def error_table(passages: list[Passage], predicted: dict[str, list[Span]], places: dict[int, Place]) -> None:
+def error_table(passages: list[Passage], predicted: dict[str, list[Span]], places: dict[str, Place]) -> None:
     """The false positives, false negatives and wrong places of one tool."""
     rows = []
     for p in passages:
@@ -293,14 +293,14 @@ def error_table(passages: list[Passage], predicted: dict[str, list[Span]], place
             g = gold.get(span)
             if g is None:
                 rows.append([p.id, "FP", p.text[span[0] : span[1]], _place(places, gid), "-", _context(p.text, *span)])
-            elif g.geonameid != gid:
+            elif g.place != gid:
                 rows.append(
                     [
                         p.id,
                         "WRONG",
                         g.surface,
                         _place(places, gid),
-                        _place(places, g.geonameid),
+                        _place(places, g.place),
                         _context(p.text, *span),
                     ]
                 )
@@ -309,7 +309,7 @@ def error_table(passages: list[Passage], predicted: dict[str, list[Span]], place
                 overlap = [s for s in pred if s[0] < span[1] and span[0] < s[1]]
                 seen = ", ".join(repr(p.text[a:b]) for a, b in overlap)
                 note = f"predicted {seen}" if overlap else _context(p.text, *span)
-                rows.append([p.id, "FN", g.surface, "-", _place(places, g.geonameid), note])
+                rows.append([p.id, "FN", g.surface, "-", _place(places, g.place), note])
     print_table(["passage", "error", "surface", "toponyms says", "gold", "context / note"], rows)
     kinds = [r[1] for r in rows]
     print(
@@ -317,7 +317,7 @@ def error_table(passages: list[Passage], predicted: dict[str, list[Span]], place
     )
 
 
-def _place(places: dict[int, Place], gid: int | None) -> str:
+def _place(places: dict[str, Place], gid: str | None) -> str:
     place = places.get(gid) if gid is not None else None
     return f"{place.name} ({gid})" if place else f"? ({gid})"
 
@@ -446,7 +446,7 @@ def run_all(finder: Finder, documents: list[str]) -> int:
 
 def extractor_finder(extractor: Extractor) -> Finder:
     """``Extractor.find`` as spans (the spans are not needed for timing but cost the same)."""
-    return lambda text: [(m.start, m.end, m.match.place.geonameid) for m in extractor.find(text)]
+    return lambda text: [(m.start, m.end, m.match.place.id) for m in extractor.find(text)]
 
 
 _WORKER: Extractor | None = None
@@ -698,7 +698,7 @@ def main(argv: list[str] | None = None) -> None:
         f"gazetteer: {len(gazetteer.places):,} places, loaded in {time.perf_counter() - start:.2f} s (compiled cache)\n"
     )
     names = name_table(gazetteer)
-    places = {p.geonameid: p for p in gazetteer if p.geonameid is not None}
+    places = {p.id: p for p in gazetteer}
     passages = load_passages()
 
     section("build")

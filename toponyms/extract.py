@@ -78,7 +78,8 @@ ANCHORING = AS_WRITTEN | {"inflection", "transliteration"}
 LOCAL_LANGUAGES = frozenset({"uk", "ru", "en"})
 CACHE_LIMIT = 200_000
 AHEAD = 250_000  # names whose resolution is worked out once per gazetteer, ahead of any text
-_NO_REGIONS: frozenset[str] = frozenset()  # a text that names no region surely
+_NO_REGIONS: frozenset[str] = frozenset()  # a text that names no region (raion, hromada) surely
+AREAS = frozenset({"district", "community"})  # raions and hromadas: a text that names one names its villages
 
 _CAPITAL = "A-ZА-ЯЁІЇЄҐ"
 # Every capital letter of the alphabets up to CJK: a run may start with Ł, Ö or Ω too.
@@ -658,29 +659,37 @@ class Extractor:
     # -- pass 6: context ---------------------------------------------------------------------
 
     def _in_context(self, mentions: list[Mention], country: str | None) -> list[Mention]:
-        """``mentions`` with the unsure ones resolved again near the document's anchors and in the
-        regions it names surely ("Pokrovske in the Dnipropetrovsk region"). The anchors are the
-        mentions sure as found, then also those whose canonical name is sure, as clean() writes them
-        (DNPR, cleaned into Dnipro, anchors the cleaned text: so that clean() is idempotent, it anchors
-        here too)."""
+        """``mentions`` with the unsure ones resolved again near the document's anchors, in the
+        regions it names surely ("Pokrovske in the Dnipropetrovsk region") and in the raions and
+        hromadas it names surely ("Novoselivka, Pokrovsk district"). The
+        anchors are the mentions sure as found, then also those whose canonical name is sure, as
+        clean() writes them (DNPR, cleaned into Dnipro, anchors the cleaned text: so that clean()
+        is idempotent, it anchors here too)."""
         # Loops rather than generators: this runs for most documents.
         anchors: list[Match] = []
         named: set[str] = set()
+        areas: set[str] = set()
         unsure = False
         for mention in mentions:
             match = mention.match
+            place = match.place
             if match.score < SURE:
                 unsure = unsure or match.method != "gloss"
-            elif match.place.kind == "region":
-                named.add(match.place.name)
-            elif match.method in ANCHORING and match.place.kind == "populated place":
+            elif place.kind == "region":
+                named.add(place.name)
+            elif place.kind in AREAS and place.code is not None:
+                areas.add(place.code)
+            elif match.method in ANCHORING and place.kind == "populated place":
+                # Not its hromada or raion as a hint: a town's hromada holds villages named like
+                # other towns (Pokrovske by Bakhmut), and news names neighbours across raions.
                 anchors.append(match)
         if not unsure:
             return mentions
         regions = frozenset(named) if named else _NO_REGIONS
+        within = frozenset(areas) if areas else _NO_REGIONS
         near = _centre(anchors, country)
-        if near is not None or regions:
-            mentions = self._near(mentions, country, near, regions, set())
+        if near is not None or regions or within:
+            mentions = self._near(mentions, country, near, regions, within, set())
         anchoring = {id(match) for match in anchors}
         written: list[Mention] = []
         for mention in mentions:
@@ -689,7 +698,8 @@ class Extractor:
         if written:
             again = _centre(anchors + [mention.match for mention in written], country)
             if again is not None and again != near:
-                mentions = self._near(mentions, country, again, regions, {id(mention) for mention in written})
+                kept = {id(mention) for mention in written}
+                mentions = self._near(mentions, country, again, regions, within, kept)
         return mentions
 
     def _near(
@@ -698,14 +708,15 @@ class Extractor:
         country: str | None,
         near: tuple[float, float] | None,
         regions: frozenset[str],
+        within: frozenset[str],
         kept: set[int],
     ) -> list[Mention]:
         """``mentions`` with the unsure ones (but those of ``kept``, by id) resolved again near
-        ``near`` and in ``regions``."""
+        ``near``, in ``regions`` and ``within`` raions and hromadas (by code)."""
         settled = []
         for mention in mentions:
             if mention.match.score < SURE and mention.match.method != "gloss" and id(mention) not in kept:
-                better = self._best(mention.text, country, near, regions)
+                better = self._best(mention.text, country, near, regions, within)
                 if better is not None and better.score >= self.resolver.threshold:
                     mention = Mention(mention.start, mention.end, mention.text, better)
             settled.append(mention)
@@ -749,14 +760,15 @@ class Extractor:
         country: str | None,
         near: tuple[float, float] | None = None,
         regions: frozenset[str] = _NO_REGIONS,
+        within: frozenset[str] = _NO_REGIONS,
         *,
         fuzzy: bool = True,
     ) -> Match | None:
         """The best candidate for ``surface``, or None if it has none; cached."""
-        key = (surface, country, near, regions, fuzzy)
+        key = (surface, country, near, regions, within, fuzzy)
         if key in self._resolved:
             return self._resolved[key]
-        if country is None and near is None and not regions and surface in self._ahead:
+        if country is None and near is None and not regions and not within and surface in self._ahead:
             ahead = self._ahead[surface]
             best = None if ahead is None else self._match(ahead, surface)
         else:
@@ -767,6 +779,7 @@ class Extractor:
                 near=near,
                 near_km=CONTEXT_KM,
                 region=regions,
+                within=within,
                 in_text=True,
                 fuzzy=fuzzy,
             )

@@ -53,10 +53,14 @@ REFERENCE_YEAR = 2026  # fixed, so that scores do not drift with the calendar
 KIND_FLOOR = {"country": 1_000_000, "region": 1_000_000, "district": 100_000, "populated place": 0}
 OTHER_COUNTRY = 0.05  # weight of a candidate outside the country= hint
 OTHER_REGION = 0.05  # weight of a candidate in a region other than those of the region= hint
+OTHER_AREA = OTHER_REGION  # ... and of one outside the raions and hromadas of the within= hint
 NEAR_KM = 25.0  # a candidate this far from near= keeps half its weight
+POPULATION_EXPONENT = 0.5  # a place's weight grows with the square root of its population ...
+POPULATION_PSEUDO = 1_000  # ... plus this many, so that a place of unknown population counts too
 SHARPNESS = 4  # how strongly a better match outweighs a bigger place in the share
 SHARE_FLOOR = 0.55  # the score of a candidate with a tiny share of the weight, as a fraction
 DEFAULT_THRESHOLD = 0.5
+LOCAL_KINDS = frozenset({"district", "community", "populated place"})  # what within= prefers or not
 FUZZY_CUTOFF = 0.8
 OBSCURE_VARIANT = 0.7  # similarity of a key hit on a variant in no local language
 OBSCURE_WEIGHT = 0.1  # status weight of such a variant: Uman as a name of Oman
@@ -89,6 +93,28 @@ class Resolver:
         return frozenset(region for region in self.gazetteer.column("region") if region is not None)
 
     @cached_property
+    def _areas(self) -> dict[str, frozenset[str]]:
+        """The codes of the gazetteer's raions and hromadas, under their codes and canonical names."""
+        gazetteer = self.gazetteer
+        areas: dict[str, set[str]] = {}
+        for kind, code, name in zip(gazetteer.column("kind"), gazetteer.column("code"), gazetteer.column("name")):
+            if kind in ("district", "community") and code:
+                areas.setdefault(code, set()).add(code)
+                areas.setdefault(name, set()).add(code)
+        return {key: frozenset(codes) for key, codes in areas.items()}
+
+    def _codes_within(self, within: str | Iterable[str] | None) -> frozenset[str]:
+        """The raion and hromada codes that ``within`` names; a ValueError names what it does not."""
+        wanted = (within,) if isinstance(within, str) else tuple(within or ())
+        unknown = sorted(repr(area) for area in wanted if area not in self._areas)
+        if unknown:
+            raise ValueError(
+                f"within= names no raion or hromada of the gazetteer: {', '.join(unknown)} "
+                "(give its code, UA14160000000061982, or its name, 'Pokrovskyi Raion', 'Pokrovska hromada')"
+            )
+        return frozenset(code for area in wanted for code in self._areas[area])
+
+    @cached_property
     def extractor(self) -> Extractor:
         """The text scanner over this resolver's gazetteer, built on first use."""
         from toponyms.extract import Extractor
@@ -113,6 +139,7 @@ class Resolver:
         country: str | None = None,
         near: tuple[float, float] | None = None,
         region: str | Iterable[str] | None = None,
+        within: str | Iterable[str] | None = None,
         threshold: float | None = None,
     ) -> Match | None:
         """The best place for ``name``, or None when no candidate reaches the threshold.
@@ -123,8 +150,10 @@ class Resolver:
         True
         >>> resolve("Pokrovske", region="Luhansk Oblast").place.region
         'Luhansk Oblast'
+        >>> resolve("Novoselivka", within="Pokrovskyi Raion").place.hromada
+        'Ocheretynska hromada'
         """
-        found = self.candidates(name, limit=1, country=country, near=near, region=region)
+        found = self.candidates(name, limit=1, country=country, near=near, region=region, within=within)
         limit = self.threshold if threshold is None else threshold
         return found[0] if found and found[0].score >= limit else None
 
@@ -137,6 +166,7 @@ class Resolver:
         near: tuple[float, float] | None = None,
         near_km: float = NEAR_KM,
         region: str | Iterable[str] | None = None,
+        within: str | Iterable[str] | None = None,
         in_text: bool = False,
         fuzzy: bool = True,
     ) -> list[Match]:
@@ -144,7 +174,8 @@ class Resolver:
 
         ``near=(lat, lon)`` prefers close places: one ``near_km`` away keeps half its
         weight. ``region`` (a region's name, "Kharkiv Oblast", or several) prefers the places in
-        it, as ``country`` (ISO code) does those of a country. ``in_text=True`` says the name was
+        it, as ``country`` (ISO code) does those of a country, and ``within`` (raions and hromadas of
+        Ukraine, by code or canonical name: "Pokrovskyi Raion") the places in them. ``in_text=True`` says the name was
         lifted from running text, so that a Cyrillic word's inflected readings compete with the
         names it spells exactly.
         ``fuzzy=False`` stops before fuzzy matching.
@@ -169,7 +200,10 @@ class Resolver:
             raise ValueError(
                 f"region= names no region of the gazetteer: {unknown} (they are named as 'Luhansk Oblast')"
             )
-        return self._rank(query, found, limit=limit, country=country, near=near, near_km=near_km, regions=regions)
+        areas = self._codes_within(within) if within else frozenset()
+        return self._rank(
+            query, found, limit=limit, country=country, near=near, near_km=near_km, regions=regions, areas=areas
+        )
 
     def find(self, text: str, *, country: str | None = None) -> list[Mention]:
         """Every place mention in ``text``; see ``toponyms.find``."""
@@ -248,6 +282,7 @@ class Resolver:
         near: tuple[float, float] | None,
         near_km: float,
         regions: frozenset[str] = frozenset(),
+        areas: frozenset[str] = frozenset(),
     ) -> list[Match]:
         places = self.gazetteer.places
         hint = country.upper() if country else None
@@ -255,7 +290,7 @@ class Resolver:
         # match to a big town must not crowd out a close match to a small one.
         strengths = [_strength(f.method, f.similarity) for f in found]
         weights = [
-            _weight(places[f.place], places[f.place].names[f.name], f.mainstream, hint, near, near_km, regions)
+            _weight(places[f.place], places[f.place].names[f.name], f.mainstream, hint, near, near_km, regions, areas)
             * strength**SHARPNESS
             for f, strength in zip(found, strengths)
         ]
@@ -309,14 +344,17 @@ def _weight(
     near: tuple[float, float] | None,
     near_km: float,
     regions: frozenset[str] = frozenset(),
+    areas: frozenset[str] = frozenset(),
 ) -> float:
     population = max(place.population, KIND_FLOOR.get(place.kind, 0))
     status = _status_weight(name) if mainstream or name.status != "variant" else OBSCURE_WEIGHT
-    weight = status * math.sqrt(population + 1_000)
+    weight = status * (population + POPULATION_PSEUDO) ** POPULATION_EXPONENT
     if country and place.country != country:
         weight *= OTHER_COUNTRY
     if regions and place.region is not None and place.region not in regions:
         weight *= OTHER_REGION  # a region or country is in no region: the hint leaves it be
+    if areas and place.kind in LOCAL_KINDS and areas.isdisjoint((place.code, place.raion_code, place.hromada_code)):
+        weight *= OTHER_AREA
     if near is not None:
         distance = _haversine_km(near, (place.lat, place.lon))
         weight /= 1 + (distance / near_km) ** 2
@@ -370,9 +408,10 @@ def resolve(
     country: str | None = None,
     near: tuple[float, float] | None = None,
     region: str | Iterable[str] | None = None,
+    within: str | Iterable[str] | None = None,
 ) -> Match | None:
     """Resolve ``name`` against the bundled gazetteer; None when unsure. See ``Resolver.resolve``."""
-    return default_resolver().resolve(name, country=country, near=near, region=region)
+    return default_resolver().resolve(name, country=country, near=near, region=region, within=within)
 
 
 def candidates(
@@ -382,6 +421,7 @@ def candidates(
     country: str | None = None,
     near: tuple[float, float] | None = None,
     region: str | Iterable[str] | None = None,
+    within: str | Iterable[str] | None = None,
 ) -> list[Match]:
     """Candidate places for ``name`` in the bundled gazetteer, best first. See ``Resolver.candidates``."""
-    return default_resolver().candidates(name, limit=limit, country=country, near=near, region=region)
+    return default_resolver().candidates(name, limit=limit, country=country, near=near, region=region, within=within)
