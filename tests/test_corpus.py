@@ -706,6 +706,30 @@ def test_a_failure_at_the_last_flush_or_the_rename_leaves_no_temporary_file(
         AtomicFile(tmp_path / "a.txt" / "c.txt")  # a folder that cannot be made
 
 
+def test_a_folder_whose_outputs_cannot_all_be_put_in_place(
+    resolver: Resolver, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+    import os
+
+    (tmp_path / "in").mkdir()
+    for number in range(40):
+        (tmp_path / "in" / f"{number:02}.txt").write_text(f"Artemovsk {number}", "utf-8")
+    real_fsync = os.fsync
+
+    def fsync(handle: int) -> None:  # one file meets a full disk as it is synced, in the background
+        if os.readlink(f"/proc/self/fd/{handle}").rsplit("/", 1)[1].startswith(".17.txt."):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_fsync(handle)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    with pytest.raises(corpus.WriteError, match="cannot write .*17.txt: No space left on device"):
+        clean_jobs(plan([str(tmp_path / "in")], str(tmp_path / "out")), resolver)
+    written = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert "17.txt" not in written and not [name for name in written if name.startswith(".")]  # no temporary file
+    assert all((tmp_path / "out" / name).read_text("utf-8").startswith("Bakhmut") for name in written)
+
+
 def test_a_report_with_names_that_are_not_utf8(resolver: Resolver, tmp_path: Path) -> None:
     import os
 

@@ -35,6 +35,8 @@ import sys
 import tempfile
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as wait_for
 from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -473,7 +475,7 @@ def read_csv(lines: Iterable[bytes], source: str, column: str = "text") -> Itera
 
 
 # A quoted cell where a cell may start (at the start of a line or after a comma), with its doubled quotes.
-_QUOTED_CELL = re.compile(r'(?<![^,\r\n])"(?:[^"]|"")*"')
+_QUOTED_CELL = re.compile(rb'(?<![^,\r\n])"[^"]*(?:""[^"]*)*"')
 
 
 def _run_on(raw: bytes, row: list[str], width: int, spans: int) -> str | None:
@@ -483,7 +485,7 @@ def _run_on(raw: bytes, row: list[str], width: int, spans: int) -> str | None:
     leaves). None for a row that is a cell with line breaks, as quoted cells may have."""
     if row and len(row) != width:
         return f"a quoted cell runs over {spans} lines into a row of {len(row)} cells, the header has {width}"
-    if b'"' in _QUOTED_CELL.sub("", raw.decode("utf-8", "surrogateescape")).encode("utf-8", "surrogateescape"):
+    if b'"' in _QUOTED_CELL.sub(b"", raw):
         return f"a quoted cell runs over {spans} lines into a row with a quote inside a cell"
     return None
 
@@ -499,8 +501,11 @@ def _stray(error: csv.Error, line: bytes, below: int) -> str:
     return f"a stray quote? ({detail}); line passed through unchanged"
 
 
+_SURROGATE = re.compile("[\udc80-\udcff]")  # what "surrogateescape" makes of a byte that is not UTF-8
+
+
 def _has_surrogate(text: str) -> bool:
-    return not text.isascii() and any("\udc80" <= ch <= "\udcff" for ch in text)
+    return not text.isascii() and _SURROGATE.search(text) is not None
 
 
 def _utf8_error(raw: bytes) -> UnicodeDecodeError:
@@ -1063,11 +1068,12 @@ def clean_jobs(
     bar = _progress_bar(jobs) if progress else None
     sink: AtomicFile | _Stdout | None = None
     position, failed, completed = -1, False, False
+    committer = _Committer()
     try:
         for chunk, (outputs, found) in cleaned:
             for (number, record), (data, problem) in zip(chunk, outputs, strict=True):
                 while position < number:  # the records of the jobs before are all written
-                    _finish(sink, failed)
+                    committer.finish(sink, failed)
                     position, failed = position + 1, False
                     sink = _open(jobs[position])
                 report.tally(record, problem)
@@ -1085,15 +1091,17 @@ def clean_jobs(
             if isinstance(sink, _Stdout):
                 sink.commit()
         while position < len(jobs):  # the rest, including inputs with no records at all
-            _finish(sink, failed)
+            committer.finish(sink, failed)
             position, failed = position + 1, False
             sink = _open(jobs[position]) if position < len(jobs) else None
+        committer.close()  # raises the WriteError of an output that could not be put in place
         completed = True
     except BaseException:
         if sink is not None:
             sink.discard()
         raise
     finally:
+        committer.close(failing=not completed)
         if pool is not None:
             pool.close(abort=not completed)  # a worker that died, an interrupt: the others are killed
         if bar is not None:
@@ -1105,13 +1113,49 @@ def _open(job: Job) -> AtomicFile | _Stdout:
     return _Stdout() if job.target is None else AtomicFile(job.target)
 
 
-def _finish(sink: AtomicFile | _Stdout | None, failed: bool) -> None:
-    if sink is None:
-        return
-    if failed:
-        sink.discard()
-    else:
-        sink.commit()
+class _Committer:
+    """Puts finished output files in place in the background. Syncing a file to disk before its
+    rename takes milliseconds, which would slow a folder of many small files several times over;
+    synced a few at a time beside the cleaning, they cost little (the file system groups them).
+    A file that could not be put in place is raised as its WriteError on a later call."""
+
+    THREADS = 8
+
+    def __init__(self) -> None:
+        self._threads: ThreadPoolExecutor | None = None
+        self._pending: deque[Future[None]] = deque()
+
+    def finish(self, sink: AtomicFile | _Stdout | None, failed: bool) -> None:
+        """Commit ``sink``, or discard it if ``failed``."""
+        if sink is None:
+            return
+        if failed:
+            sink.discard()
+        elif isinstance(sink, _Stdout):
+            sink.commit()
+        else:
+            if self._threads is None:
+                self._threads = ThreadPoolExecutor(self.THREADS, thread_name_prefix="toponyms-commit")
+            self._pending.append(self._threads.submit(sink.commit))
+        while self._pending and (self._pending[0].done() or len(self._pending) > 4 * self.THREADS):
+            self._pending.popleft().result()
+
+    def close(self, *, failing: bool = False) -> None:
+        """Wait for the files being put in place; raise the first that failed, unless already ``failing``."""
+        try:
+            while self._pending:
+                future = self._pending.popleft()
+                if failing:
+                    wait_for([future])
+                else:
+                    future.result()
+        finally:
+            if self._pending and self._threads is not None:  # the rest, after an error
+                wait_for(self._pending)
+                self._pending.clear()
+            if self._threads is not None:
+                self._threads.shutdown(wait=True)
+                self._threads = None
 
 
 def _progress_bar(jobs: Sequence[Job]) -> Any:

@@ -56,8 +56,10 @@ class Pool:
                 self._tasks.append(tasks)
                 self._results.append(reader)
                 self._processes.append(process)
-        except BaseException:
+        except BaseException as error:
             self.close(abort=True)
+            if isinstance(error, OSError):  # no process to be had: out of memory, or of processes
+                raise WorkerError(f"could not start a worker process: {error.strerror or error}") from error
             raise
 
     def ordered(self, tasks: Iterable[Task], *, ahead: int) -> Iterator[tuple[Task, Any]]:
