@@ -748,3 +748,30 @@ def test_a_report_with_names_that_are_not_utf8(resolver: Resolver, tmp_path: Pat
     assert data["problems"][0]["where"] == f"{root}/bad\\xe9.jsonl:1"
     assert data["aliases"][0]["where"] == f"{root}/caf\\xe9 \\xff.txt:1"
     assert "caf\\xe9 \\xff.txt:1" in aliases_to_gazetteer(report, resolver.gazetteer).replace("\\\\", "\\")
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.binary(min_size=1, max_size=20).filter(lambda name: b"/" not in name and b"\0" not in name
+                                                          and not name.startswith(b".")),
+                min_size=1, max_size=4, unique=True))  # fmt: skip
+def test_any_file_name_is_reported_as_valid_utf8(resolver: Resolver, names: list[bytes]) -> None:
+    import os
+
+    with tempfile.TemporaryDirectory() as folder:
+        root = os.path.join(os.fsencode(folder), b"in")
+        os.mkdir(root)
+        for name in names:
+            with open(os.path.join(root, name + b".jsonl"), "wb") as stream:
+                stream.write(b'{"text": "Fighting in Krasnopupsk\\u2014known in Ukrainian as Pokrovsk."}\n')
+                stream.write(b'{"text": 1}\n')
+        report = clean_jobs(plan([os.fsdecode(root)], os.path.join(folder, "out")), resolver)
+        for kind in ("json", "csv"):
+            report.write(Path(folder) / f"r.{kind}")
+            (Path(folder) / f"r.{kind}").read_bytes().decode("utf-8")  # valid UTF-8, whatever the names
+        data = json.loads((Path(folder) / "r.json").read_text("utf-8"))
+        aliases = aliases_to_gazetteer(report, resolver.gazetteer).encode("utf-8")  # encodes
+    expected = sorted(corpus.shown(os.path.join(os.fsdecode(root), os.fsdecode(name + b".jsonl"))) for name in names)
+    assert sorted(problem["where"].rsplit(":", 1)[0] for problem in data["problems"]) == expected
+    sightings = [alias["where"].rsplit(":", 1)[0] for alias in data["aliases"]]
+    assert set(sightings) <= set(expected) and len(sightings) == min(len(names), corpus.CONTEXTS)
+    assert aliases.count(b"status: garbled") == 1
