@@ -429,8 +429,8 @@ def read_csv(lines: Iterable[bytes], source: str, column: str = "text") -> Itera
             except StopIteration:
                 break
             except csv.Error as error:
-                if index is None or "field limit" in str(error):
-                    raise
+                if index is None or not consumed or "field limit" in str(error):
+                    raise  # the header, or a cell past MAX_FIELD: the rest of the file is passed through
                 first, *rest = consumed
                 consumed.clear()
                 again.extendleft(reversed(rest))
