@@ -7,6 +7,7 @@ import io
 import json
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -402,3 +403,375 @@ def test_an_input_that_cannot_be_read_is_reported_and_not_written(resolver: Reso
     report = clean_jobs(jobs, resolver)
     assert (report.records, report.unread) == (2, 1)
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["a.txt"]
+
+
+# --- bad input: every record that cannot be read is reported and passed through -----------------
+
+
+def _nested(depth: int) -> str:
+    return "[" * depth + "]" * depth
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from([0, 1, 50, 900, 1_000, 5_000, 100_000]), min_size=1, max_size=6), st.booleans())
+def test_jsonl_nested_too_deeply_is_reported_and_passed_through(
+    resolver: Resolver, depths: list[int], whole: bool
+) -> None:
+    lines = []
+    for number, depth in enumerate(depths):
+        if whole:  # the line is an array, or an object with a deep member beside its text
+            lines.append(_nested(depth) if depth else json.dumps({"text": f"{number} in Artemovsk"}))
+        else:
+            lines.append('{"text": "%d in Artemovsk", "deep": %s}' % (number, _nested(depth) or "0"))
+    data = ("\n".join(lines) + "\n").encode("utf-8")
+    with tempfile.TemporaryDirectory() as folder:
+        source, target = Path(folder) / "in.jsonl", Path(folder) / "out.jsonl"
+        source.write_bytes(data)
+        heard: list[tuple[str, str]] = []
+        report = clean_file(source, target, resolver, warn=lambda where, problem: heard.append((where, problem)))
+        out = target.read_bytes().decode("utf-8").splitlines()
+    assert len(out) == len(lines) and report.records == len(lines)
+    for number, (depth, line, written) in enumerate(zip(depths, lines, out), 1):
+        problems = [problem for where, problem in heard if where == f"{source}:{number}"]
+        if written == line:  # passed through, and reported: too deep, or an array
+            assert len(problems) == 1
+            assert "nested too deeply" in problems[0] or (whole and "not a JSON object (an array)" in problems[0])
+        else:
+            assert written == line.replace("Artemovsk", "Bakhmut") and not problems
+        if depth >= 5_000:
+            assert problems == ["JSON nested too deeply to read; line passed through unchanged"]
+    assert report.unread == len(heard)
+
+
+def test_a_deep_line_is_named_as_such(resolver: Resolver) -> None:
+    (record,) = corpus.read_jsonl([b'{"text": "x", "a": ' + _nested(100_000).encode() + b"}\n"], "in.jsonl")
+    assert record.problem == "JSON nested too deeply to read; line passed through unchanged"
+
+
+class Hung(Exception):
+    """Not an OSError, which reading an input would take for a file that cannot be read."""
+
+
+def test_special_files_in_a_folder_are_skipped_unopened(resolver: Resolver, tmp_path: Path) -> None:
+    import os
+    import signal
+    import socket
+
+    root = tmp_path / "in"
+    root.mkdir()
+    (root / "a.txt").write_text("Shelling in Artemovsk.", "utf-8")
+    os.mkfifo(root / "fifo.txt")  # opened for reading, it would wait for a writer for ever
+    (root / "null.txt").symlink_to("/dev/null")  # a device (/dev/zero, read whole, would fill the memory)
+    listener = socket.socket(socket.AF_UNIX)
+    listener.bind(str(root / "socket.jsonl"))
+    previous = signal.signal(signal.SIGALRM, lambda *_: (_ for _ in ()).throw(Hung("opened the FIFO")))
+    signal.alarm(60)
+    try:
+        heard: list[str] = []
+        jobs = plan([str(root)], str(tmp_path / "out"))
+        report = clean_jobs(jobs, resolver, warn=lambda where, problem: heard.append(f"{where}: {problem}"))
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+        listener.close()
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["a.txt"]
+    assert (tmp_path / "out" / "a.txt").read_text("utf-8") == "Shelling in Bakhmut."
+    assert sorted(heard) == [
+        f"{root / 'fifo.txt'}: a named pipe (FIFO), not a regular file; skipped",
+        f"{root / 'null.txt'}: a character device, not a regular file; skipped",
+        f"{root / 'socket.jsonl'}: a socket, not a regular file; skipped",
+    ]
+    assert (report.records, report.unread) == (4, 3)
+
+
+def test_a_named_pipe_named_by_the_user_is_read(tmp_path: Path) -> None:
+    import os
+    import threading
+
+    fifo = tmp_path / "news.jsonl"
+    os.mkfifo(fifo)
+
+    def feed() -> None:
+        with open(fifo, "wb") as stream:
+            stream.write(b'{"text": "in Artemovsk"}\n')
+
+    writer = threading.Thread(target=feed)
+    writer.start()
+    (record,) = iter_records(fifo)
+    writer.join()
+    assert record.text == "in Artemovsk"
+    (device,) = iter_records("/dev/null")
+    assert device.fatal and device.problem == "a character device, not a regular file; skipped"
+
+
+def test_a_text_file_past_the_limit_is_passed_through_in_pieces(
+    resolver: Resolver, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(corpus, "MAX_RECORD", 1000)
+    monkeypatch.setattr(corpus, "CHUNK_BYTES", 300)
+    big = ("Shelling in Artemovsk.\n" * 200).encode("utf-8")  # 4,600 bytes
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "big.txt").write_bytes(big)
+    (tmp_path / "in" / "small.txt").write_bytes(big[:920])
+    records = list(iter_records(tmp_path / "in" / "big.txt"))
+    assert max(len(record.raw) for record in records) <= 300  # never loaded whole
+    assert b"".join(record.raw for record in records) == big
+    assert [record.problem for record in records if record.problem] == [
+        "larger than 1000 bytes, the limit for a text file; passed through unchanged"
+    ]
+    streamed = list(corpus._read_text(io.BytesIO(big), "<stdin>"))  # a stream of unknown size: read to the limit
+    assert b"".join(record.raw for record in streamed) == big and streamed[0].problem == records[0].problem
+    report = clean_jobs(plan([str(tmp_path / "in")], str(tmp_path / "out")), resolver)
+    assert (tmp_path / "out" / "big.txt").read_bytes() == big
+    assert (tmp_path / "out" / "small.txt").read_bytes() == big[:920].replace(b"Artemovsk", b"Bakhmut")
+    assert (report.records, report.unread) == (2, 1)
+
+
+def test_a_json_line_past_the_limit_is_passed_through_in_pieces(
+    resolver: Resolver, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(corpus, "MAX_RECORD", 1000)
+    monkeypatch.setattr(corpus, "CHUNK_BYTES", 300)
+    long = json.dumps({"text": "Artemovsk " * 300}).encode() + b"\n"
+    for ending in (b"\n", b""):
+        data = b'{"text": "in Artemovsk"}\n' + long + b'{"text": "Artemovsk"}\n' + long.rstrip(b"\n") + ending
+        source = tmp_path / "in.jsonl"
+        source.write_bytes(data)
+        records = list(iter_records(source))
+        assert max(len(record.raw) for record in records) <= 1001
+        assert b"".join(record.raw for record in records) == data
+        assert [(r.line, r.problem) for r in records if r.problem] == [
+            (n, "a line longer than 1000 bytes; passed through unchanged") for n in (2, 4)
+        ]
+        report = clean_file(source, tmp_path / "out.jsonl", resolver)
+        assert (tmp_path / "out.jsonl").read_bytes() == data.replace(b"Artemovsk", b"Bakhmut", 1).replace(
+            b'{"text": "Artemovsk"}', b'{"text": "Bakhmut"}'
+        )
+        assert (report.records, report.unread) == (4, 2)
+
+
+def test_a_csv_row_past_the_limit_passes_the_rest_through(
+    resolver: Resolver, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(corpus, "MAX_RECORD", 1000)
+    data = b"id,text\n1,in Artemovsk\n2," + b"Artemovsk " * 300 + b"\n3,in Artemovsk\n"
+    records = list(read_csv(io.BytesIO(data), "in.csv"))
+    assert b"".join(record.raw for record in records) == data
+    (problem,) = [record for record in records if record.problem]
+    assert (problem.line, problem.problem) == (
+        3, "not readable as CSV (a row longer than 1000 bytes); the rest of the file is passed through",
+    )  # fmt: skip
+    assert [record.text for record in records if record.text] == ["in Artemovsk"]
+
+
+# --- CSV: a stray quote must not swallow the rows below it ------------------------------------
+
+plain_cells = st.text(alphabet=st.sampled_from("ab ,.Kyiv\"'"), max_size=6)
+csv_rows = st.lists(st.tuples(st.integers(0, 99).map(str), texts, plain_cells), min_size=2, max_size=8)
+
+
+def _csv_line(row: tuple[str, ...] | list[str]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerow(row)
+    return buffer.getvalue().removesuffix("\r\n") + "\n"
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(csv_rows, st.data())
+def test_csv_with_a_stray_quote_swallows_no_row(resolver: Resolver, rows: list, data: st.DataObject) -> None:
+    rows = [row for row in rows if "\n" not in row[1] and "\r" not in row[1]] or [("1", "Artemovsk", "x")] * 2
+    lines = [_csv_line(("id", "text", "note")), *(_csv_line(row) for row in rows)]
+    stray = data.draw(st.integers(1, len(rows)), label="row")
+    cell = data.draw(st.integers(0, 2), label="cell")
+    cells = lines[stray].removesuffix("\n").split(",")  # where the cells start, near enough: a quote there
+    at = sum(len(part) + 1 for part in cells[: min(cell, len(cells) - 1)])
+    lines[stray] = lines[stray][:at] + '"' + lines[stray][at:]
+    with tempfile.TemporaryDirectory() as folder:
+        source, target = Path(folder) / "in.csv", Path(folder) / "out.csv"
+        source.write_bytes("".join(lines).encode("utf-8"))
+        report = clean_file(source, target, resolver)
+        out = [line + "\n" for line in target.read_bytes().decode("utf-8").split("\n")[:-1]]
+    wheres = {problem["where"] for problem in report.problems}
+    lenient = csv.reader(io.StringIO("".join(lines[stray:]), newline=""))
+    next(lenient)
+    if lenient.line_num > 1:  # read as CSV allows, the quote would swallow what follows: it is reported
+        assert f"{source}:{stray + 1}" in wheres
+    if f"{source}:{stray + 1}" in wheres:
+        assert out[stray] == lines[stray]  # and passed through
+    assert len(out) == len(lines)  # each row kept to its own line; those below cleaned as they would be alone
+    for number, (row, line, written) in enumerate(zip(rows, lines[1:], out[1:]), 1):
+        if number == stray:
+            continue
+        if f"{source}:{number + 1}" in wheres:
+            assert written == line
+        else:
+            text = cleaned(resolver, row[1])
+            assert written == (line if text == row[1] else _csv_line((row[0], text, row[2])))
+
+
+def test_csv_stray_quotes_are_reported_and_reading_goes_on(resolver: Resolver, tmp_path: Path) -> None:
+    data = (
+        b"id,text,n\n"
+        b'1,"in Artemovsk,5\n'  # runs on to the quote two lines below, which a comma does not follow
+        b"2,in Krasnoarmeysk,6\n"
+        b'3,"Artemovsk, again",7\n'
+        b'4,"from Artemovsk,8\n'  # likewise, one line below
+        b'5,"Kyiv" said,9\n'  # not CSV on its own either
+        b'6,"to Artemovsk,10\n'  # closed at the end of the line below, into a row of two cells
+        b'7,Artemovsk,11"\n'  # alone, a row of three (the quote a character of its last cell)
+        b'8,"a quoted\nline break, Artemovsk",12\n'  # a cell over two lines, as CSV allows
+        b'9,"last Artemovsk,13\n'  # never closed
+        b"10,Artemovsk,14\n"
+    )
+    source = tmp_path / "in.csv"
+    source.write_bytes(data)
+    report = clean_file(source, tmp_path / "out.csv", resolver)
+    problems = [(p["where"].rsplit(":", 1)[1], p["problem"].removesuffix("; line passed through unchanged"))
+                for p in report.problems]  # fmt: skip
+    assert problems == [
+        ("2", "a stray quote? (a quoted cell runs over 3 lines and then breaks (',' expected after '\"'))"),
+        ("5", "a stray quote? (a quoted cell runs over 2 lines and then breaks (',' expected after '\"'))"),
+        ("6", "not readable as CSV (',' expected after '\"')"),
+        ("7", "a stray quote? (a quoted cell runs over 2 lines into a row of 2 cells, the header has 3)"),
+        ("11", "a stray quote? (a quote that is never closed)"),
+    ]
+    assert (tmp_path / "out.csv").read_bytes().splitlines(keepends=True) == [
+        b"id,text,n\n", b'1,"in Artemovsk,5\n', b"2,in Pokrovsk,6\n", b'3,"Bakhmut, again",7\n',
+        b'4,"from Artemovsk,8\n', b'5,"Kyiv" said,9\n', b'6,"to Artemovsk,10\n', b'7,Bakhmut,"11"""\n',
+        b'8,"a quoted\n', b'line break, Bakhmut",12\n', b'9,"last Artemovsk,13\n', b"10,Bakhmut,14\n",
+    ]  # fmt: skip
+    assert (report.records, report.unread) == (10, 5)
+
+
+# --- writing: a full disk, a folder that cannot be written ---------------------------------------
+
+
+def test_a_full_disk_leaves_no_temporary_file(
+    resolver: Resolver, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+    import os
+
+    source = tmp_path / "in.jsonl"
+    source.write_text("".join(json.dumps({"text": f"Artemovsk {i}"}) + "\n" for i in range(2000)), "utf-8")
+    (tmp_path / "old.jsonl").write_text("old\n", "utf-8")
+    written: list[int] = []  # bytes the disk took, then -1 for each write refused
+
+    class Full(io.FileIO):  # a disk that fills after 20 KB
+        def write(self, data: Any) -> int:
+            if sum(n for n in written if n > 0) + len(data) > 20_000:
+                written.append(-1)
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+            written.append(len(data))
+            return super().write(data)
+
+    fdopen = os.fdopen
+    monkeypatch.setattr(os, "fdopen", lambda fd, mode="r", *a, **k: (
+        io.BufferedWriter(Full(fd, "wb")) if mode == "wb" else fdopen(fd, mode, *a, **k)
+    ))  # fmt: skip
+    for target in ("new.jsonl", "old.jsonl"):
+        written.clear()
+        with pytest.raises(corpus.WriteError, match=f"cannot write .*{target}: No space left on device"):
+            clean_file(source, tmp_path / target, resolver)
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl", "old.jsonl"]  # no temporary file
+        assert (tmp_path / "old.jsonl").read_text("utf-8") == "old\n"
+        assert written.count(-1) == 1 and written[-1] == -1  # the buffer was not flushed again on the way out
+
+
+def test_a_failure_at_the_last_flush_or_the_rename_leaves_no_temporary_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+    import os
+
+    steps: list[str] = []
+    real_fsync, real_replace = os.fsync, os.replace
+    monkeypatch.setattr(os, "fsync", lambda handle: (steps.append("fsync"), real_fsync(handle))[1])
+    monkeypatch.setattr(os, "replace", lambda *paths: (steps.append("replace"), real_replace(*paths))[1])
+    with AtomicFile(tmp_path / "a.txt") as sink:
+        sink.write(b"x" * 100)
+    assert steps == ["fsync", "replace"] and (tmp_path / "a.txt").read_bytes() == b"x" * 100
+
+    def no_room(*_: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    for step in ("fsync", "replace"):
+        with monkeypatch.context() as patch:
+            patch.setattr(os, step, no_room)
+            with pytest.raises(corpus.WriteError, match="cannot write .*b.txt: No space left on device"):
+                with AtomicFile(tmp_path / "b.txt") as sink:
+                    sink.write(b"y" * 100)
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt"]
+    with pytest.raises(corpus.WriteError, match="cannot write .*a.txt/c.txt: File exists"):
+        AtomicFile(tmp_path / "a.txt" / "c.txt")  # a folder that cannot be made
+
+
+def test_a_folder_whose_outputs_cannot_all_be_put_in_place(
+    resolver: Resolver, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+    import os
+
+    (tmp_path / "in").mkdir()
+    for number in range(40):
+        (tmp_path / "in" / f"{number:02}.txt").write_text(f"Artemovsk {number}", "utf-8")
+    real_fsync = os.fsync
+
+    def fsync(handle: int) -> None:  # one file meets a full disk as it is synced, in the background
+        if os.readlink(f"/proc/self/fd/{handle}").rsplit("/", 1)[1].startswith(".17.txt."):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_fsync(handle)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    with pytest.raises(corpus.WriteError, match="cannot write .*17.txt: No space left on device"):
+        clean_jobs(plan([str(tmp_path / "in")], str(tmp_path / "out")), resolver)
+    written = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert "17.txt" not in written and not [name for name in written if name.startswith(".")]  # no temporary file
+    assert all((tmp_path / "out" / name).read_text("utf-8").startswith("Bakhmut") for name in written)
+
+
+def test_a_report_with_names_that_are_not_utf8(resolver: Resolver, tmp_path: Path) -> None:
+    import os
+
+    root = tmp_path / "in"
+    root.mkdir()
+    name = os.fsdecode(b"caf\xe9 \xff.txt")  # as Python reads such a name from the folder
+    (root / name).write_bytes("Fighting in Krasnopupsk—known in Ukrainian as Pokrovsk—and Krasnohryshkov.".encode())
+    (root / os.fsdecode(b"bad\xe9.jsonl")).write_bytes(b'{"text": "\xff"}\n{"text": "a \\udc80 Artemovsk"}\n')
+    report = clean_jobs(plan([str(root)], str(tmp_path / "out")), resolver)
+    assert (tmp_path / "out" / name).exists()
+    for kind in ("json", "csv"):
+        report.write(tmp_path / f"r.{kind}")
+        text = (tmp_path / f"r.{kind}").read_bytes().decode("utf-8")  # valid UTF-8
+        assert "caf\\xe9 \\xff.txt" in text.replace("\\\\", "\\")
+    data = json.loads((tmp_path / "r.json").read_text("utf-8"))
+    assert data["problems"][0]["where"] == f"{root}/bad\\xe9.jsonl:1"
+    assert data["aliases"][0]["where"] == f"{root}/caf\\xe9 \\xff.txt:1"
+    assert "caf\\xe9 \\xff.txt:1" in aliases_to_gazetteer(report, resolver.gazetteer).replace("\\\\", "\\")
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.binary(min_size=1, max_size=20).filter(lambda name: b"/" not in name and b"\0" not in name
+                                                          and not name.startswith(b".")),
+                min_size=1, max_size=4, unique=True))  # fmt: skip
+def test_any_file_name_is_reported_as_valid_utf8(resolver: Resolver, names: list[bytes]) -> None:
+    import os
+
+    with tempfile.TemporaryDirectory() as folder:
+        root = os.path.join(os.fsencode(folder), b"in")
+        os.mkdir(root)
+        for name in names:
+            with open(os.path.join(root, name + b".jsonl"), "wb") as stream:
+                stream.write(b'{"text": "Fighting in Krasnopupsk\\u2014known in Ukrainian as Pokrovsk."}\n')
+                stream.write(b'{"text": 1}\n')
+        report = clean_jobs(plan([os.fsdecode(root)], os.path.join(folder, "out")), resolver)
+        for kind in ("json", "csv"):
+            report.write(Path(folder) / f"r.{kind}")
+            (Path(folder) / f"r.{kind}").read_bytes().decode("utf-8")  # valid UTF-8, whatever the names
+        data = json.loads((Path(folder) / "r.json").read_text("utf-8"))
+        aliases = aliases_to_gazetteer(report, resolver.gazetteer).encode("utf-8")  # encodes
+    expected = sorted(corpus.shown(os.path.join(os.fsdecode(root), os.fsdecode(name + b".jsonl"))) for name in names)
+    assert sorted(problem["where"].rsplit(":", 1)[0] for problem in data["problems"]) == expected
+    sightings = [alias["where"].rsplit(":", 1)[0] for alias in data["aliases"]]
+    assert set(sightings) <= set(expected) and len(sightings) == min(len(names), corpus.CONTEXTS)
+    assert aliases.count(b"status: garbled") == 1

@@ -9,13 +9,29 @@ import signal
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from toponyms.compiled import Gazetteer, bundled_path
 from toponyms.gazetteer import GazetteerError
 from toponyms.model import Match
 from toponyms.resolve import Resolver
 
+if TYPE_CHECKING:
+    from toponyms.corpus import Job
+
 FOUND, NOT_FOUND, USAGE = 0, 1, 2
+WRITE_FAILED = 3  # clean, find: an output could not be written (a full disk, a folder that cannot be written)
+WORKER_FAILED = 4  # clean --workers: a worker process died (killed by the out-of-memory killer, say)
+
+CLEAN_EXIT = (
+    "Exit status: 0 all records cleaned, 1 some passed through unread or skipped, 2 usage error (nothing read "
+    "or written), 3 an output could not be written (a full disk, say; no part of it is left behind), 4 a worker "
+    "process died (the run stopped; outputs not finished were not written)."
+)
+FIND_EXIT = (
+    "Exit status: 0 all records read, 1 some could not be read or were skipped, 2 usage error, "
+    "3 standard output could not be written."
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -24,9 +40,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "build-gazetteer":
         return _build_gazetteer(args)
+    if args.no_bundled and not args.gazetteer:
+        parser.error("--no-bundled needs at least one --gazetteer file")
+    if args.command == "clean":  # inputs and outputs are checked before anything is read
+        status = _plan_clean(args)
+        if status is not None:
+            return status
     try:
-        if args.no_bundled and not args.gazetteer:
-            parser.error("--no-bundled needs at least one --gazetteer file")
         gazetteer = Gazetteer.load(*([] if args.no_bundled else [bundled_path()]), *args.gazetteer)
     except GazetteerError as error:
         print(f"toponyms: {error}", file=sys.stderr)
@@ -66,8 +86,9 @@ def _parser() -> argparse.ArgumentParser:
         "clean",
         help="put the canonical name in place of every place mention of a corpus",
         description="Clean text files, JSON Lines, CSV or folders of them; the output mirrors the input "
-        "record for record. Records that cannot be read are written through unchanged and reported. "
-        "Exit status: 0 all records cleaned, 1 some passed through unread, 2 usage error.",
+        "record for record. Records that cannot be read are written through unchanged and reported; special "
+        "files in folders (FIFOs, devices, sockets) are skipped and reported. "
+        + CLEAN_EXIT,
     )
     _corpus_arguments(clean)
     clean.add_argument("--out", metavar="PATH", help="output file, or folder for a folder or several inputs "
@@ -75,9 +96,9 @@ def _parser() -> argparse.ArgumentParser:
     clean.add_argument("--style", choices=("replace", "annotate"), default="replace", help="replace: put the "
                        "canonical name in place; annotate: 'Krasnoarmeysk [Pokrovsk]' (default replace)")  # fmt: skip
     clean.add_argument("--report", metavar="PATH", help="write what was found (places, surface forms, unresolved "
-                       "names, mined aliases, problems) to PATH, as .json or .csv")  # fmt: skip
+                       "names, mined aliases, problems) to PATH, as .json or .csv; not an input or output")  # fmt: skip
     clean.add_argument("--aliases-out", metavar="PATH", help="write the aliases mined from glosses as a gazetteer "
-                       "extension file (YAML), to review and load with --gazetteer")  # fmt: skip
+                       "extension file (YAML), to review and load with --gazetteer; no input or output")  # fmt: skip
     clean.add_argument(
         "--workers", type=_count, default=1, metavar="N", help="processes to use; 0: one per core (default 1)"
     )
@@ -87,7 +108,7 @@ def _parser() -> argparse.ArgumentParser:
         "find",
         help="list the place mentions of texts",
         description="Print every place mention: where, span, text, canonical name, kind, country, score and method. "
-        "Exit status: 0 all records read, 1 some could not be read, 2 usage error.",
+        + FIND_EXIT,
     )
     _corpus_arguments(find)
     find.add_argument("--json", action="store_true", help="print one JSON object per mention")
@@ -238,17 +259,72 @@ class _Warnings:
                 print(f"toponyms: {source}: {seen - self.limit} more problem(s) not shown", file=sys.stderr)
 
 
-def _clean(args: argparse.Namespace, resolver: Resolver) -> int:
+def _plan_clean(args: argparse.Namespace) -> int | None:
+    """Check the inputs and outputs of ``clean`` and plan its jobs (``args.jobs``); the exit status if they clash."""
     from toponyms import corpus
 
-    if args.report and Path(args.report).suffix.lower() not in (".json", ".csv"):
-        print(f"toponyms: --report {args.report}: name a .json or .csv file", file=sys.stderr)
-        return USAGE
     try:
-        jobs = corpus.plan(args.inputs, args.out, args.format)
+        if args.report and Path(args.report).suffix.lower() not in (".json", ".csv"):
+            raise corpus.UsageError(f"--report {args.report}: name a .json or .csv file")
+        args.jobs = corpus.plan(args.inputs, args.out, args.format)
+        _check_outputs(args, args.jobs)
     except corpus.UsageError as error:
         print(f"toponyms: {error}", file=sys.stderr)
         return USAGE
+    return None
+
+
+def _check_outputs(args: argparse.Namespace, jobs: Sequence[Job]) -> None:
+    """Refuse a ``--report`` or ``--aliases-out`` that names an input, an output, a folder or the other one:
+    the same file also through a link or another spelling of its path."""
+    from toponyms.corpus import UsageError, shown
+
+    options = (("--report", args.report), ("--aliases-out", args.aliases_out))
+    given = [(option, path) for option, path in options if path]
+    folders: dict[str, str] = {}  # a folder -> its real path, for the many files of one folder
+    named = [(option, path, _identity(path, folders)) for option, path in given]
+    for option, path, _ in named:
+        if os.path.isdir(path):
+            raise UsageError(f"{option} {shown(path)} is a folder; name a file")
+    if len(named) == 2 and _same(named[0][2], named[1][2]):
+        raise UsageError(f"--report {shown(args.report)} and --aliases-out {shown(args.aliases_out)} are one file")
+    for job in jobs if named else ():
+        source = None if job.source == "-" else _identity(job.source, folders)
+        target = None if job.target is None else _identity(job.target, folders)
+        for option, path, identity in named:
+            if source is not None and _same(identity, source):
+                raise UsageError(f"{option} {shown(path)} is the input {shown(job.source)}: it would be overwritten")
+            if target is not None and _same(identity, target):
+                raise UsageError(f"{option} {shown(path)} is the output {shown(str(job.target))}")
+
+
+def _identity(path: str | os.PathLike[str], folders: dict[str, str]) -> tuple[tuple[int, int] | None, str]:
+    """The file at ``path`` (device and inode) if it exists, and the real path it stands for."""
+    path = os.fspath(path)
+    try:
+        status = os.stat(path)
+        inode: tuple[int, int] | None = (status.st_dev, status.st_ino)
+    except OSError:
+        inode = None
+    if os.path.islink(path):
+        return inode, os.path.realpath(path)
+    folder, name = os.path.split(os.path.abspath(path))
+    if folder not in folders:
+        folders[folder] = os.path.realpath(folder)
+    return inode, os.path.join(folders[folder], name)
+
+
+def _same(one: tuple[tuple[int, int] | None, str], other: tuple[tuple[int, int] | None, str]) -> bool:
+    """One file: the same inode if both exist (hard links too), else the same real path."""
+    if one[0] is not None and other[0] is not None:
+        return one[0] == other[0]
+    return one[1] == other[1]
+
+
+def _clean(args: argparse.Namespace, resolver: Resolver) -> int:
+    from toponyms import corpus
+
+    jobs = args.jobs if "jobs" in args else corpus.plan(args.inputs, args.out, args.format)
     warnings = _Warnings()
     signal.signal(signal.SIGTERM, _terminated)
     try:
@@ -260,14 +336,20 @@ def _clean(args: argparse.Namespace, resolver: Resolver) -> int:
             report.write(args.report)
         if args.aliases_out:
             with corpus.AtomicFile(args.aliases_out) as stream:
-                stream.write(corpus.aliases_to_gazetteer(report, resolver.gazetteer).encode("utf-8"))
+                aliases = corpus.aliases_to_gazetteer(report, resolver.gazetteer)
+                stream.write(aliases.encode("utf-8", "backslashreplace"))
     except BrokenPipeError:  # the reader of standard output has gone
         _quiet_stdout()
         return NOT_FOUND
-    except OSError as error:
+    except OSError as error:  # a WriteError (reading errors are reported per input), or the system refusing
         warnings.close()
-        print(f"toponyms: {error}", file=sys.stderr)
-        return NOT_FOUND
+        print(f"toponyms: {error}; output files not finished were not written", file=sys.stderr)
+        return WRITE_FAILED
+    except corpus.WorkerError as error:
+        warnings.close()
+        print(f"toponyms: {error}; the run was stopped, and output files not finished were not written",
+              file=sys.stderr)  # fmt: skip
+        return WORKER_FAILED
     except KeyboardInterrupt:
         print("toponyms: interrupted; output files not finished were not written", file=sys.stderr)
         return 130
@@ -291,18 +373,30 @@ def _find(args: argparse.Namespace, resolver: Resolver) -> int:
     except corpus.UsageError as error:
         print(f"toponyms: {error}", file=sys.stderr)
         return USAGE
+    # Valid UTF-8 whatever the text holds: a lone surrogate (from a JSON \\udc80 escape) printed as
+    # that escape, which JSON reads back, not as a byte that is no UTF-8 (the C locale's way).
+    reconfigure = getattr(sys.stdout, "reconfigure", None)
+    if reconfigure is not None:
+        reconfigure(errors="backslashreplace")
     warnings = _Warnings()
     table = _Table(FIND_COLUMNS)
     unread = 0
     try:
-        for source, _, fmt in inputs:
-            for record in corpus.iter_records(source, fmt, field=args.field, column=args.column):
+        for source, _, fmt, named in inputs:
+            records = corpus.iter_records(source, fmt, field=args.field, column=args.column, pipes=named)
+            for record in records:
                 if record.problem is not None:
                     unread += record.counted
                     warnings(record.where, record.problem)
                 if record.text is None:
                     continue
-                for mention in scan(record.text, resolver=resolver, country=args.country).mentions:
+                try:
+                    mentions = scan(record.text, resolver=resolver, country=args.country).mentions
+                except Exception as error:  # noqa: BLE001 - one record that trips a bug must not stop a corpus
+                    unread += 1
+                    warnings(record.where, f"internal error ({type(error).__name__}: {error}); skipped")
+                    continue
+                for mention in mentions:
                     found = corpus.mention_record(record, mention)
                     if args.json:
                         print(json.dumps(found, ensure_ascii=False))
@@ -313,6 +407,11 @@ def _find(args: argparse.Namespace, resolver: Resolver) -> int:
             sys.stdout.flush()
     except BrokenPipeError:  # the reader has gone, as with `| head`
         _quiet_stdout()
+    except OSError as error:  # standard output on a full disk, say
+        _quiet_stdout()
+        warnings.close()
+        print(f"toponyms: cannot write standard output: {error.strerror or error}", file=sys.stderr)
+        return WRITE_FAILED
     warnings.close()
     return FOUND if unread == 0 else NOT_FOUND
 

@@ -4,9 +4,12 @@ A corpus is plain-text files (one article each), JSON Lines (an article per line
 in a field), CSV (an article per row, in a column), or folders of them. The
 output mirrors the input record for record, and byte for byte wherever nothing
 changed. A record that cannot be read (invalid UTF-8, a broken JSON line, a
-binary file) is written through unchanged and reported, never dropped. Output
-files are written beside their target and renamed into place, so an interrupted
-run leaves the old file or none, never half of one.
+binary file, JSON nested too deeply, a CSV row with a stray quote, a file or line
+too large to read) is written through unchanged and reported, never dropped; a
+special file in a folder (a FIFO, a device, a socket) is skipped and reported,
+not opened. Output files are written beside their target, synced and renamed
+into place, so an interrupted or failed run leaves the old file or none, never
+half of one (``WriteError`` says which could not be written).
 
 >>> record = next(read_jsonl([b'{"id": 7, "text": "in Artemovsk"}\\n'], "news.jsonl"))
 >>> record.where, record.text
@@ -23,14 +26,17 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import os
 import re
+import stat
 import sys
 import tempfile
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as wait_for
 from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,6 +49,13 @@ from toponyms.compiled import Gazetteer
 from toponyms.extract import scan
 from toponyms.model import Match, Mention, Scan
 from toponyms.resolve import Resolver
+from toponyms.workers import Pool, WorkerError
+
+__all__ = [
+    "AtomicFile", "Job", "Record", "Report", "UsageError", "WorkerError", "WriteError", "aliases_to_gazetteer",
+    "clean_file", "clean_jobs", "expand", "iter_records", "mention_record", "plan", "read_csv", "read_jsonl",
+    "read_text", "shown",
+]  # fmt: skip
 
 FORMATS = ("txt", "jsonl", "csv")
 SUFFIX_FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv"}  # anything else is plain text
@@ -56,11 +69,30 @@ CHUNK_RECORDS, CHUNK_BYTES = 64, 1 << 20  # a unit of work for a process
 # The longest CSV cell read: articles exceed the csv module's 128 KiB, but a stray quote
 # that runs on to the end of a big file should fail here, not take its size in memory.
 MAX_FIELD = 1 << 26
+# The largest record read into memory: a text file, a JSON line, a CSV row. Past it the
+# record is passed through a piece at a time and reported, never loaded whole.
+MAX_RECORD = 1 << 26
 STDIN = "<stdin>"  # how standard input is named in messages and reports
 
 
 class UsageError(ValueError):
     """Inputs and outputs that do not fit together (exit status 2 on the command line)."""
+
+
+class WriteError(OSError):
+    """An output that could not be written (exit status 3 on the command line); nothing of it is left behind."""
+
+
+def shown(name: str) -> str:
+    """A file name as shown in messages and reports: bytes that are not UTF-8 (kept by Python as
+    lone surrogates) escaped as ``\\xNN``, so that the name can be printed and written anywhere.
+
+    >>> shown("caf\\udce9.txt"), shown("café.txt")
+    ('caf\\\\xe9.txt', 'café.txt')
+    """
+    if name.isascii() or not any("\udc80" <= ch <= "\udcff" for ch in name):
+        return name
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,13 +121,13 @@ class Record:
 
     @property
     def where(self) -> str:
-        """``file:line`` of the record (just ``file`` for a whole text file)."""
-        return self.source if self.line is None else f"{self.source}:{self.line}"
+        """``file:line`` of the record (just ``file`` for a whole text file), the name ``shown``."""
+        return shown(self.source) if self.line is None else f"{shown(self.source)}:{self.line}"
 
     def locate(self, offset: int) -> str:
         """``file:line`` of a character of ``text``: its own line in a text file, else the record's."""
         if self.line is None and self.text is not None:
-            return f"{self.source}:{self.text.count(chr(10), 0, offset) + 1}"
+            return f"{shown(self.source)}:{self.text.count(chr(10), 0, offset) + 1}"
         return self.where
 
     def render(self, cleaned: str) -> bytes:
@@ -128,12 +160,19 @@ def format_of(path: str | os.PathLike[str]) -> str:
 
 
 def iter_records(
-    path: str | os.PathLike[str], fmt: str | None = None, *, field: str = "text", column: str = "text"
+    path: str | os.PathLike[str],
+    fmt: str | None = None,
+    *,
+    field: str = "text",
+    column: str = "text",
+    pipes: bool = True,
 ) -> Iterator[Record]:
     """The records of one input file, in order; ``"-"`` reads standard input (as ``fmt``, default txt).
 
     ``fmt`` defaults to what the file name says (``format_of``). An input that cannot be
-    opened, or fails while being read, ends with a ``fatal`` record.
+    opened, or fails while being read, ends with a ``fatal`` record; so does a device or a
+    socket, which is not opened, and a named pipe (FIFO) unless ``pipes`` (an input named by
+    the user may be one, as ``<(zcat corpus.gz)`` is; a file found in a folder may not).
     """
     name = os.fspath(path)
     fmt = fmt or ("txt" if name == "-" else format_of(name))
@@ -143,15 +182,96 @@ def iter_records(
     if stdin:
         name = STDIN
     try:
-        with nullcontext(sys.stdin.buffer) if stdin else open(name, "rb") as stream:
+        if stdin:
+            opened: Any = nullcontext(sys.stdin.buffer)
+        else:
+            special = _special(os.stat(name).st_mode, pipes)
+            if special is None:
+                opened = _open_regular(name, pipes)
+                special = _special(os.fstat(opened.fileno()).st_mode, pipes)  # swapped since the stat?
+                if special is not None:
+                    opened.close()
+            if special is not None:
+                yield Record(name, None, b"", problem=f"{special}, not a regular file; skipped", fatal=True)
+                return
+        with opened as stream:
             if fmt == "jsonl":
-                yield from read_jsonl(stream, name, field)
+                yield from read_jsonl(_lines(stream), name, field)
             elif fmt == "csv":
-                yield from read_csv(stream, name, column)
+                yield from read_csv(_lines(stream), name, column)
             else:
-                yield read_text(stream.read(), name)
+                yield from _read_text(stream, name)
     except OSError as error:
         yield Record(name, None, b"", problem=f"cannot read: {error.strerror or error}", fatal=True)
+
+
+def _special(mode: int, pipes: bool) -> str | None:
+    """What a file of ``mode`` is, if it is not to be read: None for a regular file (or a pipe, if ``pipes``)."""
+    if stat.S_ISREG(mode) or (pipes and stat.S_ISFIFO(mode)):
+        return None
+    kinds = [(stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISCHR, "a character device"),
+             (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a folder")]  # fmt: skip
+    return next((kind for test, kind in kinds if test(mode)), "a special file")
+
+
+def _open_regular(name: str, pipes: bool) -> BinaryIO:
+    """``name`` opened for reading; without ``pipes``, without blocking, in case it was swapped for a FIFO."""
+    handle = os.open(name, os.O_RDONLY | (0 if pipes else getattr(os, "O_NONBLOCK", 0)))
+    try:
+        if not pipes:
+            os.set_blocking(handle, True)
+        return os.fdopen(handle, "rb")
+    except BaseException:
+        os.close(handle)
+        raise
+
+
+class _Piece(bytes):
+    """A piece of a line longer than ``MAX_RECORD``, read a piece at a time; the last ends the line."""
+
+
+def _lines(stream: BinaryIO) -> Iterator[bytes]:
+    """The lines of ``stream``, each a ``bytes``; a line longer than ``MAX_RECORD`` as ``_Piece``s."""
+    limit = MAX_RECORD
+    while line := stream.readline(limit + 1):
+        if len(line) <= limit or line.endswith(b"\n"):
+            yield line
+            continue
+        while True:
+            for start in range(0, len(line), CHUNK_BYTES):
+                yield _Piece(line[start : start + CHUNK_BYTES])
+            if line.endswith(b"\n"):
+                break
+            line = stream.readline(CHUNK_BYTES)
+            if not line:
+                break
+
+
+def _read_text(stream: BinaryIO, name: str) -> Iterator[Record]:
+    """A plain-text file as one record; one larger than ``MAX_RECORD`` passed through in pieces."""
+    limit = MAX_RECORD
+    try:
+        status = os.fstat(stream.fileno())
+        size = status.st_size if stat.S_ISREG(status.st_mode) else -1
+    except (OSError, ValueError, io.UnsupportedOperation):  # a stream with no file, as in some tests
+        size = -1
+    raw = b"" if size > limit else stream.read(limit + 1)
+    if size <= limit and len(raw) <= limit:
+        yield read_text(raw, name)
+        return
+    problem = f"larger than {_bytes(limit)}, the limit for a text file; passed through unchanged"
+    pieces = (raw[start : start + CHUNK_BYTES] for start in range(0, len(raw), CHUNK_BYTES))
+    rest = iter(lambda: stream.read(CHUNK_BYTES), b"")
+    for number, piece in enumerate(itertools.chain(pieces, rest)):
+        yield Record(name, None, piece, problem=problem) if number == 0 else Record(name, None, piece, counted=False)
+
+
+def _bytes(count: int) -> str:
+    """A size for a message: ``64 MiB``, ``100 bytes``."""
+    for unit, size in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if count >= size and count % size == 0:
+            return f"{count // size} {unit}"
+    return f"{count} bytes"
 
 
 def read_text(raw: bytes, source: str) -> Record:
@@ -168,37 +288,58 @@ def read_text(raw: bytes, source: str) -> Record:
 
 
 def read_jsonl(lines: Iterable[bytes], source: str, field: str = "text") -> Iterator[Record]:
-    """One record per line of JSON Lines; the text is the string in ``field`` of each object."""
-    for number, raw in enumerate(lines, 1):
-        body = raw.rstrip(b"\r\n")
-        if not body.strip():
-            yield Record(source, number, raw, counted=False)
+    """One record per line of JSON Lines; the text is the string in ``field`` of each object.
+
+    A line that cannot be read (not UTF-8, not a JSON object, nested too deeply, longer
+    than ``MAX_RECORD``) is a record with a ``problem``, written through unchanged.
+    """
+    number, long = 0, False  # long: within a line read in pieces
+    for raw in lines:
+        if long or isinstance(raw, _Piece):
+            if not long:
+                number += 1
+                problem = f"a line longer than {_bytes(MAX_RECORD)}; passed through unchanged"
+                yield Record(source, number, raw, problem=problem)
+            else:
+                yield Record(source, number, raw, counted=False)
+            long = isinstance(raw, _Piece) and not raw.endswith(b"\n")
             continue
+        number += 1
         try:
-            line = body.decode("utf-8")
-        except UnicodeDecodeError as error:
-            yield Record(source, number, raw, problem=f"{_bad_utf8(body, error)}; line passed through unchanged")
-            continue
-        bom = "\ufeff" if line.startswith("\ufeff") else ""
-        try:
-            found = _member_span(line[len(bom) :], field)
-        except ValueError as error:
-            yield Record(source, number, raw, problem=f"not a JSON object ({error}); line passed through unchanged")
-            continue
-        if found is None:
-            yield Record(source, number, raw, problem=f"no field {field!r}; line passed through unchanged")
-            continue
-        value, start, end = found
-        if not isinstance(value, str):
-            problem = f"field {field!r} is {_json_type(value)}, not a string; line passed through unchanged"
+            yield _json_record(raw, source, number, field)
+        except RecursionError:
+            yield Record(source, number, raw, problem="JSON nested too deeply to read; line passed through unchanged")
+        except Exception as error:  # noqa: BLE001 - one line that trips a bug must not stop a corpus
+            problem = f"cannot be read ({type(error).__name__}: {error}); line passed through unchanged"
             yield Record(source, number, raw, problem=problem)
-            continue
-        start, end = start + len(bom), end + len(bom)
-        ending = raw[len(body) :].decode("ascii")
-        yield Record(
-            source, number, raw, text=value, kind="json", before=line[:start], after=line[end:] + ending,
-            ascii=line.isascii(),
-        )  # fmt: skip
+
+
+def _json_record(raw: bytes, source: str, number: int, field: str) -> Record:
+    """Line ``number`` of JSON Lines as a record."""
+    body = raw.rstrip(b"\r\n")
+    if not body.strip():
+        return Record(source, number, raw, counted=False)
+    try:
+        line = body.decode("utf-8")
+    except UnicodeDecodeError as error:
+        return Record(source, number, raw, problem=f"{_bad_utf8(body, error)}; line passed through unchanged")
+    bom = "\ufeff" if line.startswith("\ufeff") else ""
+    try:
+        found = _member_span(line[len(bom) :], field)
+    except ValueError as error:
+        return Record(source, number, raw, problem=f"not a JSON object ({error}); line passed through unchanged")
+    if found is None:
+        return Record(source, number, raw, problem=f"no field {field!r}; line passed through unchanged")
+    value, start, end = found
+    if not isinstance(value, str):
+        problem = f"field {field!r} is {_json_type(value)}, not a string; line passed through unchanged"
+        return Record(source, number, raw, problem=problem)
+    start, end = start + len(bom), end + len(bom)
+    ending = raw[len(body) :].decode("ascii")
+    return Record(
+        source, number, raw, text=value, kind="json", before=line[:start], after=line[end:] + ending,
+        ascii=line.isascii(),
+    )  # fmt: skip
 
 
 class _Number:
@@ -242,30 +383,74 @@ def _json_type(value: Any) -> str:
     return names.get(type(value), "a string")
 
 
+class _TooLong(Exception):
+    """A CSV row that is longer than ``MAX_RECORD``."""
+
+
 def read_csv(lines: Iterable[bytes], source: str, column: str = "text") -> Iterator[Record]:
     """One record per row of a CSV file with a header; the text is the cell in ``column``.
 
     Rows keep their raw bytes, so a row whose text is unchanged is written back exactly.
+    A stray quote, which would swallow the rows below into one cell, is found (the quoted
+    cell does not end as CSV says, or it runs over lines into a row of another width than
+    the header's): its line is passed through and reported, and reading goes on from the
+    next line. A cell or row too large to read, or a header that cannot be read, passes the
+    rest of the file through, a line at a time.
     """
     csv.field_size_limit(max(csv.field_size_limit(), MAX_FIELD))
     lines = iter(lines)  # read on after an error from where the reader stopped
-    consumed: list[bytes] = []
+    again: deque[bytes] = deque()  # lines to read again: those after the line of a stray quote
+    consumed: list[bytes] = []  # the lines of the row being read
 
-    def decoded() -> Iterator[str]:
-        for raw in lines:
+    class Decoded:  # the lines for the reader: an iterator, not a generator, to go on after the end
+        size = 0  # of the lines consumed
+
+        def __iter__(self) -> Decoded:
+            return self
+
+        def __next__(self) -> str:
+            raw = again.popleft() if again else next(lines)
+            if not consumed:
+                self.size = 0
             consumed.append(raw)
-            yield raw.decode("utf-8", "surrogateescape")
+            self.size += len(raw)
+            if isinstance(raw, _Piece) or self.size > MAX_RECORD:
+                raise _TooLong
+            return raw.decode("utf-8", "surrogateescape")
 
-    reader = csv.reader(decoded())
+    reader = csv.reader(Decoded(), strict=True)
     index: int | None = None
+    width = 0  # the header's
+    number = 1  # the line that consumed[0] is
     try:
-        for row in reader:
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as error:
+                if index is None or not consumed or "field limit" in str(error):
+                    raise  # the header, or a cell past MAX_FIELD: the rest of the file is passed through
+                first, *rest = consumed
+                consumed.clear()
+                again.extendleft(reversed(rest))
+                yield Record(source, number, first, problem=_stray(error, first, len(rest)))
+                number += 1
+                continue
             raw = b"".join(consumed)
-            line = reader.line_num - len(consumed) + 1
+            line, spans = number, len(consumed)
+            if index is not None and spans > 1 and (detail := _run_on(raw, row, width, spans)) is not None:
+                first, *rest = consumed
+                consumed.clear()
+                again.extendleft(reversed(rest))
+                yield Record(source, number, first, problem=f"a stray quote? ({detail}); line passed through unchanged")
+                number += 1
+                continue
             consumed.clear()
+            number += spans
             if index is None:
                 header = [row[0].removeprefix("\ufeff"), *row[1:]] if row else []
-                index = header.index(column) if column in header else -1
+                index, width = (header.index(column) if column in header else -1), len(header)
                 problem = None if index >= 0 else f"no column {column!r} in the header ({', '.join(header)})"
                 yield Record(source, line, raw, problem=problem, counted=False)
             elif not row:
@@ -280,16 +465,47 @@ def read_csv(lines: Iterable[bytes], source: str, column: str = "text") -> Itera
                 yield Record(
                     source, line, raw, text=row[index], kind="csv", after=ending, cells=tuple(row), column=index
                 )
-    except csv.Error as error:
-        line = reader.line_num - len(consumed) + 1
-        problem = f"not readable as CSV ({error}); the rest of the file is passed through"
-        yield Record(source, line, b"".join(consumed), problem=problem)
-        for number, raw in enumerate(lines, line + len(consumed)):  # a line at a time, not the rest at once
-            yield Record(source, number, raw, counted=False)
+    except (csv.Error, _TooLong) as error:
+        why = f"a row longer than {_bytes(MAX_RECORD)}" if isinstance(error, _TooLong) else f"{error}"
+        problem = f"not readable as CSV ({why}); the rest of the file is passed through"
+        yield Record(source, number, b"".join(consumed), problem=problem)
+        after = number + len(consumed)
+        for line, raw in enumerate(itertools.chain(again, lines), after):  # a line at a time, not the rest at once
+            yield Record(source, line, raw, counted=False)
+
+
+# A quoted cell where a cell may start (at the start of a line or after a comma), with its doubled quotes.
+_QUOTED_CELL = re.compile(rb'(?<![^,\r\n])"[^"]*(?:""[^"]*)*"')
+
+
+def _run_on(raw: bytes, row: list[str], width: int, spans: int) -> str | None:
+    """Why a row read over several lines looks like a stray quote that swallowed the lines below
+    it, if it does: it has another number of cells than the header, or a quote inside a cell that
+    is not quoted (which no CSV writer makes, but a quote taken for the end of a swallowed cell
+    leaves). None for a row that is a cell with line breaks, as quoted cells may have."""
+    if row and len(row) != width:
+        return f"a quoted cell runs over {spans} lines into a row of {len(row)} cells, the header has {width}"
+    if b'"' in _QUOTED_CELL.sub(b"", raw):
+        return f"a quoted cell runs over {spans} lines into a row with a quote inside a cell"
+    return None
+
+
+def _stray(error: csv.Error, line: bytes, below: int) -> str:
+    """Why a CSV row that failed on ``error`` is taken for a stray quote on its first ``line``."""
+    if str(error) == "unexpected end of data":
+        detail = "a quote that is never closed"
+    elif b'"' in line and below:
+        detail = f"a quoted cell runs over {below + 1} lines and then breaks ({error})"
+    else:
+        return f"not readable as CSV ({error}); line passed through unchanged"
+    return f"a stray quote? ({detail}); line passed through unchanged"
+
+
+_SURROGATE = re.compile("[\udc80-\udcff]")  # what "surrogateescape" makes of a byte that is not UTF-8
 
 
 def _has_surrogate(text: str) -> bool:
-    return not text.isascii() and any("\udc80" <= ch <= "\udcff" for ch in text)
+    return not text.isascii() and _SURROGATE.search(text) is not None
 
 
 def _utf8_error(raw: bytes) -> UnicodeDecodeError:
@@ -332,8 +548,10 @@ class Report:
         """Count what ``scan`` found in ``text``, a record of ``source`` starting on ``line``
         (None: ``text`` is the whole file, and each finding is placed on its own line)."""
 
+        name = shown(source)
+
         def where(offset: int) -> str:
-            return f"{source}:{line if line is not None else text.count(chr(10), 0, offset) + 1}"
+            return f"{name}:{line if line is not None else text.count(chr(10), 0, offset) + 1}"
 
         for mention in scan.mentions:
             place = mention.match.place
@@ -479,8 +697,9 @@ class Report:
 
     def write(self, path: str | os.PathLike[str]) -> None:
         """Write the report atomically, as CSV if ``path`` ends in ``.csv``, else as JSON; a piece
-        at a time, since the whole document as one string takes several times its size."""
-        with AtomicFile(path) as sink, sink.text() as stream:
+        at a time, since the whole document as one string takes several times its size. A lone
+        surrogate (from a JSON ``\\ud800`` escape) is written as that escape, still valid JSON."""
+        with AtomicFile(path) as sink, sink.text(errors="backslashreplace") as stream:
             (self._csv_to if Path(path).suffix.lower() == ".csv" else self._json_to)(stream)
 
 
@@ -547,45 +766,78 @@ def aliases_to_gazetteer(report: Report, gazetteer: Gazetteer | None = None) -> 
 
 
 class AtomicFile:
-    """A file written to a temporary name beside ``path`` and renamed onto it by ``commit``;
-    ``discard`` (or an exception inside ``with``) removes it, leaving any old file intact."""
+    """A file written to a temporary name beside ``path``, then synced and renamed onto it by
+    ``commit``; ``discard`` (or an exception inside ``with``) removes it, leaving any old file
+    intact. Whatever fails (a full disk, a folder that cannot be written), no temporary file is
+    left behind, and the error is a ``WriteError`` naming ``path``."""
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle, self._temporary = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp")
-        self._stream: BinaryIO | None = os.fdopen(handle, "wb")
+        self._stream: BinaryIO | None = None
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            handle, self._temporary = tempfile.mkstemp(
+                dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp"
+            )
+        except OSError as error:
+            raise self._failed(error) from error
+        self._stream = os.fdopen(handle, "wb")
+
+    def _failed(self, error: OSError) -> WriteError:
+        return WriteError(f"cannot write {shown(str(self.path))}: {error.strerror or error}")
 
     def write(self, data: bytes) -> None:
         assert self._stream is not None, "written after commit or discard"
-        self._stream.write(data)
+        try:
+            self._stream.write(data)
+        except OSError as error:
+            raise self._failed(error) from error
 
     @contextmanager
-    def text(self) -> Iterator[TextIO]:
+    def text(self, errors: str = "strict") -> Iterator[TextIO]:
         """The file as UTF-8 text, buffered, for writers of many small pieces (``json.dump``, ``csv``)."""
         assert self._stream is not None, "written after commit or discard"
-        stream = io.TextIOWrapper(self._stream, encoding="utf-8", newline="")
+        stream = io.TextIOWrapper(self._stream, encoding="utf-8", errors=errors, newline="")
         try:
             yield stream
-        finally:
+        except BaseException:
+            with suppress(OSError, ValueError):  # the file is discarded: what is buffered need not reach it
+                stream.detach()
+            raise
+        try:
             stream.detach()  # flushed, and the file left open for commit or discard
+        except OSError as error:
+            raise self._failed(error) from error
 
     def commit(self) -> None:
-        """Put the file in place, with the mode of the file it replaces (else the umask's)."""
+        """Put the file in place, synced to disk, with the mode of the file it replaces (else the umask's)."""
         assert self._stream is not None, "committed twice"
-        self._stream.close()
-        self._stream = None
         try:
-            mode = self.path.stat().st_mode & 0o7777
-        except OSError:
-            mode = 0o666 & ~_umask()
-        os.chmod(self._temporary, mode)
-        os.replace(self._temporary, self.path)
+            self._stream.flush()
+            os.fsync(self._stream.fileno())
+            self._stream.close()
+            try:
+                mode = self.path.stat().st_mode & 0o7777
+            except OSError:
+                mode = 0o666 & ~_umask()
+            os.chmod(self._temporary, mode)
+            os.replace(self._temporary, self.path)
+        except BaseException as error:
+            self.discard()
+            if isinstance(error, OSError) and not isinstance(error, WriteError):
+                raise self._failed(error) from error
+            raise
+        self._stream = None
 
     def discard(self) -> None:
+        """Remove the temporary file, without writing out what is still buffered (the disk may be full)."""
         if self._stream is not None:
-            self._stream.close()
-            self._stream = None
+            stream, self._stream = self._stream, None
+            with suppress(OSError, ValueError):
+                # Closing the file under the buffer drops what it holds; the buffer's own close then does nothing.
+                getattr(stream, "raw", stream).close()
+            with suppress(OSError, ValueError):
+                stream.close()
             with suppress(OSError):
                 os.unlink(self._temporary)
 
@@ -606,13 +858,23 @@ class _Stdout:
         self.stream = sys.stdout.buffer
 
     def write(self, data: bytes) -> None:
-        self.stream.write(data)
+        self._do(self.stream.write, data)
 
     def commit(self) -> None:
-        self.stream.flush()
+        self._do(self.stream.flush)
 
     def discard(self) -> None:
-        self.stream.flush()
+        with suppress(OSError):
+            self.stream.flush()
+
+    @staticmethod
+    def _do(action: Callable[..., object], *args: object) -> None:
+        try:
+            action(*args)
+        except BrokenPipeError:  # the reader has gone: the command line says nothing of it
+            raise
+        except OSError as error:
+            raise WriteError(f"cannot write standard output: {error.strerror or error}") from error
 
 
 def _umask() -> int:
@@ -627,24 +889,29 @@ def _umask() -> int:
 
 @dataclass(frozen=True, slots=True)
 class Job:
-    """One input and where its cleaned copy goes: ``source`` "-" is standard input, ``target`` None standard output."""
+    """One input and where its cleaned copy goes: ``source`` "-" is standard input, ``target`` None standard
+    output. ``named``: the input was named by the user, not found in a folder, and may be a pipe."""
 
     source: str
     target: Path | None
     fmt: str
+    named: bool = True
 
 
-def expand(inputs: Sequence[str], fmt: str | None = None, *, skip: Path | None = None) -> list[tuple[str, Path, str]]:
-    """Each input file as (source, path relative to its output root, format); folders recursively.
+def expand(
+    inputs: Sequence[str], fmt: str | None = None, *, skip: Path | None = None
+) -> list[tuple[str, Path, str, bool]]:
+    """Each input file as (source, path relative to its output root, format, named); folders recursively.
 
     A folder gives its ``.txt``, ``.jsonl``, ``.ndjson`` and ``.csv`` files, sorted, leaving out
-    hidden files and folders and the folder ``skip`` (an output folder inside an input).
+    hidden files and folders and the folder ``skip`` (an output folder inside an input); these
+    are not ``named``, and so are skipped if they are not regular files (``iter_records``).
     Raises UsageError for an input that does not exist.
     """
     found = []
     for given in inputs:
         if given == "-":
-            found.append(("-", Path("-"), fmt or "txt"))
+            found.append(("-", Path("-"), fmt or "txt", True))
             continue
         path = Path(given)
         if path.is_dir():
@@ -657,9 +924,10 @@ def expand(inputs: Sequence[str], fmt: str | None = None, *, skip: Path | None =
                 for name in sorted(files):
                     if not name.startswith(".") and name.lower().endswith(FOLDER_SUFFIXES):
                         file = Path(folder) / name
-                        found.append((str(file), Path(root.name) / file.relative_to(path), fmt or format_of(name)))
+                        relative = Path(root.name) / file.relative_to(path)
+                        found.append((str(file), relative, fmt or format_of(name), False))
         elif path.exists():
-            found.append((given, Path(path.name), fmt or format_of(given)))
+            found.append((given, Path(path.name), fmt or format_of(given), True))
         else:
             raise UsageError(f"{given}: no such file or folder")
     return found
@@ -680,20 +948,20 @@ def plan(inputs: Sequence[str], out: str | None, fmt: str | None = None) -> list
     single = len(inputs) == 1 and (inputs[0] == "-" or not Path(inputs[0]).is_dir())
     files = expand(inputs, fmt, skip=target)
     if single:
-        source, relative, form = files[0]
+        source, relative, form, named = files[0]
         if target is not None and target.is_dir():
             if source == "-":
                 raise UsageError(f"{out} is a folder; give a file name for the output of standard input")
             target = target / relative
-        return [Job(source, target, form)]
+        return [Job(source, target, form, named)]
     if target is None:
         raise UsageError("a folder or several inputs need --out FOLDER")
     if target.exists() and not target.is_dir():
         raise UsageError(f"--out {out} is a file; a folder or several inputs need a folder")
     one_folder = len(inputs) == 1
     jobs = [
-        Job(source, target / (Path(*relative.parts[1:]) if one_folder else relative), form)
-        for source, relative, form in files
+        Job(source, target / (Path(*relative.parts[1:]) if one_folder else relative), form, named)
+        for source, relative, form, named in files
     ]
     seen: dict[Path, str] = {}
     for job in jobs:
@@ -747,6 +1015,10 @@ def _work(records: list[Record]) -> tuple[list[tuple[bytes, str | None]], Report
     return _worker(records)
 
 
+def _work_chunk(chunk: list[tuple[int, Record]]) -> tuple[list[tuple[bytes, str | None]], Report]:
+    return _work([record for _, record in chunk])
+
+
 def _chunks(items: Iterator[tuple[int, Record]]) -> Iterator[list[tuple[int, Record]]]:
     chunk: list[tuple[int, Record]] = []
     size = 0
@@ -783,24 +1055,25 @@ def clean_jobs(
     items = (
         (number, record)
         for number, job in enumerate(jobs)
-        for record in iter_records(job.source, job.fmt, field=field, column=column)
+        for record in iter_records(job.source, job.fmt, field=field, column=column, pipes=job.named)
     )
     workers = workers or os.cpu_count() or 1
     pool = None
     if workers > 1:
-        pool = ProcessPoolExecutor(workers, initializer=_start_worker, initargs=(resolver, country, style))
-        cleaned = _ordered(pool, _chunks(items), ahead=2 * workers)
+        pool = Pool(workers, _work_chunk, _start_worker, (resolver, country, style))
+        cleaned: Iterator[Any] = pool.ordered(_chunks(items), ahead=2 * workers)
     else:
         cleaner = Cleaner(resolver, country=country, style=style)
         cleaned = ((chunk, cleaner([record for _, record in chunk])) for chunk in _chunks(items))
     bar = _progress_bar(jobs) if progress else None
     sink: AtomicFile | _Stdout | None = None
-    position, failed = -1, False
+    position, failed, completed = -1, False, False
+    committer = _Committer()
     try:
         for chunk, (outputs, found) in cleaned:
             for (number, record), (data, problem) in zip(chunk, outputs, strict=True):
                 while position < number:  # the records of the jobs before are all written
-                    _finish(sink, failed)
+                    committer.finish(sink, failed)
                     position, failed = position + 1, False
                     sink = _open(jobs[position])
                 report.tally(record, problem)
@@ -818,16 +1091,19 @@ def clean_jobs(
             if isinstance(sink, _Stdout):
                 sink.commit()
         while position < len(jobs):  # the rest, including inputs with no records at all
-            _finish(sink, failed)
+            committer.finish(sink, failed)
             position, failed = position + 1, False
             sink = _open(jobs[position]) if position < len(jobs) else None
+        committer.close()  # raises the WriteError of an output that could not be put in place
+        completed = True
     except BaseException:
         if sink is not None:
             sink.discard()
         raise
     finally:
+        committer.close(failing=not completed)
         if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
+            pool.close(abort=not completed)  # a worker that died, an interrupt: the others are killed
         if bar is not None:
             bar.close()
     return report
@@ -837,28 +1113,49 @@ def _open(job: Job) -> AtomicFile | _Stdout:
     return _Stdout() if job.target is None else AtomicFile(job.target)
 
 
-def _finish(sink: AtomicFile | _Stdout | None, failed: bool) -> None:
-    if sink is None:
-        return
-    if failed:
-        sink.discard()
-    else:
-        sink.commit()
+class _Committer:
+    """Puts finished output files in place in the background. Syncing a file to disk before its
+    rename takes milliseconds, which would slow a folder of many small files several times over;
+    synced a few at a time beside the cleaning, they cost little (the file system groups them).
+    A file that could not be put in place is raised as its WriteError on a later call."""
 
+    THREADS = 8
 
-def _ordered(
-    pool: ProcessPoolExecutor, chunks: Iterator[list[tuple[int, Record]]], *, ahead: int
-) -> Iterator[tuple[list[tuple[int, Record]], tuple[list[tuple[bytes, str | None]], Report]]]:
-    """Each chunk with its result, in order, keeping at most ``ahead`` chunks in flight."""
-    pending: deque[tuple[list[tuple[int, Record]], Future]] = deque()
-    for chunk in chunks:
-        pending.append((chunk, pool.submit(_work, [record for _, record in chunk])))
-        if len(pending) >= ahead:
-            done, future = pending.popleft()
-            yield done, future.result()
-    while pending:
-        done, future = pending.popleft()
-        yield done, future.result()
+    def __init__(self) -> None:
+        self._threads: ThreadPoolExecutor | None = None
+        self._pending: deque[Future[None]] = deque()
+
+    def finish(self, sink: AtomicFile | _Stdout | None, failed: bool) -> None:
+        """Commit ``sink``, or discard it if ``failed``."""
+        if sink is None:
+            return
+        if failed:
+            sink.discard()
+        elif isinstance(sink, _Stdout):
+            sink.commit()
+        else:
+            if self._threads is None:
+                self._threads = ThreadPoolExecutor(self.THREADS, thread_name_prefix="toponyms-commit")
+            self._pending.append(self._threads.submit(sink.commit))
+        while self._pending and (self._pending[0].done() or len(self._pending) > 4 * self.THREADS):
+            self._pending.popleft().result()
+
+    def close(self, *, failing: bool = False) -> None:
+        """Wait for the files being put in place; raise the first that failed, unless already ``failing``."""
+        try:
+            while self._pending:
+                future = self._pending.popleft()
+                if failing:
+                    wait_for([future])
+                else:
+                    future.result()
+        finally:
+            if self._pending and self._threads is not None:  # the rest, after an error
+                wait_for(self._pending)
+                self._pending.clear()
+            if self._threads is not None:
+                self._threads.shutdown(wait=True)
+                self._threads = None
 
 
 def _progress_bar(jobs: Sequence[Job]) -> Any:
