@@ -1,4 +1,7 @@
+import sys
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -8,7 +11,9 @@ from conftest import ROOT, cases
 from toponyms import Gazetteer, Resolver, clean, find, rewrite, scan
 from toponyms.gazetteer import read_files
 from toponyms.compiled import bundled_path
-from toponyms.extract import _SETTLED, Extractor, _Cache
+import toponyms
+from toponyms.extract import _SETTLED, Extractor, _Cache, _Spans
+from toponyms.model import Mention
 
 SEEDS = cases("seeds")
 
@@ -461,3 +466,115 @@ def test_threads_can_share_an_extractor() -> None:
     with ThreadPoolExecutor(4) as pool:
         together = list(pool.map(shared.scan, texts))
     assert together == [Extractor().scan(text) for text in texts]
+
+
+# --- growth -------------------------------------------------------------------------------
+
+PACKAGE = str(Path(toponyms.__file__).parent)
+
+
+def lines_run(call: Callable[[], object]) -> int:
+    """How many lines of toponyms' code ``call()`` runs: a count of operations, which, unlike
+    time, no other work on the machine changes."""
+    count = 0
+
+    def line(frame, event, arg):  # type: ignore[no-untyped-def]
+        nonlocal count
+        count += event == "line"
+        return line
+
+    def called(frame, event, arg):  # type: ignore[no-untyped-def]
+        return line if frame.f_code.co_filename.startswith(PACKAGE) else None
+
+    before = sys.gettrace()
+    sys.settrace(called)
+    try:
+        call()
+    finally:
+        sys.settrace(before)
+    return count
+
+
+GROWING = {
+    "lists of regions": "Strikes hit the Zaporizhzhia and Kherson regions overnight. ",
+    "glosses": "Krasnorozhsk—known in Ukrainian as Покровsk, was hit. ",
+    "glosses in parentheses": "Shelling in Krasnorozhsk (Pokrovsk) continued. ",
+    "spelled pairs in one run": "Novaya Kakhovka Veliky Burluk ",
+}
+
+
+@pytest.mark.parametrize("unit", GROWING.values(), ids=list(GROWING))
+def test_find_is_linear_in_the_text(unit: str) -> None:
+    # Each lookup of the mentions found so far scanned them all: 4.5 MB of glosses took 713 s.
+    # benchmarks/growth.py times the same inputs.
+    extractor = Extractor()
+    extractor.find(unit * 2)  # its names resolved: what is counted is the scan
+    n = 3000 // len(unit)
+    lines = [lines_run(lambda: extractor.find(unit * n * factor)) for factor in (1, 2, 4)]
+    assert lines[1] / lines[0] < 2.3 and lines[2] / lines[1] < 2.3, lines  # 3.3-3.7 when quadratic
+
+
+class ScannedSpans:
+    """The obvious version of _Spans: a sorted list, scanned whole for every question."""
+
+    def __init__(self, mentions: list[Mention]) -> None:
+        self.spans = list(mentions)
+
+    def overlapping(self, start: int, end: int) -> list[Mention]:
+        return [m for m in self.spans if m.start < end and start < m.end]
+
+    def add(self, mention: Mention) -> None:
+        if not self.overlapping(mention.start, mention.end):
+            self.spans = sorted([*self.spans, mention], key=lambda m: m.start)
+
+    def overlaps(self, start: int, end: int) -> bool:
+        return bool(self.overlapping(start, end))
+
+    def covers(self, start: int, end: int) -> bool:
+        return any(m.start <= start and m.end >= end for m in self.spans)
+
+    def at(self, start: int, end: int) -> Mention | None:
+        return next(iter(self.overlapping(start, end)), None)
+
+    def replace_inside(self, mention: Mention) -> None:
+        inside = self.overlapping(mention.start, mention.end)
+        if all(mention.start <= m.start and m.end <= mention.end for m in inside):
+            self.spans = [m for m in self.spans if m not in inside]
+            self.add(mention)
+
+    def mentions(self) -> list[Mention]:
+        return self.spans
+
+
+def _mention(start: int, length: int) -> Mention:
+    return Mention(start, start + length, "x" * length, None)  # type: ignore[arg-type]
+
+
+def _apart(spans: list[tuple[int, int]]) -> list[Mention]:
+    """Sorted mentions at the given (start, length), those that overlap an earlier one left out."""
+    kept: list[Mention] = []
+    for start, length in sorted(spans):
+        if not kept or kept[-1].end <= start:
+            kept.append(_mention(start, length))
+    return kept
+
+
+spans = st.lists(st.tuples(st.integers(0, 80), st.integers(1, 12)), max_size=12)
+operations = st.lists(
+    st.tuples(st.sampled_from(["add", "replace_inside", "overlaps", "covers", "at"]), st.integers(0, 90), st.integers(1, 15)),
+    max_size=40,
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(spans, operations)
+def test_spans_answer_as_a_scan_of_every_span_does(first: list[tuple[int, int]], steps: list[tuple[str, int, int]]) -> None:
+    quick, scanned = _Spans(_apart(first)), ScannedSpans(_apart(first))
+    for operation, start, length in steps:
+        if operation in ("add", "replace_inside"):
+            mention = _mention(start, length)
+            getattr(quick, operation)(mention)
+            getattr(scanned, operation)(mention)
+        else:
+            assert getattr(quick, operation)(start, start + length) == getattr(scanned, operation)(start, start + length)
+        assert quick.mentions() == scanned.mentions()

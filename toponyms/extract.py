@@ -49,7 +49,7 @@ from __future__ import annotations
 
 import re
 import threading
-from bisect import bisect_right, insort
+from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from functools import cache, cached_property, lru_cache, partial
@@ -1057,45 +1057,72 @@ def _context_of(mention: Mention, before: str, after: str, fits: bool, edges: tu
 
 
 class _Spans:
-    """The mentions found so far, kept sorted and non-overlapping."""
+    """The mentions found so far, kept sorted and non-overlapping.
+
+    A pass reads and changes them in the order of the text, a few at a time around one place,
+    so they are kept as a gap buffer: the mentions before a cursor in order, those after it in
+    reverse order, so that both lists end at the cursor. Moving the cursor costs one step for
+    each mention it passes, and a pass over the text passes each mention once (and those of a
+    gloss or a list of regions again, a few characters back): linear in the text, where a
+    scan of every span for each lookup, or inserting into the middle of one sorted list, is
+    quadratic in the mentions of a long text (tests/test_extract.py counts the steps).
+    """
+
+    __slots__ = ("_before", "_after")
 
     def __init__(self, mentions: list[Mention] | None = None) -> None:
         """Start from ``mentions``, sorted and non-overlapping, or from none."""
-        self._spans: list[tuple[int, int]] = [(m.start, m.end) for m in mentions or ()]
-        self._by_start: dict[int, Mention] = {m.start: m for m in mentions or ()}
+        self._before: list[Mention] = []  # the mentions that start at or before the cursor, in order
+        self._after: list[Mention] = mentions[::-1] if mentions else []  # the others, last first
+
+    def _seek(self, start: int) -> tuple[Mention | None, Mention | None]:
+        """Move the cursor to ``start``: the last mention that starts at or before it, and the next one."""
+        before, after = self._before, self._after
+        while after and after[-1].start <= start:
+            before.append(after.pop())
+        while before and before[-1].start > start:
+            after.append(before.pop())
+        return (before[-1] if before else None), (after[-1] if after else None)
 
     def add(self, mention: Mention | None) -> None:
         if mention is not None and not self.overlaps(mention.start, mention.end):
-            insort(self._spans, (mention.start, mention.end))
-            self._by_start[mention.start] = mention
+            self._before.append(mention)  # overlaps() left the cursor at its start
 
     def overlaps(self, start: int, end: int) -> bool:
-        return _overlaps(self._spans, start, end)
+        last, following = self._seek(start)
+        return (last is not None and last.end > start) or (following is not None and following.start < end)
 
     def covers(self, start: int, end: int) -> bool:
         """Whether one mention already spans all of [start, end)."""
-        i = bisect_right(self._spans, (start, float("inf"))) - 1
-        return i >= 0 and self._spans[i][0] <= start and self._spans[i][1] >= end
+        last, _ = self._seek(start)
+        return last is not None and last.end >= end
 
     def at(self, start: int, end: int) -> Mention | None:
-        """The mention overlapping [start, end), if any."""
-        for span in self._spans:
-            if span[0] < end and start < span[1]:
-                return self._by_start[span[0]]
-        return None
+        """The mention overlapping [start, end), if any (the first, if several)."""
+        last, following = self._seek(start)
+        if last is not None and last.start < end and start < last.end:
+            return last
+        return following if following is not None and following.start < end else None
 
     def replace_inside(self, mention: Mention) -> None:
         """Add ``mention``, dropping the shorter mentions inside it; skip it if it cuts one."""
-        inside = [s for s in self._spans if s[0] < mention.end and mention.start < s[1]]
-        if any(s[0] < mention.start or s[1] > mention.end for s in inside):
-            return
-        for span in inside:
-            self._spans.remove(span)
-            del self._by_start[span[0]]
-        self.add(mention)
+        start, end = mention.start, mention.end
+        last, _ = self._seek(start)
+        if last is not None and last.end > start and (last.start < start or last.end > end):
+            return  # it cuts the mention before it
+        after, inside = self._after, 0
+        while inside < len(after) and after[-1 - inside].start < end:
+            inside += 1
+        if inside and after[-inside].end > end:
+            return  # it cuts the last mention it reaches into
+        if inside:
+            del after[-inside:]
+        if last is not None and last.end > start:
+            self._before.pop()
+        self._before.append(mention)
 
     def mentions(self) -> list[Mention]:
-        return [self._by_start[start] for start, _ in self._spans]
+        return self._before + self._after[::-1]
 
 
 def _fits(mention: Mention, before: str, after: str) -> bool:
