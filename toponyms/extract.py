@@ -243,6 +243,7 @@ class Extractor:
         """Mentions, unresolved candidates (none unless ``unresolved``) and aliases of ``text``."""
         if not isinstance(text, str):
             raise TypeError(f"find() takes the text as str, got {type(text).__name__}; decode bytes first")
+        self.resolver.check_country(country)
         # The checks before each pass are made here: most texts need few passes, and a call costs.
         mentions, candidates, settled, regions = self._in_runs(text, country)
         if regions:
