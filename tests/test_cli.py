@@ -72,3 +72,13 @@ def test_gazetteer_files_add_names_to_the_bundled_gazetteer(tmp_path: Path) -> N
     # Alone, an extension file has no places of its own to extend.
     alone = run("--no-bundled", "--gazetteer", str(extra), "lookup", "Zhovtopupsk")
     assert alone.returncode == 2 and "missing field(s)" in alone.stderr
+
+
+def test_an_unknown_country_is_a_usage_error_before_any_input_is_read(tmp_path: Path) -> None:
+    article = tmp_path / "a.txt"
+    article.write_text("Shelling in Krasnoarmeysk.", "utf-8")
+    for command in (["lookup", "Pokrovsk"], ["find", str(article)], ["clean", str(article), "--out", str(tmp_path / "out")]):
+        done = run(*command, "--country", "zz")
+        assert done.returncode == 2, done.stderr
+        assert "'zz'" in done.stderr and "Traceback" not in done.stderr
+    assert not (tmp_path / "out").exists()

@@ -1,3 +1,4 @@
+import math
 import time
 from functools import cache
 
@@ -6,7 +7,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import cases
-from toponyms import Gazetteer, Resolver, candidates, resolve
+from toponyms import Gazetteer, Resolver, candidates, find, resolve
+from toponyms.model import Name, Place
 from toponyms.keys import lookup_form
 
 RESOLVE_CASES = cases("resolve")
@@ -76,6 +78,59 @@ def test_blank_names_resolve_to_none(resolver: Resolver, blank: str) -> None:
 def test_non_strings_raise_a_helpful_type_error(resolver: Resolver, wrong: object) -> None:
     with pytest.raises(TypeError, match="resolves names given as str"):
         resolver.resolve(wrong)  # type: ignore[arg-type]
+
+
+def test_a_query_longer_than_any_name_is_not_cut_to_one(resolver: Resolver) -> None:
+    # Cut at 200 characters, this was Pokrovsk at 0.77: a name and blanks, and another name dropped.
+    assert resolver.resolve("Pokrovsk" + " " * 300 + "Bakhmut") is None
+    assert resolver.candidates("Kyiv" + " " * 200 + "x") == []
+    reach = 2 * resolver.gazetteer.index.longest  # QUERY_REACH: 144 characters for the bundled gazetteer
+    assert resolver.candidates("Kyiv" + " " * (reach - 5) + ".")[0].place.name == "Kyiv"  # within reach: whole
+
+
+def test_a_gazetteer_name_longer_than_200_characters_is_found_whole() -> None:
+    long_name = "Krung Thep Maha Nakhon " * 11  # 253 characters, the query was cut at 200
+    place = Place("x:1", "Bangkok", "populated place", "TH", 13.75, 100.5, names=(Name("Bangkok"), Name(long_name.strip())))
+    other = Place("x:2", "Elsewhere", "populated place", "TH", 14.0, 101.0, names=(Name("Elsewhere"), Name(long_name[:200].strip())))
+    found = Resolver(Gazetteer([place, other])).resolve(long_name)
+    assert found is not None and found.place.id == "x:1" and found.method == "exact"
+
+
+@pytest.mark.parametrize(
+    ("near", "message"),
+    [
+        ((math.inf, 0), "no point on Earth"),
+        ((math.nan, math.nan), "no point on Earth"),
+        ((1000, 1000), "no point on Earth"),
+        ((48.0, 181.0), "no point on Earth"),
+        ((1,), r"\(lat, lon\), two numbers"),
+        ((1, 2, 3), r"\(lat, lon\), two numbers"),
+        (5, r"\(lat, lon\), two numbers"),
+        (("48", "37"), r"\(lat, lon\), two numbers"),
+        ((True, 1), r"\(lat, lon\), two numbers"),
+    ],
+)
+def test_near_must_be_a_point_on_earth(resolver: Resolver, near: object, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        resolver.resolve("Pokrovsk", near=near)  # type: ignore[arg-type]
+
+
+def test_near_takes_any_two_real_numbers(resolver: Resolver) -> None:
+    from fractions import Fraction
+
+    for near in [(48, 37), (48.3, 37.2), [48.3, 37.2], (Fraction(483, 10), 37), (-90, 180)]:
+        assert resolver.resolve("Pokrovsk", near=near) is not None  # type: ignore[arg-type]
+
+
+def test_country_must_be_one_the_gazetteer_knows(resolver: Resolver) -> None:
+    for wrong in ["zz", "UKR", "Ukraine", "", 5]:
+        with pytest.raises(ValueError, match="country= names no country of the gazetteer"):
+            resolver.resolve("Pokrovsk", country=wrong)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="'zz'"):
+        find("Kyiv", country="zz")  # before any name is looked up: a text without one says so too
+    with pytest.raises(ValueError, match="'zz'"):
+        find("no names here", country="zz")
+    assert resolver.resolve("Pokrovsk", country="ua") == resolver.resolve("Pokrovsk", country="UA")
 
 
 def test_huge_input_returns_quickly(resolver: Resolver) -> None:

@@ -51,7 +51,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except GazetteerError as error:
         print(f"toponyms: {error}", file=sys.stderr)
         return USAGE
-    return args.run(args, Resolver(gazetteer))
+    resolver = Resolver(gazetteer)
+    try:
+        resolver.check_country(args.country)  # before any input is read
+    except ValueError as error:
+        print(f"toponyms: --country: {error}", file=sys.stderr)
+        return USAGE
+    return args.run(args, resolver)
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -49,8 +49,8 @@ from __future__ import annotations
 
 import re
 import threading
-from bisect import bisect_right, insort
-from collections.abc import Iterator
+from bisect import bisect_right
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, replace
 from functools import cache, cached_property, lru_cache, partial
 from typing import Any, NamedTuple
@@ -84,20 +84,35 @@ AREAS = frozenset({"district", "community"})  # raions and hromadas: a text that
 _CAPITAL = "A-ZА-ЯЁІЇЄҐ"
 # Every capital letter of the alphabets up to CJK: a run may start with Ł, Ö or Ω too.
 _UPPER = re.escape("".join(chr(code) for code in range(0x2E80) if chr(code).isupper()))
-_CAPITALISED = re.compile(rf"(?<![\w'’ʼ\-])[{_CAPITAL}][\w'’ʼ]{{3,}}")
-_WORD = re.compile(r"[^\W\d_][\w'’ʼ\-]*")
-_TITLE_WORD = re.compile(rf"(?<![\w'’ʼ\-])[{_CAPITAL}][\w'’ʼ\-]*")  # a capitalised word
+# Combining marks belong to the letter before them (Бахму́т, Artemovsk + U+0301): wherever a word
+# begins or ends, they count as letters, so that no word and no mention ends inside a letter and
+# its marks. Those of the alphabets with capitals (Latin, Greek, Cyrillic) and the general blocks.
+_MARK_RANGES = ((0x0300, 0x036F), (0x0483, 0x0489), (0x1AB0, 0x1AFF), (0x1DC0, 0x1DFF), (0x20D0, 0x20FF),
+                (0x2DE0, 0x2DFF), (0xA66F, 0xA67D), (0xA69E, 0xA69F), (0xFE20, 0xFE2F))  # fmt: skip
+_MARKS = "".join(f"\\u{first:04x}-\\u{last:04x}" for first, last in _MARK_RANGES)  # in a character class
+_MARK_SET = frozenset(chr(code) for first, last in _MARK_RANGES for code in range(first, last + 1))
+_LETTER = rf"\w{_MARKS}"  # in a character class: a letter, digit or mark
+# A word ends with a letter (or its marks), not with an apostrophe or a hyphen: in 'Truskavets'',
+# the last apostrophe is a quote's; in Oblast-based, the hyphen joins a word.
+_WORD_END = r"(?<!['’ʼ\-])"
+_CAPITALISED = re.compile(rf"(?<![{_LETTER}'’ʼ\-])[{_CAPITAL}][{_LETTER}'’ʼ]{{3,}}{_WORD_END}")
+_WORD = re.compile(rf"[^\W\d_][{_LETTER}'’ʼ\-]*")
+_TITLE_WORD = re.compile(rf"(?<![{_LETTER}'’ʼ\-])[{_CAPITAL}][{_LETTER}'’ʼ\-]*{_WORD_END}")  # a capitalised word
 _SCRIPTS_MEET = re.compile(r"[A-Za-z][\u0400-\u04ff]|[\u0400-\u04ff][A-Za-z]")
-_WORD_AROUND = re.compile(r"\w+")
+_WORD_AROUND = re.compile(rf"[{_LETTER}]+")
 _CYRILLIC = re.compile("[\u0400-\u04ff]")
 # A name on either side of a gloss: one to three capitalised words. The capital comes before
 # the look-behind, so that the regex engine can skip ahead to the next capital letter.
-_GLOSS_NAME = rf"([{_CAPITAL}](?<![\w'’ʼ\-].)[\w'’ʼ\-]*(?:\s[{_CAPITAL}][\w'’ʼ\-]*){{0,2}})"
+_GLOSS_NAME = rf"([{_CAPITAL}](?<![{_LETTER}'’ʼ\-].)[{_LETTER}'’ʼ\-]*(?:\s[{_CAPITAL}][{_LETTER}'’ʼ\-]*){{0,2}})"
 GLOSS_REACH = 160  # characters a gloss spans on either side of its cue, at most
 REGION_LIST_REACH = 160  # characters a list of regions spans before its word for regions, at most
 REGION_PREFIX = 4  # letters of a name that must begin a region's name for it to be tried as one
-# One or two capitalised words: a name in a list of regions (the Zaporizhzhia and Kherson regions).
-_LISTED_NAME = rf"[{_CAPITAL}](?<![\w'’ʼ\-].)[\w'’ʼ\-]*(?:\s[{_CAPITAL}][\w'’ʼ\-]*)?"
+# One or two capitalised words: a name in a list of regions (the Zaporizhzhia and Kherson regions),
+# in any alphabet: a name that is no region's as written may be one by the canonical name that
+# clean() puts in its stead (Čeľabinsk, cleaned into Chelyabinsk).
+_LISTED_NAME = (
+    rf"[{_UPPER}](?<![{_LETTER}'’ʼ\-].)[{_LETTER}'’ʼ\-]*{_WORD_END}(?:\s[{_UPPER}][{_LETTER}'’ʼ\-]*{_WORD_END})?"
+)
 _LISTED = re.compile(_LISTED_NAME)
 
 
@@ -130,7 +145,7 @@ def _tables() -> _Tables:
     data = table("text")
     region_words = "|".join(data["region_words"])
     prepositions = "|".join(sorted(map(re.escape, data["prepositions"]), key=len, reverse=True))
-    cyrillic_word = r"[А-ЯЁІЇЄҐ][а-яёіїєґ'’ʼ]+"
+    cyrillic_word = rf"[А-ЯЁІЇЄҐ][а-яёіїєґ'’ʼ{_MARKS}]+{_WORD_END}"
     lists = data["region_lists"]
     region_nouns = {word: (noun, True) for word, noun in lists["plurals"].items()}
     region_nouns |= {word: (noun, False) for word, noun in lists["adjectives"].items()}
@@ -154,8 +169,8 @@ def _tables() -> _Tables:
         water_before=frozenset(data["water"]["before"]),
         # A phrase starts after any preposition: Під Великою Новосілкою is Великою Новосілкою.
         phrases=re.compile(
-            rf"(?<![\w\-])(?!(?i:{prepositions})\s){cyrillic_word}(?:(?:\s|-на-){cyrillic_word}){{0,2}}"
-            rf"(?:\s(?:{region_words}))?(?!\w)"  # and ends where a word does: no Кма of Кма0
+            rf"(?<![{_LETTER}\-])(?!(?i:{prepositions})\s){cyrillic_word}(?:(?:\s|-на-){cyrillic_word}){{0,2}}"
+            rf"(?:\s(?:{region_words}))?(?![{_LETTER}])"  # and ends where a word does: no Кма of Кма0
         ),
         region_words=tuple(data["region_words"]),
         given_names=frozenset(normalize(name) for name in data["given_names"]),
@@ -164,7 +179,8 @@ def _tables() -> _Tables:
         region_nouns=region_nouns,
         region_singulars=tuple(dict.fromkeys(noun for noun, _ in region_nouns.values())),
         organisations=re.compile(
-            rf"(?<!\w)(?:{'|'.join(map(_any_apostrophe, sorted(data['organisations'], key=len, reverse=True)))})(?!\w)"
+            rf"(?<![{_LETTER}])(?:{'|'.join(map(_any_apostrophe, sorted(data['organisations'], key=len, reverse=True)))})"
+            rf"(?![{_LETTER}])"
         ),
         organisation_names=tuple(data["organisations"]),
     )
@@ -244,6 +260,7 @@ class Extractor:
         """Mentions, unresolved candidates (none unless ``unresolved``) and aliases of ``text``."""
         if not isinstance(text, str):
             raise TypeError(f"find() takes the text as str, got {type(text).__name__}; decode bytes first")
+        self.resolver.check_country(country)
         # The checks before each pass are made here: most texts need few passes, and a call costs.
         mentions, candidates, settled, regions = self._in_runs(text, country)
         if regions:
@@ -490,20 +507,31 @@ class Extractor:
 
     def _known(self, text: str, lowered: str, position: int) -> Iterator[tuple[int, int]]:
         """Spans of known names from ``position`` on, capitalised, on word boundaries, with any
-        case ending (``lowered``: ``text`` in lowercase)."""
+        case ending and the marks of their last letter (``lowered``: ``text`` in lowercase)."""
         if not len(self.automaton):
             return
         endings = _tables().endings
-        for last, length in self.automaton.iter_long(lowered, position):
-            start, end = last - length + 1, last + 1
-            if not text[start].isupper() or _letter_at(text, start - 1):
-                continue
-            if _letter_at(text, end):
-                tail = _word_tail(text, end)
-                if not _is_cyrillic(text[start]) or tail.lower() not in endings:
-                    continue
-                end += len(tail)
-            yield start, end
+        while position < len(text):
+            for last, length in self.automaton.iter_long(lowered, position):
+                start, end = last - length + 1, last + 1
+                while end < len(text) and text[end] in _MARK_SET:
+                    end += 1  # the marks of its last letter
+                if text[start].isupper() and not _letter_at(text, start - 1):
+                    if not _letter_at(text, end):
+                        yield start, end
+                        continue
+                    tail = _word_tail(text, end)
+                    if _is_cyrillic(text[start]) and tail.lower() in endings:
+                        yield start, end + len(tail)
+                        continue
+                if not lowered[start : last + 1].isalpha():
+                    # No name here, but one may start inside it (Dondokhi Rostov is a name, but in
+                    # PresidentDondokhi Rostov-on-Don the name is Rostov-on-Don): look again from
+                    # its next letter, as the automaton goes on from its end.
+                    position = start + 1
+                    break
+            else:
+                return
 
     # -- pass 2: inflected phrases ---------------------------------------------------------
 
@@ -688,39 +716,47 @@ class Extractor:
         regions = frozenset(named) if named else _NO_REGIONS
         within = frozenset(areas) if areas else _NO_REGIONS
         near = _centre(anchors, country)
-        if near is not None or regions or within:
-            mentions = self._near(mentions, country, near, regions, within, set())
+        settled = (
+            self._near(mentions, mentions, country, near, regions, within)
+            if near is not None or regions or within
+            else mentions
+        )
         anchoring = {id(match) for match in anchors}
-        written: list[Mention] = []
-        for mention in mentions:
+        written: set[int] = set()  # where the mentions start whose canonical names would anchor
+        for mention in settled:
             if id(mention.match) not in anchoring and self._anchors_when_written(mention.match, country):
-                written.append(mention)
+                written.add(mention.start)
         if written:
-            again = _centre(anchors + [mention.match for mention in written], country)
+            anchored = [m.match for m in settled if m.start in written or id(m.match) in anchoring]  # in text order
+            again = _centre(anchored, country)
             if again is not None and again != near:
-                kept = {id(mention) for mention in written}
-                mentions = self._near(mentions, country, again, regions, within, kept)
-        return mentions
+                # Again from the mentions as found: near the first centre, an unsure mention may have
+                # become sure, and it is unsure in the cleaned text too (Proletarskiy, sure near
+                # Donetsk alone, is another place near Donetsk and Velyka Novosilka).
+                settled = self._near(mentions, settled, country, again, regions, within, written)
+        return settled
 
     def _near(
         self,
-        mentions: list[Mention],
+        found: list[Mention],
+        settled: list[Mention],
         country: str | None,
         near: tuple[float, float] | None,
         regions: frozenset[str],
         within: frozenset[str],
-        kept: set[int],
+        kept: Collection[int] = (),
     ) -> list[Mention]:
-        """``mentions`` with the unsure ones (but those of ``kept``, by id) resolved again near
-        ``near``, in ``regions`` and ``within`` raions and hromadas (by code)."""
-        settled = []
-        for mention in mentions:
-            if mention.match.score < SURE and mention.match.method != "gloss" and id(mention) not in kept:
+        """``settled`` (``found``, or ``found`` settled in an earlier round) with the mentions unsure
+        as found (but those starting at ``kept``) resolved again near ``near``, in ``regions`` and in
+        the raions and hromadas ``within`` (by code)."""
+        again = []
+        for mention, current in zip(found, settled):
+            if mention.match.score < SURE and mention.match.method != "gloss" and mention.start not in kept:
                 better = self._best(mention.text, country, near, regions, within)
                 if better is not None and better.score >= self.resolver.threshold:
-                    mention = Mention(mention.start, mention.end, mention.text, better)
-            settled.append(mention)
-        return settled
+                    current = Mention(mention.start, mention.end, mention.text, better)
+            again.append(current)
+        return again
 
     def _anchors_when_written(self, match: Match, country: str | None) -> bool:
         """Whether the canonical name of ``match``'s place, written in a text, anchors its context; cached."""
@@ -809,8 +845,14 @@ def _scanners(gazetteer: Gazetteer) -> tuple[ahocorasick.Automaton, re.Pattern[s
     for place in gazetteer:
         for name in place.names:
             if len(name.text) >= SHORTEST_NAME and _is_word_like(name.text):
+                own = name.text == place.name
                 for form in surface_forms(name.text):
-                    automaton.add_word(form)
+                    # Truskavets' is found as Truskavets, the same name once normalised: an
+                    # apostrophe after a name may close a quote, and clean() writes Truskavets. A
+                    # place's own name keeps its apostrophe (Kem’), as clean() writes it so.
+                    form = form if own else form.rstrip(APOSTROPHES)
+                    if len(form) >= SHORTEST_NAME:
+                        automaton.add_word(form)
                 words = name.text.split()
                 if len(words) > 1:
                     first |= surface_forms(words[0])
@@ -851,15 +893,15 @@ def _run_pattern(inside: dict[str, frozenset[str]], last: set[str], leading: fro
     words, lowercase), and no run starts with a ``leading`` preposition. What a run holds is then
     worked out once for each name it holds rather than for each new way of joining them:
     "Residents of Horlivka and Bakhmut" is three runs, Horlivka and Bakhmut the two that matter."""
-    letters = rf"\w\-–{re.escape(''.join(sorted(APOSTROPHES)))}"
+    letters = rf"{_LETTER}\-–{re.escape(''.join(sorted(APOSTROPHES)))}"
     word = rf"[{_UPPER}][{letters}]*"
     guards = {word: _after_one_of(befores, word) for word, befores in inside.items()}
     joining = _one_of(set(inside), guards)
     ending = _one_of(last | set(inside), {word: guard for word, guard in guards.items() if word not in last})
     # The capital comes first and the checks after it, so that the regex engine can skip ahead
     # to the next capital letter: twice as fast as a lookbehind in front.
-    first = rf"[{_UPPER}](?<![^\W_].){_not_leading(leading)}[{letters}]*"
-    return re.compile(rf"{first}(?:\s(?:{joining}\s)*{word})*(?:\s{ending}(?!\w)){{0,3}}")
+    first = rf"[{_UPPER}](?<![^\W_].)(?<![{_MARKS}].){_not_leading(leading)}[{letters}]*"
+    return re.compile(rf"{first}(?:\s(?:{joining}\s)*{word})*(?:\s{ending}(?![{_LETTER}])){{0,3}}")
 
 
 def _after_one_of(befores: frozenset[str], word: str) -> str:
@@ -869,8 +911,8 @@ def _after_one_of(befores: frozenset[str], word: str) -> str:
         by_length.setdefault(len(before), set()).add(before)
     after = rf"\s{re.escape(word)}"
     # One look-behind for the words of each length: Python's look-behinds have a fixed width.
-    checks = (rf"(?<=(?<![^\W_])(?i:{_one_of(words)}){after})" for _, words in sorted(by_length.items()))
-    return rf"(?!\w)(?:{'|'.join(checks)})"  # a word that goes on (in, into) is not checked
+    checks = (rf"(?<=(?<![^\W_])(?<![{_MARKS}])(?i:{_one_of(words)}){after})" for _, words in sorted(by_length.items()))
+    return rf"(?![{_LETTER}])(?:{'|'.join(checks)})"  # a word that goes on (in, into) is not checked
 
 
 def _not_leading(leading: frozenset[str]) -> str:
@@ -930,12 +972,15 @@ def _resolutions(resolver: Resolver) -> dict[str, _Ahead | None]:
     number = {id(place): n for n, place in enumerate(places)}
     hits = sorted(range(len(index.owners)), key=lambda hit: not index.is_mainstream(hit))
     table: dict[str, _Ahead | None] = {}
+    own = {place.name for place in places}
     for hit in hits:
         if len(table) >= AHEAD:
             break
         place, slot = index.owner(hit)
         text = places[place].names[slot].text
-        if text not in table and len(text) >= SHORTEST_NAME and text[:1].isupper() and _is_word_like(text):
+        # The scan finds Truskavets' as Truskavets, but a place's own name as it is (Kem’): see _scanners.
+        mention_like = text[:1].isupper() and (text[-1] not in APOSTROPHES or text in own) and _is_word_like(text)
+        if text not in table and len(text) >= SHORTEST_NAME and mention_like:
             found = resolver.candidates(text, limit=1, near_km=CONTEXT_KM, in_text=True)
             table[text] = _ahead_of(text, found[0], number[id(found[0].place)]) if found else None
     return table
@@ -1017,14 +1062,17 @@ def _after_class(text: str, end: int, context: int) -> str:
 
 
 def _centre(anchors: list[Match], country: str | None) -> tuple[float, float] | None:
-    """The centre of ``anchors`` in the main country (``country``, or that of most of them), in
-    whole degrees (hint enough at 150 km, and documents share cached answers); None without anchors."""
+    """The centre of ``anchors`` (in the order of the text) in the main country (``country``, or
+    that of most of them), in whole degrees (hint enough at 150 km, and documents share cached answers); None without anchors."""
     if not anchors:
         return None
-    votes: dict[str, float] = {}
+    # Counted, not weighed by score: a sure name and its canonical name (Rostov at 0.94, Rostov-on-Don
+    # at 1.0) must give the same main country, so that clean() is idempotent. A tie goes to the
+    # country named first (``anchors`` are in the order of the text).
+    votes: dict[str, int] = {}
     for match in anchors:
-        votes[match.place.country] = votes.get(match.place.country, 0.0) + match.score
-    focus = country or max(sorted(votes), key=votes.__getitem__)
+        votes[match.place.country] = votes.get(match.place.country, 0) + 1
+    focus = country or max(votes, key=votes.__getitem__)
     # Distance is the hint, not the country, which the caller alone may impose (Pokrovsk near
     # Rostov is in Ukraine, 220 km away).
     local = [match.place for match in anchors if match.place.country == focus] or [m.place for m in anchors]
@@ -1070,45 +1118,72 @@ def _context_of(mention: Mention, before: str, after: str, fits: bool, edges: tu
 
 
 class _Spans:
-    """The mentions found so far, kept sorted and non-overlapping."""
+    """The mentions found so far, kept sorted and non-overlapping.
+
+    A pass reads and changes them in the order of the text, a few at a time around one place,
+    so they are kept as a gap buffer: the mentions before a cursor in order, those after it in
+    reverse order, so that both lists end at the cursor. Moving the cursor costs one step for
+    each mention it passes, and a pass over the text passes each mention once (and those of a
+    gloss or a list of regions again, a few characters back): linear in the text, where a
+    scan of every span for each lookup, or inserting into the middle of one sorted list, is
+    quadratic in the mentions of a long text (tests/test_extract.py counts the steps).
+    """
+
+    __slots__ = ("_before", "_after")
 
     def __init__(self, mentions: list[Mention] | None = None) -> None:
         """Start from ``mentions``, sorted and non-overlapping, or from none."""
-        self._spans: list[tuple[int, int]] = [(m.start, m.end) for m in mentions or ()]
-        self._by_start: dict[int, Mention] = {m.start: m for m in mentions or ()}
+        self._before: list[Mention] = []  # the mentions that start at or before the cursor, in order
+        self._after: list[Mention] = mentions[::-1] if mentions else []  # the others, last first
+
+    def _seek(self, start: int) -> tuple[Mention | None, Mention | None]:
+        """Move the cursor to ``start``: the last mention that starts at or before it, and the next one."""
+        before, after = self._before, self._after
+        while after and after[-1].start <= start:
+            before.append(after.pop())
+        while before and before[-1].start > start:
+            after.append(before.pop())
+        return (before[-1] if before else None), (after[-1] if after else None)
 
     def add(self, mention: Mention | None) -> None:
         if mention is not None and not self.overlaps(mention.start, mention.end):
-            insort(self._spans, (mention.start, mention.end))
-            self._by_start[mention.start] = mention
+            self._before.append(mention)  # overlaps() left the cursor at its start
 
     def overlaps(self, start: int, end: int) -> bool:
-        return _overlaps(self._spans, start, end)
+        last, following = self._seek(start)
+        return (last is not None and last.end > start) or (following is not None and following.start < end)
 
     def covers(self, start: int, end: int) -> bool:
         """Whether one mention already spans all of [start, end)."""
-        i = bisect_right(self._spans, (start, float("inf"))) - 1
-        return i >= 0 and self._spans[i][0] <= start and self._spans[i][1] >= end
+        last, _ = self._seek(start)
+        return last is not None and last.end >= end
 
     def at(self, start: int, end: int) -> Mention | None:
-        """The mention overlapping [start, end), if any."""
-        for span in self._spans:
-            if span[0] < end and start < span[1]:
-                return self._by_start[span[0]]
-        return None
+        """The mention overlapping [start, end), if any (the first, if several)."""
+        last, following = self._seek(start)
+        if last is not None and last.start < end and start < last.end:
+            return last
+        return following if following is not None and following.start < end else None
 
     def replace_inside(self, mention: Mention) -> None:
         """Add ``mention``, dropping the shorter mentions inside it; skip it if it cuts one."""
-        inside = [s for s in self._spans if s[0] < mention.end and mention.start < s[1]]
-        if any(s[0] < mention.start or s[1] > mention.end for s in inside):
-            return
-        for span in inside:
-            self._spans.remove(span)
-            del self._by_start[span[0]]
-        self.add(mention)
+        start, end = mention.start, mention.end
+        last, _ = self._seek(start)
+        if last is not None and last.end > start and (last.start < start or last.end > end):
+            return  # it cuts the mention before it
+        after, inside = self._after, 0
+        while inside < len(after) and after[-1 - inside].start < end:
+            inside += 1
+        if inside and after[-inside].end > end:
+            return  # it cuts the last mention it reaches into
+        if inside:
+            del after[-inside:]
+        if last is not None and last.end > start:
+            self._before.pop()
+        self._before.append(mention)
 
     def mentions(self) -> list[Mention]:
-        return [self._by_start[start] for start, _ in self._spans]
+        return self._before + self._after[::-1]
 
 
 def _fits(mention: Mention, before: str, after: str) -> bool:
@@ -1167,7 +1242,7 @@ def _without_persons(text: str, mentions: list[Mention]) -> list[Mention]:
             start, end = mention.start, mention.end
             joined_before = False
             # Only a word one space before joins: Kyiv, Kramatorks is two places.
-            if text[start - 1 : start] == " " and text[start - 2 : start - 1].isalnum():
+            if text[start - 1 : start] == " " and _letter_at(text, start - 2):
                 before = _word_before(text, start)
                 begin = start - 1 - len(before)
                 joined_before = (
@@ -1200,10 +1275,15 @@ def _starts_sentence(text: str, i: int) -> bool:
 def _word_before(text: str, start: int) -> str:
     """The word ending at most two non-word characters before ``start``."""
     end = start
-    while end > 0 and start - end < 2 and not text[end - 1].isalnum():
+    while end > 0 and start - end < 2 and not (text[end - 1].isalnum() or text[end - 1] in _MARK_SET):
         end -= 1
     begin = end
-    while begin > 0 and text[begin - 1].isalnum():
+    # Letters and marks (inline: this runs for most runs), and apostrophes between letters: the
+    # word before "областях" in Smolen'sk областях is Smolen'sk, not sk.
+    while begin > 0:
+        ch = text[begin - 1]
+        if not (ch.isalnum() or ch in _MARK_SET or ch in APOSTROPHES and _letter_at(text, begin - 2)):
+            break
         begin -= 1
     return text[begin:end]
 
@@ -1215,10 +1295,10 @@ def _word_after(text: str, end: int) -> str:
 
 def _word_at(text: str, i: int) -> tuple[int, int] | None:
     start = i
-    while start > 0 and text[start - 1].isalnum():
+    while start > 0 and _letter_at(text, start - 1):
         start -= 1
     end = i
-    while end < len(text) and text[end].isalnum():
+    while end < len(text) and _letter_at(text, end):
         end += 1
     return (start, end) if end > start else None
 
@@ -1232,12 +1312,13 @@ def _is_cyrillic(ch: str) -> bool:
 
 
 def _letter_at(text: str, i: int) -> bool:
-    return 0 <= i < len(text) and text[i].isalnum()
+    """Whether ``text[i]`` is a letter, a digit or a combining mark (part of the letter before it)."""
+    return 0 <= i < len(text) and (text[i].isalnum() or text[i] in _MARK_SET)
 
 
 def _word_tail(text: str, i: int) -> str:
     j = i
-    while j < len(text) and text[j].isalnum():
+    while j < len(text) and _letter_at(text, j):
         j += 1
     return text[i:j]
 

@@ -12,6 +12,7 @@ thirty villages equally well scores lower than one that fits one town.
 from __future__ import annotations
 
 import math
+import numbers
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -66,7 +67,10 @@ OBSCURE_VARIANT = 0.7  # similarity of a key hit on a variant in no local langua
 OBSCURE_WEIGHT = 0.1  # status weight of such a variant: Uman as a name of Oman
 DERIVING_SUFFIXES = frozenset({"n", "an", "ian", "ns", "ans", "ians", "ese", "ish", "ic", "yi", "iy", "kyi", "kiy", "ky"})
 SURNAME_ENDINGS = ("ov", "ev", "in", "yn")
-MAX_QUERY = 200  # characters; no gazetteer name is longer, so a longer query is cut
+# A query longer than this many times the gazetteer's longest name (normalised) matches none
+# of its names, whatever case ending, spelling or typo it carries: it gets no candidate, rather
+# than being cut to a length that may match ("Pokrovsk", 300 blanks, "Bakhmut" is no Pokrovsk).
+QUERY_REACH = 2
 FOUND_CACHE = 100_000  # queries whose candidates are kept, for ranking them again with other hints
 
 
@@ -113,6 +117,16 @@ class Resolver:
                 "(give its code, UA14160000000061982, or its name, 'Pokrovskyi Raion', 'Pokrovska hromada')"
             )
         return frozenset(code for area in wanted for code in self._areas[area])
+
+    @cached_property
+    def _countries(self) -> frozenset[str]:
+        """The codes of the countries the gazetteer's places are in."""
+        return frozenset(self.gazetteer.column("country"))
+
+    @cached_property
+    def _reach(self) -> int:
+        """The longest query that may match a name of the gazetteer (``QUERY_REACH``)."""
+        return QUERY_REACH * self.gazetteer.index.longest
 
     @cached_property
     def extractor(self) -> Extractor:
@@ -179,21 +193,19 @@ class Resolver:
         lifted from running text, so that a Cyrillic word's inflected readings compete with the
         names it spells exactly.
         ``fuzzy=False`` stops before fuzzy matching.
+
+        A hint that names nothing raises ValueError: a ``near`` that is no (lat, lon) on Earth, a
+        ``country`` or ``region`` that the gazetteer does not have. A query longer than twice the
+        gazetteer's longest name (``QUERY_REACH``; 144 characters for the bundled one) can be no
+        name of it and has no candidates.
         """
         if not isinstance(name, str):
             raise TypeError(
                 f"toponyms resolves names given as str, got {type(name).__name__}; "
                 "decode bytes first (name.decode('utf-8')) or pass str(value)"
             )
-        query = name.strip()[:MAX_QUERY]
-        if not query:
-            return []
-        found = self._found.get((query, in_text, fuzzy))
-        if found is None:
-            found = self._find(query, in_text, fuzzy)
-            if len(self._found) >= FOUND_CACHE:
-                self._found.clear()
-            self._found[(query, in_text, fuzzy)] = found
+        self.check_country(country)
+        near = _checked_near(near)
         regions = frozenset((region,) if isinstance(region, str) else region or ())
         if not regions <= self._regions:
             unknown = ", ".join(sorted(map(repr, regions - self._regions)))
@@ -201,9 +213,26 @@ class Resolver:
                 f"region= names no region of the gazetteer: {unknown} (they are named as 'Luhansk Oblast')"
             )
         areas = self._codes_within(within) if within else frozenset()
+        query = name.strip()
+        if not query or len(query) > self._reach:
+            return []
+        found = self._found.get((query, in_text, fuzzy))
+        if found is None:
+            found = self._find(query, in_text, fuzzy)
+            if len(self._found) >= FOUND_CACHE:
+                self._found.clear()
+            self._found[(query, in_text, fuzzy)] = found
         return self._rank(
             query, found, limit=limit, country=country, near=near, near_km=near_km, regions=regions, areas=areas
         )
+
+    def check_country(self, country: str | None) -> None:
+        """Raise ValueError unless ``country`` is None or the code of a country of the gazetteer ('UA', 'ua')."""
+        if country is not None and (not isinstance(country, str) or country.upper() not in self._countries):
+            raise ValueError(
+                f"country= names no country of the gazetteer: {country!r} "
+                "(a country is named by its ISO 3166-1 alpha-2 code, as 'UA')"
+            )
 
     def find(self, text: str, *, country: str | None = None) -> list[Mention]:
         """Every place mention in ``text``; see ``toponyms.find``."""
@@ -305,6 +334,21 @@ class Resolver:
             Match(place=places[f.place], score=round(conf, 4), method=f.method, matched=places[f.place].names[f.name], query=query)
             for *_, f, conf in ranked[:limit]
         ]
+
+
+def _checked_near(near: object) -> tuple[float, float] | None:
+    """``near`` as (lat, lon), or a ValueError that says what a point is."""
+    if near is None:
+        return None
+    try:
+        lat, lon = near  # type: ignore[misc]
+    except (TypeError, ValueError):
+        raise ValueError(f"near= takes a point as (lat, lon), two numbers; got {near!r}") from None
+    if not all(isinstance(value, numbers.Real) and not isinstance(value, bool) for value in (lat, lon)):
+        raise ValueError(f"near= takes a point as (lat, lon), two numbers; got {near!r}")
+    if not (math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180):
+        raise ValueError(f"near=({lat!r}, {lon!r}) is no point on Earth: lat must lie in [-90, 90] and lon in [-180, 180]")
+    return lat, lon
 
 
 def _derived(word: str, name: str) -> bool:
