@@ -383,7 +383,8 @@ def codifier_places(
             return (place["lat"], place["lon"]), False
         if unit.hromada in centres:
             return centres[unit.hromada], True
-        linked = [places[links.place_of[m.code]] for m in units[unit.raion].members if m.code in links.place_of] if unit.raion else []
+        raion = units[unit.raion].members if unit.raion else []
+        linked = [places[links.place_of[m.code]] for m in raion if m.code in links.place_of]
         if linked:
             return _mean((p["lat"], p["lon"]) for p in linked), True
         region = next(p for p in places.values() if p["kind"] == "region" and p["name"] == region_of[unit.oblast])
@@ -396,10 +397,7 @@ def codifier_places(
         centre = centre_of(unit, units)
         name, names = unit_names(unit, centre, romanise, russian)
         canonical[unit.code] = name
-        if unit.category == "H":
-            (lat, lon), _ = position(centre) if centre else position(unit)
-        else:
-            (lat, lon), _ = position(centre) if centre else (_mean_of_raion(unit, links, places) or position(unit))
+        (lat, lon), _ = position(centre if centre is not None else unit)  # a raion is its own raion
         entry: Place = {
             "id": f"katottg:{unit.code}",
             "name": name,
@@ -469,8 +467,3 @@ def add_former(names: dict[str, dict[str, Any]], text: str, lang: str | None, ye
     """Mark ``text`` a former name of the year and source given (a name already known becomes former)."""
     entry = names.setdefault(text, {"name": text})
     entry.update({"lang": entry.get("lang") or lang, "status": "former", "year": year, "source": source})
-
-
-def _mean_of_raion(unit: Unit, links: Links, places: dict[str, Place]) -> tuple[tuple[float, float], bool] | None:
-    linked = [places[links.place_of[m.code]] for m in unit.members if m.code in links.place_of]
-    return (_mean((p["lat"], p["lon"]) for p in linked), True) if linked else None
