@@ -37,6 +37,7 @@ from toponyms.gazetteer import read_files
 
 ROOT = Path(__file__).resolve().parent.parent
 VILLAGE = 5_000
+VERDICTS = ("right", "wrong", "namesake", "none")
 
 
 def per_oblast(gazetteer: Gazetteer) -> list[tuple[str, int, int, int]]:
@@ -96,12 +97,15 @@ def sample(gazetteer: Gazetteer, size: int, seed: int) -> list[Place]:
 
 
 def accuracy(resolver: Resolver, asked: list[tuple[Place, str, str]], *, hint: bool) -> dict[str, Counter[str]]:
-    """right / wrong / none per kind of query; right is the sampled village itself."""
+    """right / wrong / none per kind of query, and how many of the wrong answers are a namesake (a
+    place of the same canonical name); right is the sampled village itself."""
     results: dict[str, Counter[str]] = {}
     for place, kind, query in asked:
         match = resolver.resolve(query, region=place.region if hint else None)
         verdict = "none" if match is None else "right" if match.place.code == place.code else "wrong"
-        results.setdefault(kind, Counter())[verdict] += 1
+        counts = results.setdefault(kind, Counter())
+        counts[verdict] += 1
+        counts["namesake"] += verdict == "wrong" and match is not None and match.place.name == place.name
     return results
 
 
@@ -136,15 +140,15 @@ def main() -> None:
     after = Resolver(Gazetteer(held.get(place.id, place) for place in gazetteer))
     before = Resolver(before_gazetteer(args.before, {place.geonameid for place in chosen}))
     print(f"\n{len(chosen)} villages held out, {len(asked)} queries; right / wrong / none, in %\n")
-    print("| query | hint | before: right | wrong | none | after: right | wrong | none |")
-    print("|---|---|---:|---:|---:|---:|---:|---:|")
+    print("| query | hint | before: right | wrong | none | after: right | wrong | (namesakes) | none |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
     for hint in (False, True):
         then, now = accuracy(before, asked, hint=hint), accuracy(after, asked, hint=hint)
         for kind in then:
             cells = []
-            for counts in (then[kind], now[kind]):
-                total = counts.total()
-                cells += [f"{100 * counts[v] / total:.1f}" for v in ("right", "wrong", "none")]
+            for counts, verdicts in ((then[kind], ("right", "wrong", "none")), (now[kind], VERDICTS)):
+                total = sum(counts[v] for v in ("right", "wrong", "none"))
+                cells += [f"{100 * counts[v] / total:.1f}" for v in verdicts]
             print(f"| {kind} | {'region' if hint else '-'} | " + " | ".join(cells) + " |")
     sys.stdout.flush()
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import numbers
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache, cached_property
 from typing import TYPE_CHECKING, Any
@@ -60,6 +60,7 @@ POPULATION_EXPONENT = 0.5  # a place's weight grows with the square root of its 
 POPULATION_PSEUDO = 1_000  # ... plus this many, so that a place of unknown population counts too
 SHARPNESS = 4  # how strongly a better match outweighs a bigger place in the share
 SHARE_FLOOR = 0.55  # the score of a candidate with a tiny share of the weight, as a fraction
+COMPARABLE = 2.0  # a namesake at least 1/COMPARABLE as heavy shares the floor of a name asked for alone
 DEFAULT_THRESHOLD = 0.5
 LOCAL_KINDS = frozenset({"district", "community", "populated place"})  # what within= prefers or not
 FUZZY_CUTOFF = 0.8
@@ -223,7 +224,15 @@ class Resolver:
                 self._found.clear()
             self._found[(query, in_text, fuzzy)] = found
         return self._rank(
-            query, found, limit=limit, country=country, near=near, near_km=near_km, regions=regions, areas=areas
+            query,
+            found,
+            limit=limit,
+            country=country,
+            near=near,
+            near_km=near_km,
+            regions=regions,
+            areas=areas,
+            alone=not in_text,
         )
 
     def check_country(self, country: str | None) -> None:
@@ -312,6 +321,7 @@ class Resolver:
         near_km: float,
         regions: frozenset[str] = frozenset(),
         areas: frozenset[str] = frozenset(),
+        alone: bool = False,
     ) -> list[Match]:
         places = self.gazetteer.places
         hint = country.upper() if country else None
@@ -324,16 +334,42 @@ class Resolver:
             for f, strength in zip(found, strengths)
         ]
         total = sum(weights) or 1.0
+        floors = _namesake_floors(found, places, weights, strengths) if alone else [SHARE_FLOOR] * len(found)
         ranked = []
-        for f, weight, strength in zip(found, weights, strengths):
+        for f, weight, strength, floor in zip(found, weights, strengths, floors):
             place = places[f.place]
-            confidence = strength * (SHARE_FLOOR + (1 - SHARE_FLOOR) * weight / total)
+            confidence = strength * (floor + (1 - SHARE_FLOOR) * weight / total)
             ranked.append((-round(confidence, 6), -weight, place.id, f, confidence))
         ranked.sort(key=lambda row: row[:3])
         return [
             Match(place=places[f.place], score=round(conf, 4), method=f.method, matched=places[f.place].names[f.name], query=query)
             for *_, f, conf in ranked[:limit]
         ]
+
+
+def _namesake_floors(
+    found: list[_Found], places: Sequence[Place], weights: list[float], strengths: list[float]
+) -> list[float]:
+    """Each candidate's floor, shared with its namesakes of comparable standing.
+
+    The floor keeps a close match to a small place from vanishing beside big places of
+    other names. But a name asked for alone that other places have too, matched as well,
+    as a name of now (or each as a former name) and of comparable weight (at least
+    1/COMPARABLE of its own), says no more of one than of the others: there the floor is
+    split among them. A bare Novoselivka (one of eighty) is then answered with the little
+    confidence it deserves, while a town among villages of its name (Kostiantynivka)
+    keeps its floor, and Pokrovsk keeps its own beside Engels, once Pokrovsk.
+    """
+    statuses = [places[f.place].names[f.name].status != "former" for f in found]  # a name now, or once
+    floors = []
+    for weight, strength, status in zip(weights, strengths, statuses):
+        rivals = sum(
+            1
+            for other, its_strength, its_status in zip(weights, strengths, statuses)
+            if its_strength == strength and its_status == status and other * COMPARABLE >= weight
+        )
+        floors.append(SHARE_FLOOR / max(rivals, 1))
+    return floors
 
 
 def _checked_near(near: object) -> tuple[float, float] | None:
