@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import csv
+import json
+import subprocess
+import sys
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -133,3 +136,13 @@ def test_find_takes_the_namesake_of_the_raion_a_text_names() -> None:
         ("Pokrovsk district", "district"),
     ]
     assert mentions[0].match.place.raion == "Pokrovskyi Raion"
+
+
+def test_lookup_within_a_raion_on_the_command_line() -> None:
+    command = [sys.executable, "-m", "toponyms", "lookup", "Novoselivka", "--within", "Pokrovskyi Raion", "--json"]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    best = json.loads(done.stdout)[0]
+    assert (best["raion"], best["approximate"], best["code"][:6]) == ("Pokrovskyi Raion", True, "UA1416")
+    refused = subprocess.run([*command[:-3], "--within", "Nowhere Raion"], capture_output=True, text=True, timeout=300)
+    assert refused.returncode == 2 and "Nowhere Raion" in refused.stderr

@@ -84,6 +84,12 @@ def _parser() -> argparse.ArgumentParser:
     lookup.add_argument(
         "--region", action="append", default=[], help="prefer places in this region (e.g. 'Luhansk Oblast'); repeatable"
     )
+    lookup.add_argument(
+        "--within",
+        action="append",
+        default=[],
+        help="prefer places in this raion or hromada of Ukraine (e.g. 'Pokrovskyi Raion', or its code); repeatable",
+    )
     lookup.add_argument("--limit", type=_positive, default=5, help="how many candidates (default 5)")
     lookup.add_argument("--json", action="store_true", help="print JSON for scripts")
     lookup.set_defaults(run=_lookup)
@@ -200,8 +206,10 @@ def _build_gazetteer(args: argparse.Namespace) -> int:
 
 def _lookup(args: argparse.Namespace, resolver: Resolver) -> int:
     try:
-        found = resolver.candidates(args.name, limit=args.limit, country=args.country, region=args.region)
-    except ValueError as error:  # a region the gazetteer does not have
+        found = resolver.candidates(
+            args.name, limit=args.limit, country=args.country, region=args.region, within=args.within
+        )
+    except ValueError as error:  # a region, raion or hromada the gazetteer does not have
         print(f"toponyms: {error}", file=sys.stderr)
         return USAGE
     confident = [match for match in found if match.score >= resolver.threshold]
@@ -227,6 +235,10 @@ def match_record(match: Match) -> dict[str, object]:
         "lat": place.lat,
         "lon": place.lon,
         "population": place.population,
+        "code": place.code,
+        "raion": place.raion,
+        "hromada": place.hromada,
+        "approximate": place.approximate,
         "score": match.score,
         "method": match.method,
         "matched": match.matched.text,
