@@ -93,6 +93,7 @@ class Gazetteer:
         self.places: Sequence[Place] = places if isinstance(places, PlaceTable) else tuple(places)
         self.sources: tuple[Path, ...] = tuple(sources)
         self.digest: str | None = None  # what the compiled copy is filed under; None in memory
+        self._distinct: dict[str, frozenset[Any]] = {}
 
     @cached_property
     def _number_of(self) -> dict[str, int]:
@@ -179,6 +180,23 @@ class Gazetteer:
     def index(self) -> Index:
         """The name index, built on first use."""
         return Index(self.places)
+
+    def distinct(self, field: str) -> frozenset[Any]:
+        """The values one field of the places takes (None left out), worked out once per gazetteer."""
+        found = self._distinct.get(field)
+        if found is None:
+            found = self._distinct[field] = frozenset(value for value in self.column(field) if value is not None)
+        return found
+
+    @cached_property
+    def areas(self) -> dict[str, frozenset[str]]:
+        """The codes of the raions and hromadas, under their codes and their canonical names (which repeat)."""
+        areas: dict[str, set[str]] = {}
+        for kind, code, name in zip(self.column("kind"), self.column("code"), self.column("name")):
+            if kind in ("district", "community") and code:
+                areas.setdefault(code, set()).add(code)
+                areas.setdefault(name, set()).add(code)
+        return {key: frozenset(codes) for key, codes in areas.items()}
 
     @cached_property
     def _number_of_code(self) -> dict[str, int]:

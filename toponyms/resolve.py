@@ -92,37 +92,17 @@ class Resolver:
         self.threshold = threshold
         self._found: dict[tuple[str, bool, bool], list[_Found]] = {}  # finding candidates costs more than ranking
 
-    @cached_property
-    def _regions(self) -> frozenset[str]:
-        """The names of the gazetteer's regions, as places name the region they are in."""
-        return frozenset(region for region in self.gazetteer.column("region") if region is not None)
-
-    @cached_property
-    def _areas(self) -> dict[str, frozenset[str]]:
-        """The codes of the gazetteer's raions and hromadas, under their codes and canonical names."""
-        gazetteer = self.gazetteer
-        areas: dict[str, set[str]] = {}
-        for kind, code, name in zip(gazetteer.column("kind"), gazetteer.column("code"), gazetteer.column("name")):
-            if kind in ("district", "community") and code:
-                areas.setdefault(code, set()).add(code)
-                areas.setdefault(name, set()).add(code)
-        return {key: frozenset(codes) for key, codes in areas.items()}
-
     def _codes_within(self, within: str | Iterable[str] | None) -> frozenset[str]:
         """The raion and hromada codes that ``within`` names; a ValueError names what it does not."""
         wanted = (within,) if isinstance(within, str) else tuple(within or ())
-        unknown = sorted(repr(area) for area in wanted if area not in self._areas)
+        areas = self.gazetteer.areas
+        unknown = sorted(repr(area) for area in wanted if area not in areas)
         if unknown:
             raise ValueError(
                 f"within= names no raion or hromada of the gazetteer: {', '.join(unknown)} "
                 "(give its code, UA14160000000061982, or its name, 'Pokrovskyi Raion', 'Pokrovska hromada')"
             )
-        return frozenset(code for area in wanted for code in self._areas[area])
-
-    @cached_property
-    def _countries(self) -> frozenset[str]:
-        """The codes of the countries the gazetteer's places are in."""
-        return frozenset(self.gazetteer.column("country"))
+        return frozenset(code for area in wanted for code in areas[area])
 
     @cached_property
     def _reach(self) -> int:
@@ -208,8 +188,9 @@ class Resolver:
         self.check_country(country)
         near = _checked_near(near)
         regions = frozenset((region,) if isinstance(region, str) else region or ())
-        if not regions <= self._regions:
-            unknown = ", ".join(sorted(map(repr, regions - self._regions)))
+        known = self.gazetteer.distinct("region") if regions else regions
+        if not regions <= known:
+            unknown = ", ".join(sorted(map(repr, regions - known)))
             raise ValueError(
                 f"region= names no region of the gazetteer: {unknown} (they are named as 'Luhansk Oblast')"
             )
@@ -237,7 +218,7 @@ class Resolver:
 
     def check_country(self, country: str | None) -> None:
         """Raise ValueError unless ``country`` is None or the code of a country of the gazetteer ('UA', 'ua')."""
-        if country is not None and (not isinstance(country, str) or country.upper() not in self._countries):
+        if country is not None and (not isinstance(country, str) or country.upper() not in self.gazetteer.distinct("country")):
             raise ValueError(
                 f"country= names no country of the gazetteer: {country!r} "
                 "(a country is named by its ISO 3166-1 alpha-2 code, as 'UA')"
