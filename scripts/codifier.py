@@ -444,8 +444,10 @@ def codifier_places(
                 "approximate": approximate,
             }
             add_name(entry["names"], latin, None, "official")
-        else:
+        else:  # the GeoNames place, named canonically as the codifier names it now (Кадіївка: Kadiivka)
             entry = places[ident]
+            entry["name"] = romanise(current)
+            add_name(entry["names"], entry["name"], None, "official")
         entry.update({k: v for k, v in hierarchy.items() if v})
         add_name(entry["names"], current, "uk", "official")
         derived = russian(current)
