@@ -397,20 +397,8 @@ def codifier_places(
         centre = centre_of(unit, units)
         name, names = unit_names(unit, centre, romanise, russian)
         canonical[unit.code] = name
-        (lat, lon), _ = position(centre if centre is not None else unit)  # a raion is its own raion
-        entry: Place = {
-            "id": f"katottg:{unit.code}",
-            "name": name,
-            "kind": "district" if unit.category == "P" else "community",
-            "country": "UA",
-            "region": region_of[unit.oblast],
-            "lat": lat,
-            "lon": lon,
-            "population": 0,
-            "names": {},
-            "code": unit.code,
-            "approximate": True,
-        }
+        where, _ = position(centre if centre is not None else unit)  # a raion is its own raion
+        entry = new_entry(unit, name, "district" if unit.category == "P" else "community", region_of, where, True)
         if unit.category == "H":
             entry["raion"], entry["raion_code"] = canonical[unit.raion], unit.raion
         for text, lang, status in names:
@@ -429,21 +417,9 @@ def codifier_places(
         current = next((r.name for r in renamed if r.former == unit.name), unit.name)
         ident = links.place_of.get(unit.code)
         if ident is None:
-            (lat, lon), approximate = position(unit)
-            latin = romanise(current)
-            entry = places[f"katottg:{unit.code}"] = {
-                "id": f"katottg:{unit.code}",
-                "name": latin,
-                "kind": "populated place",
-                "country": "UA",
-                "region": region_of[unit.oblast],
-                "lat": lat,
-                "lon": lon,
-                "population": 0,
-                "names": {},
-                "approximate": approximate,
-            }
-            add_name(entry["names"], latin, None, "official")
+            entry = new_entry(unit, romanise(current), "populated place", region_of, *position(unit))
+            places[entry["id"]] = entry
+            add_name(entry["names"], entry["name"], None, "official")
         else:  # the GeoNames place, named canonically as the codifier names it now (Кадіївка: Kadiivka)
             entry = places[ident]
             entry["name"] = romanise(current)
@@ -463,6 +439,26 @@ def codifier_places(
                 if text != current:
                     add_former(entry["names"], text, lang, renaming.year, renaming.source)
     return links.counts
+
+
+def new_entry(
+    unit: Unit, name: str, kind: str, region_of: dict[str, str], where: tuple[float, float], approximate: bool
+) -> Place:
+    """The gazetteer entry of a unit that GeoNames lacks, ``katottg:<code>``, without names yet."""
+    lat, lon = where
+    return {
+        "id": f"katottg:{unit.code}",
+        "name": name,
+        "kind": kind,
+        "country": "UA",
+        "region": region_of[unit.oblast],
+        "lat": lat,
+        "lon": lon,
+        "population": 0,
+        "names": {},
+        "code": unit.code,
+        "approximate": approximate,
+    }
 
 
 def add_former(names: dict[str, dict[str, Any]], text: str, lang: str | None, year: int, source: str) -> None:
