@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from bisect import bisect_left
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -341,16 +342,16 @@ def _namesake_floors(
     confidence it deserves, while a town among villages of its name (Kostiantynivka)
     keeps its floor, and Pokrovsk keeps its own beside Engels, once Pokrovsk.
     """
-    statuses = [places[f.place].names[f.name].status != "former" for f in found]  # a name now, or once
-    floors = []
-    for weight, strength, status in zip(weights, strengths, statuses):
-        rivals = sum(
-            1
-            for other, its_strength, its_status in zip(weights, strengths, statuses)
-            if its_strength == strength and its_status == status and other * COMPARABLE >= weight
-        )
-        floors.append(SHARE_FLOOR / max(rivals, 1))
-    return floors
+    groups = [(strength, places[f.place].names[f.name].status != "former") for f, strength in zip(found, strengths)]
+    heavier: dict[tuple[float, bool], list[float]] = {}  # a name now (or once), matched as well: sorted weights
+    for group, weight in zip(groups, weights):
+        heavier.setdefault(group, []).append(weight)
+    for group_weights in heavier.values():
+        group_weights.sort()
+    return [
+        SHARE_FLOOR / max(len(heavier[group]) - bisect_left(heavier[group], weight / COMPARABLE), 1)
+        for group, weight in zip(groups, weights)
+    ]
 
 
 def _checked_near(near: object) -> tuple[float, float] | None:
