@@ -309,7 +309,7 @@ class PlaceTable(Sequence[Place]):
             return self._all[number]
         place = self._made[number]
         if place is None:
-            place = self._made[number] = self._make(number % len(self._made) if number < 0 else number)
+            place = self._made[number] = self._make(number % len(self._made))  # the index checked above
         return place
 
     def __iter__(self) -> Iterator[Place]:
