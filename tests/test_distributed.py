@@ -23,8 +23,8 @@ from conftest import ROOT
 from toponyms import Gazetteer, Name, Place, Resolver, clean, find
 from toponyms.corpus import mention_fields
 from toponyms.distributed import clean_frames, clean_partition, clean_records, clean_texts, find_records
-from toponyms.gazetteer import GazetteerError
 from toponyms.resolve import default_resolver, shared_resolver
+from toponyms.yaml_reader import GazetteerError
 
 SMALL = """places:
   - {id: x:1, name: Pokrovsk, kind: populated place, country: UA, lat: 48.28, lon: 37.18, names: [%s]}

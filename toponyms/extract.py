@@ -58,7 +58,7 @@ from typing import Any, NamedTuple
 import ahocorasick
 
 from toponyms._data import table, words
-from toponyms.compiled import Gazetteer
+from toponyms.gazetteer import Gazetteer
 from toponyms.inflect import word_forms
 from toponyms.keys import spelling_key
 from toponyms.model import Alias, Match, Mention, Scan, Unresolved
