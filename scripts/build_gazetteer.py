@@ -34,13 +34,12 @@ from rapidfuzz.fuzz import ratio
 from unidecode import unidecode
 
 from codifier import codifier_places, read_codifier, read_renamings
+from toponyms.model import KINDS, STATUSES
 from toponyms.russian import russian_form
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"
 SCOPE = ("UA", "RU")
-KINDS = ("country", "region", "district", "community", "populated place")
-STATUSES = ("official", "variant", "former", "garbled")
 PLACE_KEYS = (
     "id", "geonameid", "name", "kind", "country", "region", "lat", "lon", "population",
     "code", "raion", "raion_code", "hromada", "hromada_code", "approximate",
