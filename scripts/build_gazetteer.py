@@ -34,6 +34,7 @@ from rapidfuzz.fuzz import ratio
 from unidecode import unidecode
 
 from codifier import codifier_places, read_codifier, read_renamings
+from toponyms.chars import CYRILLIC_SCRIPT
 from toponyms.model import KINDS, STATUSES
 from toponyms.russian import russian_form
 
@@ -303,7 +304,7 @@ def region_lang(text: str) -> str | None:
         return "uk"
     if RU_REGION.search(text) and RU_ALPHABET.fullmatch(text):
         return "ru"
-    return None if re.search(r"[\u0400-\u052f]", text) else lang_of(text)
+    return None if re.search(f"[{CYRILLIC_SCRIPT}]", text) else lang_of(text)
 
 
 def region_place(

@@ -15,6 +15,8 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
+from toponyms.chars import has_surrogate_escape
+
 
 class WriteError(OSError):
     """An output that could not be written (exit status 3 on the command line); nothing of it is left behind."""
@@ -27,7 +29,7 @@ def shown(name: str) -> str:
     >>> shown("caf\\udce9.txt"), shown("café.txt")
     ('caf\\\\xe9.txt', 'café.txt')
     """
-    if name.isascii() or not any("\udc80" <= ch <= "\udcff" for ch in name):
+    if not has_surrogate_escape(name):
         return name
     return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 

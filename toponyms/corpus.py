@@ -44,6 +44,7 @@ from typing import Any, BinaryIO, TextIO
 import yaml
 
 from toponyms.atomic import AtomicFile, WriteError, shown
+from toponyms.chars import has_surrogate_escape
 from toponyms.clean import rewrite
 from toponyms.gazetteer import Gazetteer
 from toponyms.extract import scan
@@ -441,7 +442,7 @@ def read_csv(lines: Iterable[bytes], source: str, column: str = "text") -> Itera
                 yield Record(source, line, raw, counted=False)
             elif not 0 <= index < len(row):
                 yield Record(source, line, raw, problem=f"no column {column!r}; row passed through unchanged")
-            elif any(_has_surrogate(cell) for cell in row):
+            elif any(has_surrogate_escape(cell) for cell in row):
                 problem = f"{_bad_utf8(raw, _utf8_error(raw))}; row passed through unchanged"
                 yield Record(source, line, raw, problem=problem)
             else:
@@ -483,13 +484,6 @@ def _stray(error: csv.Error, line: bytes, below: int) -> str:
     else:
         return f"not readable as CSV ({error}); line passed through unchanged"
     return f"a stray quote? ({detail}); line passed through unchanged"
-
-
-_SURROGATE = re.compile("[\udc80-\udcff]")  # what "surrogateescape" makes of a byte that is not UTF-8
-
-
-def _has_surrogate(text: str) -> bool:
-    return not text.isascii() and _SURROGATE.search(text) is not None
 
 
 def _utf8_error(raw: bytes) -> UnicodeDecodeError:

@@ -58,13 +58,13 @@ from typing import Any, NamedTuple
 import ahocorasick
 
 from toponyms._data import table, words
+from toponyms.chars import APOSTROPHES, is_mixed
 from toponyms.gazetteer import Gazetteer
 from toponyms.inflect import word_forms
 from toponyms.keys import spelling_key
 from toponyms.model import Alias, Match, Mention, Scan, Unresolved
-from toponyms.normalize import APOSTROPHES, normalize, strip_marks
+from toponyms.normalize import normalize, strip_marks
 from toponyms.resolve import Resolver, default_resolver
-from toponyms.script import is_mixed
 
 SURE = 0.8  # a mention this sure, found as written, anchors the context of its document
 GARBLE = 0.7  # an unknown capitalised word becomes a mention from this score on

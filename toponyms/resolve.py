@@ -23,12 +23,13 @@ from typing import TYPE_CHECKING, Any
 from rapidfuzz import fuzz
 
 from toponyms._data import words
+from toponyms.chars import is_mixed
 from toponyms.gazetteer import Gazetteer, bundled_path
 from toponyms.inflect import nominatives
 from toponyms.keys import spelling_key
 from toponyms.model import Match, Mention, Name, Place
 from toponyms.normalize import normalize
-from toponyms.script import is_mixed, readings
+from toponyms.script import readings
 from toponyms.yaml_reader import GazetteerError
 
 if TYPE_CHECKING:
