@@ -34,20 +34,22 @@ import stat
 import sys
 import tempfile
 from collections import Counter, deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as wait_for
 from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO, TextIO
+from typing import Any, BinaryIO, TextIO, TypedDict
 
 import yaml
 
 from toponyms.clean import rewrite
 from toponyms.compiled import Gazetteer
 from toponyms.extract import scan
-from toponyms.model import Match, Mention, Scan
+from toponyms import records
+from toponyms.model import Mention, Scan
+from toponyms.records import CandidateRecord, MentionRecord, PlaceRecord, candidate_record, place_record
 from toponyms.resolve import Resolver
 from toponyms.workers import Pool, WorkerError
 
@@ -524,6 +526,71 @@ def _bad_utf8(raw: bytes, error: UnicodeDecodeError) -> str:
 # The report
 
 
+class PlaceTally(PlaceRecord):
+    """A place the corpus names: how often, and under which surface forms."""
+
+    mentions: int
+    forms: Counter[str]
+
+
+class PlaceSummary(PlaceRecord):
+    """A place of ``Report.as_dict``: its surface forms most frequent first."""
+
+    mentions: int
+    forms: dict[str, int]
+
+
+class Sighting(TypedDict):
+    """Where a name was seen: ``file:line`` and the text around it."""
+
+    where: str
+    snippet: str
+
+
+class UnresolvedEntry(TypedDict):
+    """A name that resolved to nothing sure: how often it was seen, its best candidate, its first sightings."""
+
+    text: str
+    count: int
+    best: CandidateRecord | None
+    contexts: list[Sighting]
+
+
+class AliasSighting(TypedDict):
+    """One sighting of an alias mined from a gloss: the new name, the place of the known side, where."""
+
+    text: str
+    id: str
+    name: str
+    kind: str
+    country: str
+    region: str | None
+    known: str
+    where: str
+    snippet: str
+
+
+class Problem(TypedDict):
+    """A record that could not be cleaned, and why."""
+
+    where: str
+    problem: str
+
+
+class ReportData(TypedDict):
+    """A report as plain data (``Report.as_dict``), in the order of its JSON document."""
+
+    records: int
+    passed_through_unread: int
+    places: list[PlaceSummary]
+    unresolved: list[UnresolvedEntry]
+    unresolved_omitted: int
+    aliases: list[AliasSighting]
+    aliases_omitted: int
+    problems: list[Problem]
+    problems_omitted: int
+
+
 class Report:
     """What a run found, for a person to review: places and their surface forms, unresolved
     names with context, aliases mined from glosses, and the records that could not be read.
@@ -535,13 +602,13 @@ class Report:
     def __init__(self) -> None:
         self.records = 0
         self.unread = 0
-        self.places: dict[str, dict[str, Any]] = {}  # place id -> place fields, mentions, forms
-        self.unresolved: dict[str, dict[str, Any]] = {}  # text -> count, best candidate, contexts
+        self.places: dict[str, PlaceTally] = {}  # by place id
+        self.unresolved: dict[str, UnresolvedEntry] = {}  # by text
         self.unresolved_omitted = 0  # sightings of the names past MAX_UNRESOLVED
-        self.aliases: list[dict[str, Any]] = []  # sightings, in order
+        self.aliases: list[AliasSighting] = []  # in order
         self.aliases_omitted = 0  # sightings past the first CONTEXTS of an alias, or of aliases past MAX_ALIASES
         self._sightings: Counter[tuple[str, str]] = Counter()  # (alias, place id) -> sightings listed
-        self.problems: list[dict[str, str]] = []
+        self.problems: list[Problem] = []
         self.problems_omitted = 0
 
     def add(self, scan: Scan, text: str, source: str, line: int | None = None) -> None:
@@ -555,17 +622,17 @@ class Report:
 
         for mention in scan.mentions:
             place = mention.match.place
-            entry = self.places.get(place.id)
-            if entry is None:
-                entry = self.places[place.id] = {**_place_fields(mention.match), "mentions": 0, "forms": Counter()}
-            entry["mentions"] += 1
-            entry["forms"][mention.text] += 1
+            tally = self.places.get(place.id)
+            if tally is None:
+                tally = self.places[place.id] = {**place_record(place), "mentions": 0, "forms": Counter()}
+            tally["mentions"] += 1
+            tally["forms"][mention.text] += 1
         for found in scan.unresolved:
             entry = self._unresolved(found.text, {"text": found.text, "count": 0, "best": None, "contexts": []}, 1)
             if entry is None:
                 continue
             entry["count"] += 1
-            best = None if found.best is None else {**_place_fields(found.best), **_how(found.best)}
+            best: CandidateRecord | None = None if found.best is None else candidate_record(found.best)
             if best is not None and (entry["best"] is None or best["score"] > entry["best"]["score"]):
                 entry["best"] = best
             if len(entry["contexts"]) < CONTEXTS:
@@ -573,10 +640,8 @@ class Report:
                     {"where": where(found.start), "snippet": snippet(text, found.start, found.end)}
                 )
         for alias in scan.aliases:
-            place = alias.place
             self._alias({
-                "text": alias.text, "id": place.id, "name": place.name, "kind": place.kind, "country": place.country,
-                "region": place.region, "known": alias.known, "where": where(alias.start),
+                "text": alias.text, **place_record(alias.place), "known": alias.known, "where": where(alias.start),
                 "snippet": snippet(text, alias.start, alias.end),
             })  # fmt: skip
 
@@ -594,17 +659,17 @@ class Report:
         self.records += other.records
         self.unread += other.unread
         for ident, theirs in other.places.items():
-            mine = self.places.setdefault(ident, {**theirs, "mentions": 0, "forms": Counter()})
-            mine["mentions"] += theirs["mentions"]
-            mine["forms"].update(theirs["forms"])
-        for text, theirs in other.unresolved.items():
-            mine = self._unresolved(text, {**theirs, "count": 0, "best": None, "contexts": []}, theirs["count"])
-            if mine is None:
+            tally = self.places.setdefault(ident, {**theirs, "mentions": 0, "forms": Counter()})
+            tally["mentions"] += theirs["mentions"]
+            tally["forms"].update(theirs["forms"])
+        for text, seen in other.unresolved.items():
+            entry = self._unresolved(text, {**seen, "count": 0, "best": None, "contexts": []}, seen["count"])
+            if entry is None:
                 continue
-            mine["count"] += theirs["count"]
-            if theirs["best"] is not None and (mine["best"] is None or theirs["best"]["score"] > mine["best"]["score"]):
-                mine["best"] = theirs["best"]
-            mine["contexts"] = (mine["contexts"] + theirs["contexts"])[:CONTEXTS]
+            entry["count"] += seen["count"]
+            if seen["best"] is not None and (entry["best"] is None or seen["best"]["score"] > entry["best"]["score"]):
+                entry["best"] = seen["best"]
+            entry["contexts"] = (entry["contexts"] + seen["contexts"])[:CONTEXTS]
         self.unresolved_omitted += other.unresolved_omitted
         for alias in other.aliases:
             self._alias(alias)
@@ -613,7 +678,7 @@ class Report:
             self._problem(problem)
         self.problems_omitted += other.problems_omitted
 
-    def _unresolved(self, text: str, new: dict[str, Any], count: int) -> dict[str, Any] | None:
+    def _unresolved(self, text: str, new: UnresolvedEntry, count: int) -> UnresolvedEntry | None:
         """The entry of the unresolved name ``text``, made from ``new`` if there is room; else None,
         and its ``count`` sightings are counted as omitted."""
         entry = self.unresolved.get(text)
@@ -624,7 +689,7 @@ class Report:
             entry = self.unresolved[text] = new
         return entry
 
-    def _alias(self, sighting: dict[str, Any]) -> None:
+    def _alias(self, sighting: AliasSighting) -> None:
         key = (sighting["text"], sighting["id"])
         listed = self._sightings.get(key, 0)
         if listed >= CONTEXTS or (listed == 0 and len(self._sightings) >= MAX_ALIASES):
@@ -633,13 +698,13 @@ class Report:
         self._sightings[key] += 1
         self.aliases.append(sighting)
 
-    def _problem(self, problem: dict[str, str]) -> None:
+    def _problem(self, problem: Problem) -> None:
         if len(self.problems) < MAX_PROBLEMS:
             self.problems.append(problem)
         else:
             self.problems_omitted += 1
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> ReportData:
         """The report as plain data: places by mentions, unresolved names by count, aliases in order."""
         places = sorted(self.places.values(), key=lambda p: (-p["mentions"], p["name"], p["id"]))
         unresolved = sorted(self.unresolved.values(), key=lambda u: (-u["count"], u["text"]))
@@ -685,8 +750,9 @@ class Report:
             for form, count in place["forms"].items():
                 writer.writerow({**place, "section": "place", "text": form, "count": count})
         for entry in data["unresolved"]:
-            best = entry["best"] or {}
-            for context in entry["contexts"] or [{}]:
+            best: Mapping[str, object] = entry["best"] or {}
+            contexts: list[Mapping[str, object]] = [*entry["contexts"]] or [{}]  # a row even with no context
+            for context in contexts:
                 writer.writerow(
                     {**best, **context, "section": "unresolved", "text": entry["text"], "count": entry["count"]}
                 )
@@ -701,15 +767,6 @@ class Report:
         surrogate (from a JSON ``\\ud800`` escape) is written as that escape, still valid JSON."""
         with AtomicFile(path) as sink, sink.text(errors="backslashreplace") as stream:
             (self._csv_to if Path(path).suffix.lower() == ".csv" else self._json_to)(stream)
-
-
-def _place_fields(match: Match) -> dict[str, Any]:
-    place = match.place
-    return {"id": place.id, "name": place.name, "kind": place.kind, "country": place.country, "region": place.region}
-
-
-def _how(match: Match) -> dict[str, Any]:
-    return {"score": match.score, "method": match.method, "matched": match.matched.text}
 
 
 def snippet(text: str, start: int, end: int, width: int = CONTEXT) -> str:
@@ -1198,12 +1255,9 @@ def scan_records(
             yield record, scan(record.text, resolver=resolver, country=country)
 
 
-def mention_record(record: Record, mention: Mention) -> dict[str, Any]:
-    """A mention found in ``record`` as plain JSON-ready data, ``where`` first."""
-    return {"where": record.locate(mention.start), **mention_fields(mention)}
+def mention_record(record: Record, mention: Mention) -> MentionRecord:
+    """A mention found in ``record`` as plain JSON-ready data, ``where`` first (see ``toponyms.records``)."""
+    return records.mention_record(mention, where=record.locate(mention.start))
 
 
-def mention_fields(mention: Mention) -> dict[str, Any]:
-    """A mention as plain JSON-ready data: its span and text, its place and how it was found."""
-    match = mention.match
-    return {"start": mention.start, "end": mention.end, "text": mention.text, **_place_fields(match), **_how(match)}
+mention_fields = records.mention_record  # a mention without ``where``: the name older callers import
