@@ -15,8 +15,6 @@ mention and how it was found (``MentionRecord``, ``CandidateRecord``).
  'matched': 'Pokrovsk'}
 """
 
-from __future__ import annotations
-
 from typing import NotRequired, TypedDict
 
 from toponyms.model import Match, Mention, Place
