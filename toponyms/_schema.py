@@ -7,6 +7,7 @@ fixed length, its fields in order), a ``TypedDict`` (a JSON object; keys that st
 condition the type cannot say. ``conform`` returns the data with each array read as its
 type says: a list, a tuple or the named tuple.
 
+>>> from typing import NamedTuple
 >>> class Rule(NamedTuple):
 ...     pattern: Annotated[str, PATTERN]
 ...     why: str
@@ -25,7 +26,7 @@ import types
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
-from typing import Annotated, Any, Literal, NamedTuple, NotRequired, Required, Union, get_args, get_origin, get_type_hints, is_typeddict
+from typing import Annotated, Any, Literal, NotRequired, Required, Union, get_args, get_origin, get_type_hints, is_typeddict
 
 __all__ = ["LETTER", "NON_BLANK", "PATTERN", "Check", "TableError", "conform"]
 
