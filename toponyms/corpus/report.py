@@ -9,16 +9,18 @@ import os
 from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TextIO, TypedDict
+from typing import TYPE_CHECKING, TextIO, TypedDict
 
 import yaml
 
 from toponyms import corpus, records
-from toponyms.compiled import Gazetteer
 from toponyms.corpus.record import Record, shown
 from toponyms.corpus.writing import AtomicFile
 from toponyms.model import Mention, Scan
 from toponyms.records import CandidateRecord, MentionRecord, PlaceRecord, candidate_record, place_record
+
+if TYPE_CHECKING:
+    from toponyms.compiled import Gazetteer
 
 CONTEXT = 60  # characters either side of a finding in a report snippet
 
