@@ -2,6 +2,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from toponyms._data import table
 from toponyms.inflect import nominatives, word_nominatives
 from toponyms.keys import spelling_key
 from toponyms.normalize import _PLAIN, _fold_once, normalize
@@ -82,10 +83,21 @@ def test_repair_leaves_plain_latin_alone(text: str) -> None:
         ["Zaporizhzhia", "Saporishshja", "Zaporìžžâ", "Запоріжжя"],
         ["Sievierodonetsk", "Severodonetsk", "Сєвєродонецьк", "Северодонецк"],
         ["Kyiv", "Kiev", "Kyjiw", "Київ"],
+        # German tsch is ч: it must be rewritten before the sch inside it (ш), else the key starts with ts
+        ["Chernihivka", "Tschernihiwka", "Чернігівка", "Czernihiwka"],
+        ["Chobotarka", "Tschobotarka", "Чоботарка"],
     ],
 )
 def test_spelling_key_brings_systems_together(spellings: list[str]) -> None:
     assert len({spelling_key(spelling) for spelling in spellings}) == 1
+
+
+def test_no_rewrite_of_the_spelling_key_is_hidden_by_an_earlier_one() -> None:
+    # The rewrites run in order over the output of the last: one that holds an earlier one
+    # (tsch holds sch) never matches where that one already did.
+    rewrites = [old for old, _ in table("spelling")["rewrites"]]
+    hidden = [(earlier, later) for i, earlier in enumerate(rewrites) for later in rewrites[i + 1 :] if earlier in later]
+    assert hidden == []
 
 
 @given(st.text())
