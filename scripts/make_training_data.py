@@ -9,11 +9,16 @@ it belongs to. Places are split WHOLE, by a stable hash of their id (``SPLITS``)
 the validation or test split never gives a training query; a negative word is split by the hash
 of its text the same way.
 
-Two priors draw the places: ``lookup`` (a name asked for alone: settlements roughly uniform,
-with a share of raions, hromadas, regions and countries) and ``text`` (a name met in news:
-settlements in proportion to their population, with the same share of areas). Query kinds:
+Two priors draw the places: ``lookup`` (a name asked for alone: settlements roughly uniform —
+in proportion to the square root of population plus ``LOOKUP_PSEUDO``, so that Kyiv is asked
+for about fifty times as often as a village of unknown size, not as often — with a share of
+raions, hromadas, regions and countries) and ``text`` (a name met in news: settlements in
+proportion to their population, with the same share of areas). Every kind draws its places
+from the prior (``former`` from the prior's places that have a former name), and a draft
+that does not apply to the place drawn makes no query of that draw. Query kinds:
 
-- ``exact``: a name of the place as the gazetteer writes it (namesakes make these hard);
+- ``exact``: a name of the place as the gazetteer writes it, official names ``OFFICIAL_WEIGHT``
+  times as often as the others (namesakes make these hard);
 - ``typo``: 1-2 random edits (substitution, deletion, insertion, transposition) of a name;
 - ``transliteration``: the Ukrainian or Russian name under a system translitua or iuliia knows;
 - ``spelling``: the Cyrillic name as another language's news spells it (``data/news_spellings.json``);
@@ -21,7 +26,9 @@ settlements in proportion to their population, with the same share of areas). Qu
   or a syllable, vowel or consonant inside changed, a compound split or joined;
 - ``case``: a Cyrillic name in an oblique case (the rules of ``toponyms/data/inflection.json``, inverted);
 - ``mixed``: look-alike letters of the other script (``toponyms/data/homoglyphs.json``), or half romanised;
-- ``former``: a former name, as written or romanised anew;
+- ``former``: a former name, as written or romanised anew; a name replaced ``y`` years ago is
+  used with the chance ``exp(-y / FORMER_FADE_YEARS)`` (unknown year: ``FORMER_UNDATED``), so that
+  Pokrovsk, Engels' name until 1931, is seldom asked for as Engels;
 - ``negative``: an everyday word (wordfreq, en/ru/uk) or a person's name, capitalised.
 
 The same arguments give the same bytes: one seeded generator per (prior, kind), places in
@@ -33,6 +40,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import math
 import random
 import sys
 import unicodedata
@@ -64,10 +72,15 @@ KINDS = (
 AREA_SHARE = 0.1  # of the queries of each prior name a raion, hromada, region or country
 AREA_KINDS = ("district", "community", "region", "country")
 TEXT_PSEUDO = 100  # the text prior draws a settlement in proportion to its population plus this
+LOOKUP_PSEUDO = 1000  # the lookup prior in proportion to the square root of its population plus this
+OFFICIAL_WEIGHT = 4  # an exact query takes an official name this many times as often as another
+FORMER_FADE_YEARS = 20.0
+FORMER_UNDATED = 0.2
+REFERENCE_YEAR = 2026
 NEGATIVE_ZIPF = (2.5, 6.0)  # everyday words between these frequencies (wordfreq's Zipf scale)
 LANGUAGES = ("en", "ru", "uk")
 SHORTEST_WORD = 4
-ATTEMPTS = 8  # drafts tried per drawn place before another place is drawn
+ATTEMPTS = 8  # drafts tried per drawn place (a random draft may fail) before it makes no query
 
 LATIN = "abcdefghijklmnopqrstuvwxyz"
 CYRILLIC = "абвгдежзийклмнопрстуфхцчшщьюяієї"
@@ -194,7 +207,7 @@ class Maker:
         names = [n for n in place.names if n.status != "former" and (is_latin(n.text) or is_cyrillic(n.text))]
         if not names:
             return None
-        name = rng.choice(names)
+        name = rng.choices(names, [OFFICIAL_WEIGHT if n.status == "official" else 1 for n in names])[0]
         return name.text, name.status, name.text
 
     def typo(self, place: Place, rng: random.Random) -> tuple[str, str, str] | None:
@@ -324,6 +337,9 @@ class Maker:
         if not names:
             return None
         name = rng.choice(names)
+        still_used = math.exp(-(REFERENCE_YEAR - name.year) / FORMER_FADE_YEARS) if name.year else FORMER_UNDATED
+        if rng.random() >= still_used:
+            return None
         if is_cyrillic(name.text) and rng.random() < 0.5:
             system, convert = rng.choice(self.systems["uk" if name.lang == "uk" else "ru"])
             with warnings.catch_warnings():
@@ -360,37 +376,37 @@ class Prior:
         self.cumulative = list(accumulate(weights))
         self.areas = areas
 
-    def draw(self, rng: random.Random, among: Callable[[Place], bool] | None = None) -> Place:
-        for _ in range(10_000):
+    def draw(self, rng: random.Random, among: frozenset[str] | None = None) -> Place:
+        """A place of the prior; with ``among``, one of those ids (drawn from the prior, the others refused)."""
+        while True:
             if rng.random() < AREA_SHARE:
                 place = rng.choice(self.areas)
             else:
                 at = bisect_right(self.cumulative, rng.random() * self.cumulative[-1])
                 place = self.settlements[min(at, len(self.settlements) - 1)]
-            if among is None or among(place):
+            if among is None or place.id in among:
                 return place
-        raise RuntimeError("no place of the prior passes the filter")
 
 
 def priors(gazetteer: Gazetteer) -> dict[str, Prior]:
     settlements = [p for p in gazetteer.places if p.kind == "populated place"]
     areas = [p for p in gazetteer.places if p.kind in AREA_KINDS]
     return {
-        "lookup": Prior(settlements, [1.0] * len(settlements), areas),
+        "lookup": Prior(settlements, [math.sqrt(p.population + LOOKUP_PSEUDO) for p in settlements], areas),
         "text": Prior(settlements, [p.population + TEXT_PSEUDO for p in settlements], areas),
     }
 
 
 def make(gazetteer: Gazetteer, per_kind: int, seed: int) -> Iterator[Row]:
-    """``per_kind`` queries of each kind under each prior, in a fixed order."""
+    """Up to ``per_kind`` queries of each kind under each prior (one per place drawn), in a fixed order."""
     maker = Maker(gazetteer)
     drafts: dict[str, Callable[[Place, random.Random], tuple[str, str, str] | None]] = {
         "exact": maker.exact, "typo": maker.typo, "transliteration": maker.transliteration,
         "spelling": maker.spelling, "garble-suffix": maker.garble_suffix, "garble-inner": maker.garble_inner,
         "case": maker.case, "mixed": maker.mixed, "former": maker.former,
     }  # fmt: skip
-    has_former = frozenset(p.id for p in gazetteer.places if any(n.status == "former" for n in p.names))
     negatives = maker.negatives()
+    renamed = frozenset(p.id for p in gazetteer.places if any(n.status == "former" for n in p.names))
     for prior_name, prior in priors(gazetteer).items():
         for kind in KINDS:
             rng = random.Random(f"{seed}:{prior_name}:{kind}")
@@ -398,11 +414,9 @@ def make(gazetteer: Gazetteer, per_kind: int, seed: int) -> Iterator[Row]:
                 for word, origin in rng.sample(negatives, min(per_kind, len(negatives))):
                     yield Row(split_of(f"word:{normalize(word)}"), prior_name, kind, origin, word, "", word)
                 continue
-            among = (lambda place: place.id in has_former) if kind == "former" else None
-            made = 0
-            while made < per_kind:
-                place = prior.draw(rng, among)
-                for _ in range(ATTEMPTS):
+            for _ in range(per_kind):
+                place = prior.draw(rng, renamed if kind == "former" else None)
+                for _ in range(ATTEMPTS if kind != "former" else 1):
                     draft = drafts[kind](place, rng)
                     if draft is None:
                         continue
@@ -410,13 +424,12 @@ def make(gazetteer: Gazetteer, per_kind: int, seed: int) -> Iterator[Row]:
                     query = " ".join(query.split())
                     if query and normalize(query) and (kind == "exact" or normalize(query) != normalize(source)):
                         yield Row(split_of(place.id), prior_name, kind, detail, query, place.id, source)
-                        made += 1
                         break
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--per-kind", type=int, default=3000, help="queries of each kind under each prior")
+    parser.add_argument("--per-kind", type=int, default=3000, help="places drawn for each kind under each prior")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=ROOT / "build" / "training.tsv")
     args = parser.parse_args(argv)
