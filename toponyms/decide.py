@@ -15,10 +15,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from toponyms._data import table
+from toponyms.model import Match
 from toponyms.recall import FEATURES, Candidates
+
+if TYPE_CHECKING:
+    from toponyms.resolve import Hints, Resolver
 
 PRIORS = ("lookup", "text")
 
@@ -60,6 +64,34 @@ def probabilities(candidates: Candidates, prior: str = "lookup") -> tuple[float,
     scores = np.exp(scores - scores.max())
     scores /= scores.sum()
     return float(scores[0]), scores[1:]
+
+
+def rank(resolver: Resolver, query: str, *, limit: int, hints: Hints, fuzzy: bool = True) -> list[Match]:
+    """Up to ``limit`` candidate places for ``query`` asked for alone, best first, scored by probability.
+
+    The hints say which place, not whether the name is one: each candidate is weighed by
+    ``Hints.factor`` and the places share again what the model gave them all (P(no place) stays);
+    ``fuzzy=False`` leaves out the places found only by resemblance.
+    """
+    found = resolver.recall.candidates(query)
+    if not found.places:
+        return []
+    none, chances = probabilities(found, "lookup")
+    places = resolver.gazetteer.places
+    if hints:
+        weighed = chances * [hints.factor(places[number]) for number in found.places]
+        if weighed.sum() > 0:
+            chances = weighed * ((1 - none) / weighed.sum())
+    ranked = sorted(
+        (-round(float(chance), 6), places[number].id, number, hit, method)
+        for number, hit, method, chance in zip(found.places, found.hits, found.methods, chances)
+        if fuzzy or method != "fuzzy"
+    )
+    slot_of = resolver.gazetteer.index.owner
+    return [
+        Match(place=places[number], score=round(-negative, 4), method=method, matched=places[number].names[slot_of(hit)[1]], query=query)
+        for negative, _, number, hit, method in ranked[:limit]
+    ]
 
 
 @cache

@@ -36,6 +36,9 @@ if TYPE_CHECKING:
 
 # The steps, surest first; a place found by several keeps the surest (and the flags of all).
 METHODS = ("exact", "normalized", "script", "transliteration", "inflection", "fuzzy")
+# What the model is told of the method: case, diacritics, apostrophes and look-alike letters carry no
+# meaning, so the first three are one level, and the answer cannot change with them.
+METHOD_LEVELS = (0, 0, 0, 1, 2, 3)
 STATUSES = {"official": 0, "variant": 1, "former": 2, "garbled": 3}
 KIND_CODES = {"populated place": 0, "community": 1, "district": 2, "region": 3, "country": 4}
 SCRIPTS = {"latin": 0, "cyrillic": 1, "mixed": 2, "other": 3}
@@ -53,7 +56,7 @@ SURNAME_ENDINGS = ("ov", "ev", "in", "yn", "enko", "uk", "chuk", "ski", "sky", "
 FEATURES = (
     "is_none",  # 1 on the row that stands for "no place at all"
     # how the candidate was found
-    "method",  # index into METHODS
+    "method",  # METHOD_LEVELS of the surest step that found it
     "by_form", "by_key", "by_inflection", "by_fuzzy",  # which steps found it (any of its names)
     "key_ratio", "key_jaro_winkler", "key_distance", "form_ratio",
     "prefix", "suffix", "same_first", "length_difference", "derived",
@@ -119,16 +122,23 @@ class Recall:
                         earlier[:3] = [method, hit, hit_key]
 
         if form:
-            hits = index.by_form(form)
-            exact = [hit for hit in hits if tables.texts[hit] == query]
-            collect(exact, 0, -1, 1)
-            collect(hits, 1, -1, 1)
-            repaired = form
-            if is_mixed(query):
-                mended = [normalize(reading) for reading in readings(query)]
-                for reading in mended:
-                    collect(index.by_form(reading), 2, -1, 1)
-                repaired = mended[0]
+            written = readings(query) if is_mixed(query) else [query]
+            plain = index.by_form(form)
+            form_hits = list(plain)
+            for reading in written if len(written) > 1 or written[0] != query else ():
+                form_hits.extend(index.by_form(normalize(reading)))
+                if form_hits:
+                    break  # the first reading that finds anything, as a query written in one script would
+            # One hit a place at the form level, chosen whatever the case or script of the query:
+            # the first that spells the query's key, else the first.
+            form_hits.sort(key=lambda hit: (tables.key_of(hit) != key, hit))
+            collect(form_hits, 1, -1, 1)
+            exact = {index.owners[hit] for hit in plain if tables.texts[hit] == query}
+            by_plain_form = {index.owners[hit] for hit in plain}
+            for place, entry in found.items():  # the step's name, for Match.method: exact, normalized or script
+                entry[0] = 0 if place in exact else 1 if place in by_plain_form else 2
+            repaired = normalize(written[0])
+            query, form = written[0], repaired  # what the features see: the query in one script
             collect(index.by_key(key), 3, -1, 2)
             for nominative in nominatives(repaired, words_of_names=index.words_of_names):
                 collect(index.by_form(nominative), 4, -1, 4)
@@ -136,7 +146,7 @@ class Recall:
                 for candidate_key in tables.fuzzy_keys(key):
                     number = tables.key_number[candidate_key]
                     collect(index.by_key(candidate_key), 5, number, 8)
-        return self._featurise(query, form, key, found, np)
+        return self._featurise(query, form, key, found, np)  # type: ignore[arg-type]
 
     def _featurise(self, query: str, form: str, key: str, found: dict[int, list], np: Any) -> Candidates:
         tables = self._tables
@@ -160,7 +170,8 @@ class Recall:
         name_keys = [tables.key_of(hit) if hit_key < 0 else tables.keys[hit_key] for _, hit, hit_key, _ in found_rows]
         name_forms = [tables.form_of(hit) for hit in hits]
         rows = matrix[1:]
-        method = np.array([row[0] for row in found_rows], dtype=np.float64)
+        steps = [row[0] for row in found_rows]
+        method = np.array([METHOD_LEVELS[step] for step in steps], dtype=np.float64)
         flags = np.array([row[3] for row in found_rows])
         rows[:, COLUMN["method"]] = method
         for bit, column in enumerate(("by_form", "by_key", "by_inflection", "by_fuzzy")):
@@ -200,10 +211,10 @@ class Recall:
         rows[:, COLUMN["log_population_gap"]] = log_population - log_population.max()
         rows[:, COLUMN["share"]] = weight / np.bincount(group, weights=weight)[group]
         rows[:, COLUMN["ratio_gap"]] = ratio - _best_of_others(ratio, np)
-        rows[:, COLUMN["method_gap"]] = -_best_of_others(-method, np, missing=-len(METHODS)) - method
+        rows[:, COLUMN["method_gap"]] = -_best_of_others(-method, np, missing=-len(METHOD_LEVELS)) - method
         matrix[:, COLUMN["best_method"]] = method.min()
         matrix[:, COLUMN["best_key_ratio"]] = ratio.max()
-        return Candidates(query, tuple(places), tuple(hits), tuple(METHODS[int(m)] for m in method), matrix)
+        return Candidates(query, tuple(places), tuple(hits), tuple(METHODS[step] for step in steps), matrix)
 
 
 def _best_of_others(values: Any, np: Any, missing: float = 0.0) -> Any:
