@@ -2,6 +2,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from toponyms._data import table
 from toponyms.inflect import nominatives
 from toponyms.keys import spelling_key
 from toponyms.normalize import _PLAIN, _fold_once, normalize
@@ -56,6 +57,14 @@ def test_repair_leaves_no_mixed_word_and_is_idempotent(text: str) -> None:
 @given(st.text(alphabet=st.characters(codec="ascii")))
 def test_repair_leaves_plain_latin_alone(text: str) -> None:
     assert repair(text) == text
+
+
+def test_no_rewrite_of_the_spelling_key_is_hidden_by_an_earlier_one() -> None:
+    # The rewrites run in order over the output of the last: one that holds an earlier one
+    # (tsch holds sch) never matches where that one already did.
+    rewrites = [old for old, _ in table("spelling")["rewrites"]]
+    hidden = [(earlier, later) for i, earlier in enumerate(rewrites) for later in rewrites[i + 1 :] if earlier in later]
+    assert hidden == []
 
 
 @given(st.text())

@@ -41,6 +41,12 @@ def test_match_says_how_and_what_it_matched(resolver: Resolver) -> None:
     assert (typo.method, typo.place.geonameid) == ("fuzzy", 704422)
 
 
+def test_a_german_tsch_spelling_finds_its_village(resolver: Resolver) -> None:
+    # Чоботарка in German romanisation; the gazetteer has no such spelling, so it is found by its key.
+    match = resolver.resolve("Tschobotarka")
+    assert match is not None and (match.place.name, match.method) == ("Chobotarka", "transliteration")
+
+
 def test_candidates_are_ranked_and_limited(resolver: Resolver) -> None:
     found = resolver.candidates("Novoselivka", limit=10)
     assert len(found) == 10

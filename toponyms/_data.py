@@ -250,9 +250,32 @@ class TextTable(TypedDict):
     samples: dict[TextSection, list[TextSample]]  # of each part of the table, what it does to a text
 
 
+# -- decision.json ----------------------------------------------------------------------------
+
+
+class DecisionTrees(TypedDict):
+    """One prior's trees, as ``scripts/train_model.py`` writes them; ``toponyms.decide`` checks their shapes."""
+
+    depth: int
+    features: list[list[int]]  # per tree, the feature each inner node splits on (breadth first)
+    thresholds: list[list[float]]
+    leaves: list[list[float]]
+    temperature: float
+    validation_log_loss: float
+    learning_rate: float
+
+
+class DecisionTable(TypedDict):
+    """The trained decision model (``toponyms.decide``): the features it reads and its trees per prior."""
+
+    features: list[str]
+    priors: dict[str, DecisionTrees]
+
+
 # ---------------------------------------------------------------------------------------------
 
 SCHEMAS: dict[str, Any] = {
+    "decision": DecisionTable,
     "geonames": GeoNamesTable,
     "homoglyphs": HomoglyphTable,
     "inflection": InflectionTable,
@@ -262,6 +285,8 @@ SCHEMAS: dict[str, Any] = {
 }
 
 
+@overload
+def table(name: Literal["decision"]) -> DecisionTable: ...
 @overload
 def table(name: Literal["geonames"]) -> GeoNamesTable: ...
 @overload

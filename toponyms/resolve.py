@@ -34,6 +34,7 @@ from toponyms.yaml_reader import GazetteerError
 
 if TYPE_CHECKING:
     from toponyms.extract import Extractor
+    from toponyms.recall import Recall
 
 # How sure each method is that the name it found is the name that was meant.
 # Case, diacritics, apostrophes and look-alike letters carry no meaning, so the
@@ -87,7 +88,16 @@ class _Found:
 
 
 class Resolver:
-    """Resolves names against one gazetteer (the bundled one by default)."""
+    """Resolves names against one gazetteer (the bundled one by default).
+
+    ``scoring`` is the seam between two ways to score a name asked for alone (``resolve``,
+    ``candidates`` without ``in_text``): ``"formula"`` (the default, for now) is the hand-tuned
+    score below; ``"model"`` generates every plausible place (``toponyms.recall``) and makes
+    ``Match.score`` the probability, from the trained model of ``toponyms.decide``, that the name
+    means it. Names lifted from running text (``in_text=True``, what ``find`` asks) keep the formula.
+    """
+
+    scoring = "formula"  # or "model"; set on an instance to change one resolver (not kept by pickling)
 
     def __init__(self, gazetteer: Gazetteer | None = None, *, threshold: float = DEFAULT_THRESHOLD) -> None:
         self.gazetteer = gazetteer if gazetteer is not None else Gazetteer.load()
@@ -110,6 +120,13 @@ class Resolver:
     def _reach(self) -> int:
         """The longest query that may match a name of the gazetteer (``QUERY_REACH``)."""
         return QUERY_REACH * self.gazetteer.index.longest
+
+    @cached_property
+    def recall(self) -> Recall:
+        """Candidate generation for the model's scoring, over this resolver's gazetteer."""
+        from toponyms.recall import Recall
+
+        return Recall(self.gazetteer)
 
     @cached_property
     def extractor(self) -> Extractor:
@@ -200,6 +217,11 @@ class Resolver:
         query = name.strip()
         if not query or len(query) > self._reach:
             return []
+        if not in_text and self.scoring == "model":
+            from toponyms.decide import rank
+
+            hints = Hints(country.upper() if country else None, near, near_km, regions, areas)
+            return rank(self, query, limit=limit, hints=hints, fuzzy=fuzzy)
         found = self._found.get((query, in_text, fuzzy))
         if found is None:
             found = self._find(query, in_text, fuzzy)
@@ -412,16 +434,36 @@ def _weight(
     population = max(place.population, KIND_FLOOR.get(place.kind, 0))
     status = _status_weight(name) if mainstream or name.status != "variant" else OBSCURE_WEIGHT
     weight = status * (population + POPULATION_PSEUDO) ** POPULATION_EXPONENT
-    if country and place.country != country:
-        weight *= OTHER_COUNTRY
-    if regions and place.region is not None and place.region not in regions:
-        weight *= OTHER_REGION  # a region or country is in no region: the hint leaves it be
-    if areas and place.kind in LOCAL_KINDS and areas.isdisjoint((place.code, place.raion_code, place.hromada_code)):
-        weight *= OTHER_AREA
-    if near is not None:
-        distance = _haversine_km(near, (place.lat, place.lon))
-        weight /= 1 + (distance / near_km) ** 2
-    return weight
+    return weight * Hints(country, near, near_km, regions, areas).factor(place)
+
+
+@dataclass(frozen=True, slots=True)
+class Hints:
+    """What the caller said of where the place is: country code, point, regions, raion and hromada codes."""
+
+    country: str | None = None
+    near: tuple[float, float] | None = None
+    near_km: float = NEAR_KM
+    regions: frozenset[str] = frozenset()
+    areas: frozenset[str] = frozenset()
+
+    def __bool__(self) -> bool:
+        return bool(self.country or self.near is not None or self.regions or self.areas)
+
+    def factor(self, place: Place) -> float:
+        """How much the hints weigh ``place`` down: 1 for a place that fits them all."""
+        factor = 1.0
+        if self.country and place.country != self.country:
+            factor *= OTHER_COUNTRY
+        if self.regions and place.region is not None and place.region not in self.regions:
+            factor *= OTHER_REGION  # a region or country is in no region: the hint leaves it be
+        codes = (place.code, place.raion_code, place.hromada_code)
+        if self.areas and place.kind in LOCAL_KINDS and self.areas.isdisjoint(codes):
+            factor *= OTHER_AREA
+        if self.near is not None:
+            distance = _haversine_km(self.near, (place.lat, place.lon))
+            factor /= 1 + (distance / self.near_km) ** 2
+        return factor
 
 
 def _haversine_km(a: tuple[float, float], b: tuple[float, float]) -> float:

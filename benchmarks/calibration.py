@@ -1,0 +1,205 @@
+#!/usr/bin/env python
+"""Right, wrong and none per kind of query, and how well scores are calibrated, on the TEST split.
+
+Usage: python benchmarks/calibration.py [--data build/training.tsv] [--per-kind N] [--threshold T] [--no-baseline]
+
+The queries are those of ``scripts/make_training_data.py`` whose places (or words) hash to
+the test split: no place of theirs gave a training or validation query. Three deciders answer
+each, under each prior (``lookup``: ``Resolver.resolve``; ``text``: the first candidate of
+``Resolver.candidates(in_text=True)`` at the resolver's threshold):
+
+- today's resolver (the hand-tuned score of ``toponyms/resolve.py``);
+- the model (``toponyms.recall`` candidates, ``toponyms.decide`` probabilities), answering its
+  most probable place when that probability is at least ``--threshold`` (0.5);
+- the naive baseline: ``rapidfuzz.process.extractOne`` of the normalised query over every
+  normalised name (``fuzz.WRatio``, cutoff 85), answering the most populous place of that name.
+
+A negative (no place) is right when unanswered. The reliability table bins every query's
+best candidate by its score (answered or not) and sets the mean score beside the fraction
+right; ECE is the mean gap, weighted by the bins' sizes (ten bins of equal width).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import statistics
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from pathlib import Path
+
+from rapidfuzz import fuzz, process
+
+from toponyms import Resolver
+from toponyms.decide import probabilities
+from toponyms.normalize import normalize
+from toponyms.recall import Recall
+
+ROOT = Path(__file__).resolve().parent.parent
+BINS = 10
+BASELINE_CUTOFF = 85.0
+
+Answer = tuple[str | None, float]  # the best candidate's place id (None: no candidate) and its score
+
+
+def read_rows(path: Path, split: str) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as rows:
+        return [row for row in csv.DictReader(rows, delimiter="\t", quoting=csv.QUOTE_NONE) if row["split"] == split]
+
+
+class Deciders:
+    def __init__(self, threshold: float, baseline: bool) -> None:
+        self.resolver = Resolver()
+        self.resolver.scoring = "formula"  # today's: the hand-tuned score, whatever the default
+        self.gazetteer = self.resolver.gazetteer
+        self.recall = Recall(self.gazetteer)
+        self.ids = self.gazetteer.column("id")
+        self.threshold = threshold
+        self.baseline_names: list[str] = []
+        self.baseline_owner: dict[str, str] = {}
+        if baseline:
+            biggest: dict[str, tuple[int, str]] = {}
+            for place in self.gazetteer.places:
+                for name in place.names:
+                    form = normalize(name.text)
+                    if form and (form not in biggest or place.population > biggest[form][0]):
+                        biggest[form] = (place.population, place.id)
+            self.baseline_names = sorted(biggest)
+            self.baseline_owner = {form: ident for form, (_, ident) in biggest.items()}
+
+    def today(self, query: str, prior: str) -> Answer:
+        found = self.resolver.candidates(query, limit=1, in_text=prior == "text")
+        return (found[0].place.id, found[0].score) if found else (None, 0.0)
+
+    def model(self, query: str, prior: str) -> Answer:
+        candidates = self.recall.candidates(query)
+        if not candidates.places:
+            return None, 0.0
+        _, places = probabilities(candidates, prior)
+        best = int(places.argmax())
+        return self.ids[candidates.places[best]], float(places[best])
+
+    def baseline(self, query: str, prior: str) -> Answer:
+        found = process.extractOne(normalize(query), self.baseline_names, scorer=fuzz.WRatio, score_cutoff=BASELINE_CUTOFF)
+        return (self.baseline_owner[found[0]], 1.0) if found is not None else (None, 0.0)
+
+
+def reliability(pairs: list[tuple[float, bool]]) -> tuple[list[tuple[str, int, float, float]], float]:
+    """Bins of (score, right) pairs: (range, count, mean score, fraction right), and the ECE."""
+    bins: list[list[tuple[float, bool]]] = [[] for _ in range(BINS)]
+    for score, right in pairs:
+        bins[min(int(score * BINS), BINS - 1)].append((score, right))
+    table, gap = [], 0.0
+    for number, members in enumerate(bins):
+        if not members:
+            continue
+        mean = statistics.fmean(score for score, _ in members)
+        right = sum(ok for _, ok in members) / len(members)
+        table.append((f"{number / BINS:.1f}-{(number + 1) / BINS:.1f}", len(members), mean, right))
+        gap += len(members) * abs(mean - right)
+    return table, gap / max(len(pairs), 1)
+
+
+def latency(deciders: Deciders, rows: list[dict[str, str]], count: int) -> None:
+    """Median microseconds of a lookup, today's and the model's, for exact names and for typos.
+
+    Each decider is fresh: a new resolver (no query cache) and candidate tables built before timing.
+    """
+    deciders.resolver = Resolver(deciders.gazetteer)
+    deciders.resolver.scoring = "formula"
+    deciders.recall = Recall(deciders.gazetteer)
+    deciders.recall.candidates("warm-up")  # builds the tables, once per gazetteer
+    deciders.model("Pokrovsk", "lookup")  # reads the model file
+    print("\n| queries | n | today (median µs) | model (median µs) | of which candidates (median µs) |")
+    print("|---|---:|---:|---:|---:|")
+    for kind in ("exact", "typo"):
+        queries = list(dict.fromkeys(row["query"] for row in rows if row["kind"] == kind and row["prior"] == "lookup"))[:count]
+        times: dict[str, list[float]] = defaultdict(list)
+        for query in queries:
+            for name, run in (
+                ("today", lambda: deciders.resolver.resolve(query)),
+                ("model", lambda: deciders.model(query, "lookup")),
+                ("candidates", lambda: deciders.recall.candidates(query)),
+            ):
+                began = time.perf_counter()
+                run()
+                times[name].append(time.perf_counter() - began)
+        cells = " | ".join(f"{statistics.median(times[name]) * 1e6:,.0f}" for name in ("today", "model", "candidates"))
+        print(f"| {kind} | {len(queries)} | {cells} |")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", type=Path, default=ROOT / "build" / "training.tsv")
+    parser.add_argument("--split", default="test")
+    parser.add_argument("--per-kind", type=int, default=0, help="at most this many queries of each kind (0: all)")
+    parser.add_argument("--threshold", type=float, default=0.5)
+    parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument("--latency", type=int, default=0, help="time this many exact and typo lookups instead")
+    args = parser.parse_args(argv)
+    print("$ python benchmarks/calibration.py " + " ".join(argv if argv is not None else sys.argv[1:]))
+    rows = read_rows(args.data, args.split)
+    deciders = Deciders(args.threshold, not args.no_baseline)
+    if args.latency:
+        latency(deciders, rows, args.latency)
+        return 0
+    named: dict[str, tuple[Callable[[str, str], Answer], float]] = {
+        "today": (deciders.today, deciders.resolver.threshold), "model": (deciders.model, args.threshold)
+    }
+    if not args.no_baseline:
+        named["baseline"] = (deciders.baseline, 0.0)
+    for prior in ("lookup", "text"):
+        by_kind: dict[str, list[dict[str, str]]] = defaultdict(list)
+        for row in rows:
+            if row["prior"] == prior:
+                by_kind[row["kind"]].append(row)
+        print(f"\n## prior: {prior} ({args.split} split)\n")
+        print("| kind | n | " + " | ".join(f"{name} right | wrong | none" for name in named) + " |")
+        print("|---|---:|" + "---:|---:|---:|" * len(named))
+        scores: dict[str, list[tuple[float, bool]]] = defaultdict(list)
+        totals: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+        seconds: dict[str, float] = defaultdict(float)
+        for kind in sorted(by_kind):
+            queries = by_kind[kind][: args.per_kind or None]
+            cells = []
+            for name, (decide, threshold) in named.items():
+                right = wrong = none = 0
+                for row in queries:
+                    began = time.perf_counter()
+                    best, score = decide(row["query"], prior)
+                    seconds[name] += time.perf_counter() - began
+                    truth = row["truth"] or None
+                    answer = best if best is not None and score >= threshold else None
+                    if answer is None and truth is not None:
+                        none += 1
+                    elif answer == truth:
+                        right += 1
+                    else:
+                        wrong += 1
+                    if best is not None and name != "baseline":
+                        scores[name].append((score, best == truth))
+                totals[name][0] += right
+                totals[name][1] += wrong
+                totals[name][2] += none
+                n = len(queries)
+                cells.append(f"{right / n:.1%} | {wrong / n:.1%} | {none / n:.1%}")
+            print(f"| {kind} | {len(queries)} | " + " | ".join(cells) + " |")
+        n = sum(totals[next(iter(named))])
+        print("| all | " + str(n) + " | " + " | ".join(
+            f"{t[0] / n:.1%} | {t[1] / n:.1%} | {t[2] / n:.1%}" for t in totals.values()
+        ) + " |")  # fmt: skip
+        print("\nmean time per query: " + ", ".join(f"{name} {seconds[name] / n * 1e3:.2f} ms" for name in named))
+        for name in ("today", "model"):
+            table, ece = reliability(scores[name])
+            print(f"\nreliability, {name} ({prior}): best candidate's score against the fraction right; ECE {ece:.3f}\n")
+            print("| score | n | mean score | fraction right |")
+            print("|---|---:|---:|---:|")
+            for span, count, mean, right in table:
+                print(f"| {span} | {count} | {mean:.3f} | {right:.3f} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

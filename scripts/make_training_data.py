@@ -1,0 +1,453 @@
+#!/usr/bin/env python
+"""Make labelled queries from the bundled gazetteer, for training and testing the resolver's model.
+
+Usage: python scripts/make_training_data.py [--per-kind N] [--seed S] [--out build/training.tsv]
+
+Each row is one query as news text or a user might write it, the id of the place it means
+(empty: no place at all), how it was made, the prior its place was drawn under and the split
+it belongs to. Places are split WHOLE, by a stable hash of their id (``SPLITS``), so a place of
+the validation or test split never gives a training query; a negative word is split by the hash
+of its text the same way.
+
+Two priors draw the places: ``lookup`` (a name asked for alone: settlements roughly uniform —
+in proportion to the square root of population plus ``LOOKUP_PSEUDO``, so that Kyiv is asked
+for about fifty times as often as a village of unknown size, not as often — with a share of
+raions, hromadas, regions and countries) and ``text`` (a name met in news: settlements in
+proportion to their population, with the same share of areas). Every kind draws its places
+from the prior (``former`` from the prior's places that have a former name), and a draft
+that does not apply to the place drawn makes no query of that draw. Query kinds:
+
+- ``exact``: a name of the place as the gazetteer writes it, official names ``OFFICIAL_WEIGHT``
+  times as often as the others (namesakes make these hard);
+- ``typo``: 1-2 random edits (substitution, deletion, insertion, transposition) of a name;
+- ``transliteration``: the Ukrainian or Russian name under a system translitua or iuliia knows;
+- ``spelling``: the Cyrillic name as another language's news spells it (``data/news_spellings.json``);
+- ``garble-suffix`` and ``garble-inner``: the ending swapped between Ukrainian and Russian forms,
+  or a syllable, vowel or consonant inside changed, a compound split or joined;
+- ``case``: a Cyrillic name in an oblique case (the rules of ``toponyms/data/inflection.json``, inverted);
+- ``mixed``: look-alike letters of the other script (``toponyms/data/homoglyphs.json``), or half romanised;
+- ``former``: a former name, as written or romanised anew; a name replaced ``y`` years ago is
+  used with the chance ``exp(-y / FORMER_FADE_YEARS)`` (unknown year: ``FORMER_UNDATED``), so that
+  Pokrovsk, Engels' name until 1931, is seldom asked for as Engels;
+- ``negative``: an everyday word (wordfreq, en/ru/uk) or a person's name, capitalised.
+
+The same arguments give the same bytes: one seeded generator per (prior, kind), places in
+gazetteer order, no set iterated unsorted. Needs the ``build`` extra (wordfreq).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import math
+import random
+import sys
+import unicodedata
+import warnings
+from bisect import bisect_right
+from collections.abc import Callable, Iterator, Sequence
+from itertools import accumulate
+from pathlib import Path
+from typing import NamedTuple
+
+import iuliia
+import translitua
+import wordfreq
+
+from toponyms import Gazetteer
+from toponyms._data import table
+from toponyms.model import Name, Place
+from toponyms.normalize import normalize
+from toponyms.transliterate import romanize
+
+ROOT = Path(__file__).resolve().parent.parent
+SPELLINGS = ROOT / "data" / "news_spellings.json"
+NONPLACES = ROOT / "benchmarks" / "nonplaces.txt"
+SPLITS = (("train", 70), ("validation", 15), ("test", 15))  # shares of the hash space, in percent
+PRIORS = ("lookup", "text")
+KINDS = (
+    "exact", "typo", "transliteration", "spelling", "garble-suffix", "garble-inner", "case", "mixed", "former", "negative",
+)  # fmt: skip
+AREA_SHARE = 0.1  # of the queries of each prior name a raion, hromada, region or country
+AREA_KINDS = ("district", "community", "region", "country")
+TEXT_PSEUDO = 100  # the text prior draws a settlement in proportion to its population plus this
+LOOKUP_PSEUDO = 1000  # the lookup prior in proportion to the square root of its population plus this
+OFFICIAL_WEIGHT = 4  # an exact query takes an official name this many times as often as another
+FORMER_FADE_YEARS = 20.0
+FORMER_UNDATED = 0.2
+REFERENCE_YEAR = 2026
+NEGATIVE_ZIPF = (2.5, 6.0)  # everyday words between these frequencies (wordfreq's Zipf scale)
+LANGUAGES = ("en", "ru", "uk")
+SHORTEST_WORD = 4
+ATTEMPTS = 8  # drafts tried per drawn place (a random draft may fail) before it makes no query
+
+LATIN = "abcdefghijklmnopqrstuvwxyz"
+CYRILLIC = "абвгдежзийклмнопрстуфхцчшщьюяієї"
+VOWELS = set("aeiouyаеєиіїоуюяыэ")
+ENDING_SWAPS = (  # a romanised ending and what another system or language makes of it, longest first
+    ("skoye", ("ske", "sk", "skoe", "skoie")), ("skoe", ("ske", "skoye")), ("ske", ("skoye", "skoe", "sk")),
+    ("ivka", ("ovka", "evka", "yivka")), ("ovka", ("ivka", "evka")), ("evka", ("ovka", "ivka")),
+    ("ove", ("ovo", "ovoye", "ovoe")), ("ovo", ("ove", "ovskoye")), ("ivske", ("ovskoye", "ovske")),
+    ("sk", ("ske", "skoye", "skiy", "skyi")), ("ne", ("noye", "no", "noe")), ("ino", ("yne", "ine", "ina")),
+    ("yne", ("ino", "ine")), ("ka", ("ki", "ke", "ku")), ("iv", ("ov", "ev", "ow")), ("ov", ("iv", "ow", "off")),
+    ("yi", ("iy", "y", "ij")), ("a", ("o", "e", "y")),
+    ("ское", ("ске", "ськ", "ск")), ("ське", ("ское", "ськ")), ("івка", ("овка", "евка")), ("овка", ("івка",)),
+    ("ово", ("ове", "ів")), ("ове", ("ово",)), ("ськ", ("ск", "ське")), ("ск", ("ськ", "ское")), ("ів", ("ов", "єв")),
+)  # fmt: skip
+SYLLABLES = ("ro", "ra", "zh", "ko", "ny", "li", "ma", "ve", "do", "sha", "ta", "ki", "lo", "mu", "ch", "gor", "vo")
+VOWEL_SWAPS = {"o": "a", "a": "o", "u": "o", "e": "i", "i": "e", "y": "i", "о": "а", "а": "о", "е": "и", "и": "е", "і": "и"}
+CONSONANT_SWAPS = {"d": "t", "t": "d", "b": "p", "p": "b", "v": "f", "f": "v", "g": "k", "k": "g", "h": "g", "z": "s", "s": "z"}
+PREFIXES = ("Novo", "Staro", "Krasno", "Velyko", "Mala", "Verkhn", "Nyzhn", "Nizhn", "Pervo", "Bilo", "Belo", "Chervono")
+
+
+class Row(NamedTuple):
+    split: str
+    prior: str
+    kind: str
+    detail: str
+    query: str
+    truth: str  # a place id, or "" for no place
+    source: str  # the gazetteer name (or word) the query was made from
+
+
+def split_of(ident: str) -> str:
+    """The split of a place id or a word: a stable hash of it, into the shares of ``SPLITS``."""
+    bucket = int.from_bytes(hashlib.sha256(ident.encode("utf-8")).digest()[:8], "big") % 100
+    for split, share in accumulate(SPLITS, lambda total, item: (item[0], total[1] + item[1])):
+        if bucket < share:
+            return split
+    raise AssertionError("the shares of SPLITS add up to 100")
+
+
+def is_cyrillic(text: str) -> bool:
+    letters = [ch for ch in text if ch.isalpha()]
+    return bool(letters) and all("\u0400" <= ch <= "\u04ff" for ch in letters)
+
+
+def is_latin(text: str) -> bool:
+    letters = [ch for ch in text if ch.isalpha()]
+    return bool(letters) and all(unicodedata.name(ch, "").startswith("LATIN") for ch in letters)
+
+
+def cyrillic_names(place: Place) -> list[Name]:
+    """The place's Ukrainian and Russian names in Cyrillic, official first."""
+    found = [name for name in place.names if name.lang in ("uk", "ru") and is_cyrillic(name.text)]
+    return sorted(found, key=lambda name: (name.status != "official", name.lang != "uk", name.text))
+
+
+def _systems() -> dict[str, list[tuple[str, Callable[[str], str]]]]:
+    """Every transliteration system of translitua and iuliia, by the language it is for."""
+
+    def ukrainian(scheme: type) -> Callable[[str], str]:
+        return lambda text: translitua.translit(text, scheme)
+
+    found: dict[str, list[tuple[str, Callable[[str], str]]]] = {"uk": [], "ru": []}
+    for language, schemes in (("uk", translitua.ALL_UKRAINIAN), ("ru", translitua.ALL_RUSSIAN)):
+        for scheme in sorted(schemes, key=lambda s: s.__name__):
+            found[language].append((f"translitua:{scheme.__name__}", ukrainian(scheme)))
+    for attribute in sorted(name for name in dir(iuliia) if name.isupper()):
+        schema = getattr(iuliia, attribute)
+        if callable(getattr(schema, "translate", None)):
+            found["ru"].append((f"iuliia:{attribute.lower()}", schema.translate))
+    return found
+
+
+def _spelled(text: str, letters: dict[str, str]) -> str:
+    """``text`` in a language's letters; letters it lacks as national 2010 writes them."""
+    out = []
+    for ch in text:
+        lower = ch.lower()
+        latin = letters[lower] if lower in letters else romanize(ch) if "\u0400" <= ch <= "\u04ff" else ch
+        out.append(latin[:1].upper() + latin[1:] if ch != lower and latin else latin)
+    return "".join(out)
+
+
+def _edit(text: str, rng: random.Random, alphabet: str, edits: int) -> str:
+    chars = list(text)
+    for _ in range(edits):
+        start = 0 if rng.random() < 0.1 else 1  # the first letter is seldom mistyped
+        if len(chars) < 3:
+            break
+        op = rng.choice(("substitute", "delete", "insert", "transpose"))
+        if op == "insert":
+            chars.insert(rng.randrange(start, len(chars) + 1), rng.choice(alphabet))
+        elif op == "transpose":
+            i = rng.randrange(start, len(chars) - 1)
+            chars[i], chars[i + 1] = chars[i + 1], chars[i]
+        elif op == "delete":
+            del chars[rng.randrange(start, len(chars))]
+        else:
+            i = rng.randrange(start, len(chars))
+            replacement = rng.choice(alphabet)
+            chars[i] = replacement.upper() if chars[i].isupper() else replacement
+    return "".join(chars)
+
+
+class Maker:
+    """Drafts queries of each kind from one gazetteer."""
+
+    def __init__(self, gazetteer: Gazetteer) -> None:
+        self.gazetteer = gazetteer
+        self.systems = _systems()
+        self.spellings: dict[str, dict[str, str]] = json.loads(SPELLINGS.read_text("utf-8"))["languages"]
+        homoglyphs = table("homoglyphs")
+        self.to_latin = {cyr: lat for lat, cyr in homoglyphs["lowercase"].items()}
+        self.to_cyrillic = dict(homoglyphs["lowercase"])
+        rules = table("inflection")["rules"]
+        self.oblique: dict[str, list[str]] = {}  # a nominative ending -> the oblique endings that may stand for it
+        for ending, nominatives in rules:
+            for nominative in nominatives:
+                self.oblique.setdefault(nominative, []).append(ending)
+        self.forms = {form for place in gazetteer for name in place.names if (form := normalize(name.text))}
+
+    # --- drafts: each returns (query, detail, source) or None -----------------------------
+
+    def exact(self, place: Place, rng: random.Random) -> tuple[str, str, str] | None:
+        names = [n for n in place.names if n.status != "former" and (is_latin(n.text) or is_cyrillic(n.text))]
+        if not names:
+            return None
+        name = rng.choices(names, [OFFICIAL_WEIGHT if n.status == "official" else 1 for n in names])[0]
+        return name.text, name.status, name.text
+
+    def typo(self, place: Place, rng: random.Random) -> tuple[str, str, str] | None:
+        names = [n.text for n in place.names if n.status != "former" and len(n.text) >= 5]
+        names = [t for t in names if is_latin(t) or is_cyrillic(t)]
+        if not names:
+            return None
+        source = rng.choice(names)
+        edits = rng.choice((1, 1, 2))
+        query = _edit(source, rng, LATIN if is_latin(source) else CYRILLIC, edits)
+        return query, f"{edits} edit{'s' * (edits > 1)}", source
+
+    def transliteration(self, place: Place, rng: random.Random) -> tuple[str, str, str] | None:
+        names = cyrillic_names(place)
+        if not names:
+            return None
+        name = rng.choice(names[:3])
+        system, convert = rng.choice(self.systems["uk" if name.lang == "uk" else "ru"])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            query = convert(name.text)
+        return query, system, name.text
+
+    def spelling(self, place: Place, rng: random.Random) -> tuple[str, str, str] | None:
+        names = cyrillic_names(place)
+        if not names:
+            return None
+        name = rng.choice(names[:3])
+        language = rng.choice(sorted(self.spellings))
+        return _spelled(name.text, self.spellings[language]), language, name.text
+
+    def _latin_name(self, place: Place, rng: random.Random) -> str | None:
+        names = [n.text for n in place.names if n.status != "former" and is_latin(n.text) and len(n.text) >= 4]
+        return rng.choice(names[:4]) if names else None
+
+    def garble_suffix(self, place: Place, rng: random.Random) -> tuple[str, str, str] | None:
+        source = self._latin_name(place, rng) if rng.random() < 0.7 else next(iter(cyrillic_names(place)), Name("")).text
+        if not source:
+            return None
+        lower = source.lower()
+        for ending, replacements in ENDING_SWAPS:
+            if lower.endswith(ending) and len(source) > len(ending) + 2:
+                new = rng.choice(replacements)
+                return source[: -len(ending)] + new, f"-{ending} -> -{new}", source
+        return None
+
+    def garble_inner(self, place: Place, rng: random.Random) -> tuple[str, str, str] | None:
+        source = self._latin_name(place, rng)
+        if source is None or len(source) < 5:
+            return None
+        how = rng.choice(("syllable", "vowel", "consonant", "compound"))
+        inner = range(1, len(source) - 1)
+        if how == "syllable":
+            starts = [i for i in range(2, len(source) - 3) if source[i].lower() not in VOWELS and source[i].isalpha()]
+            if not starts:
+                return None
+            i = rng.choice(starts)
+            end = i + 1
+            while end < len(source) - 1 and source[end].lower() in VOWELS:
+                end += 1
+            query = source[:i] + rng.choice(SYLLABLES) + source[end:]
+        elif how in ("vowel", "consonant"):
+            swaps = VOWEL_SWAPS if how == "vowel" else CONSONANT_SWAPS
+            positions = [i for i in inner if source[i] in swaps]
+            if not positions:
+                return None
+            chars = list(source)
+            for i in rng.sample(positions, min(len(positions), rng.choice((1, 2)))):
+                chars[i] = swaps[chars[i]]
+            query = "".join(chars)
+        elif " " in source or "-" in source:
+            parts = source.replace("-", " ").split()
+            query = parts[0] + "".join(part.lower() for part in parts[1:])
+        else:
+            prefix = next((p for p in PREFIXES if source.startswith(p) and len(source) > len(p) + 3), None)
+            if prefix is None:
+                return None
+            rest = source[len(prefix) :]
+            query = prefix + rng.choice((" ", "-")) + rest[0].upper() + rest[1:]
+        return query, how, source
+
+    def case(self, place: Place, rng: random.Random) -> tuple[str, str, str] | None:
+        names = [n.text for n in cyrillic_names(place) if n.status != "former"]
+        if not names:
+            return None
+        source = rng.choice(names[:2])
+        words_out = []
+        for word in source.split(" "):
+            lower = word.lower()
+            options = [
+                (lower[: len(lower) - len(nominative)] if nominative else lower, ending)
+                for nominative, endings in self.oblique.items()
+                if lower.endswith(nominative) and len(lower) > len(nominative) + 2
+                for ending in endings
+            ]
+            if not options:
+                words_out.append(word)
+                continue
+            stem, ending = rng.choice(sorted(options))
+            words_out.append(word[:1] + (stem + ending)[1:] if word[:1].isupper() else stem + ending)
+        query = " ".join(words_out)
+        return (query, "oblique", source) if query != source else None
+
+    def mixed(self, place: Place, rng: random.Random) -> tuple[str, str, str] | None:
+        cyrillic = [n.text for n in cyrillic_names(place) if n.status != "former"]
+        latin = self._latin_name(place, rng)
+        if cyrillic and (latin is None or rng.random() < 0.6):
+            source = rng.choice(cyrillic[:2])
+            if rng.random() < 0.25 and len(source) >= 6:
+                half = len(source) // 2
+                return source[:half] + romanize(source[half:]), "half romanised", source
+            swaps, how = self.to_latin, "latin look-alikes"
+        elif latin:
+            source, swaps, how = latin, self.to_cyrillic, "cyrillic look-alikes"
+        else:
+            return None
+        positions = [i for i, ch in enumerate(source) if ch.lower() in swaps and ch.islower()]
+        if not positions:
+            return None
+        chars = list(source)
+        for i in rng.sample(positions, min(len(positions), rng.choice((1, 2)))):
+            chars[i] = swaps[chars[i]]
+        return "".join(chars), how, source
+
+    def former(self, place: Place, rng: random.Random) -> tuple[str, str, str] | None:
+        names = [n for n in place.names if n.status == "former" and (is_latin(n.text) or is_cyrillic(n.text))]
+        if not names:
+            return None
+        name = rng.choice(names)
+        still_used = math.exp(-(REFERENCE_YEAR - name.year) / FORMER_FADE_YEARS) if name.year else FORMER_UNDATED
+        if rng.random() >= still_used:
+            return None
+        if is_cyrillic(name.text) and rng.random() < 0.5:
+            system, convert = rng.choice(self.systems["uk" if name.lang == "uk" else "ru"])
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                return convert(name.text), f"former, {system}", name.text
+        return name.text, f"former {name.year or ''}".strip(), name.text
+
+    # --- negatives -------------------------------------------------------------------
+
+    def negatives(self) -> list[tuple[str, str]]:
+        """(word, where from): everyday words no name of the gazetteer has, and people's names."""
+        found: dict[str, str] = {}
+        for language in LANGUAGES:
+            for word in wordfreq.iter_wordlist(language):
+                zipf = wordfreq.zipf_frequency(word, language)
+                if zipf < NEGATIVE_ZIPF[0]:
+                    break
+                if zipf <= NEGATIVE_ZIPF[1] and len(word) >= SHORTEST_WORD and word.isalpha():
+                    found.setdefault(word[:1].upper() + word[1:], f"wordfreq {language}")
+        people = list(table("text")["given_names"])
+        for line in NONPLACES.read_text("utf-8").splitlines():
+            if line.strip() and not line.startswith("#"):
+                people.append(line.strip())
+        for person in people:
+            found.setdefault(person, "person or organisation")
+        return [(word, origin) for word, origin in found.items() if normalize(word) and normalize(word) not in self.forms]
+
+
+class Prior:
+    """Draws places: settlements by a weight, and a share of areas uniformly."""
+
+    def __init__(self, settlements: Sequence[Place], weights: Sequence[float], areas: Sequence[Place]) -> None:
+        self.settlements = settlements
+        self.cumulative = list(accumulate(weights))
+        self.areas = areas
+
+    def draw(self, rng: random.Random, among: frozenset[str] | None = None) -> Place:
+        """A place of the prior; with ``among``, one of those ids (drawn from the prior, the others refused)."""
+        while True:
+            if rng.random() < AREA_SHARE:
+                place = rng.choice(self.areas)
+            else:
+                at = bisect_right(self.cumulative, rng.random() * self.cumulative[-1])
+                place = self.settlements[min(at, len(self.settlements) - 1)]
+            if among is None or place.id in among:
+                return place
+
+
+def priors(gazetteer: Gazetteer) -> dict[str, Prior]:
+    settlements = [p for p in gazetteer.places if p.kind == "populated place"]
+    areas = [p for p in gazetteer.places if p.kind in AREA_KINDS]
+    return {
+        "lookup": Prior(settlements, [math.sqrt(p.population + LOOKUP_PSEUDO) for p in settlements], areas),
+        "text": Prior(settlements, [p.population + TEXT_PSEUDO for p in settlements], areas),
+    }
+
+
+def make(gazetteer: Gazetteer, per_kind: int, seed: int) -> Iterator[Row]:
+    """Up to ``per_kind`` queries of each kind under each prior (one per place drawn), in a fixed order."""
+    maker = Maker(gazetteer)
+    drafts: dict[str, Callable[[Place, random.Random], tuple[str, str, str] | None]] = {
+        "exact": maker.exact, "typo": maker.typo, "transliteration": maker.transliteration,
+        "spelling": maker.spelling, "garble-suffix": maker.garble_suffix, "garble-inner": maker.garble_inner,
+        "case": maker.case, "mixed": maker.mixed, "former": maker.former,
+    }  # fmt: skip
+    negatives = maker.negatives()
+    renamed = frozenset(p.id for p in gazetteer.places if any(n.status == "former" for n in p.names))
+    for prior_name, prior in priors(gazetteer).items():
+        for kind in KINDS:
+            rng = random.Random(f"{seed}:{prior_name}:{kind}")
+            if kind == "negative":
+                for word, origin in rng.sample(negatives, min(per_kind, len(negatives))):
+                    yield Row(split_of(f"word:{normalize(word)}"), prior_name, kind, origin, word, "", word)
+                continue
+            for _ in range(per_kind):
+                place = prior.draw(rng, renamed if kind == "former" else None)
+                for _ in range(ATTEMPTS if kind != "former" else 1):
+                    draft = drafts[kind](place, rng)
+                    if draft is None:
+                        continue
+                    query, detail, source = draft
+                    query = " ".join(query.split())
+                    if query and normalize(query) and (kind == "exact" or normalize(query) != normalize(source)):
+                        yield Row(split_of(place.id), prior_name, kind, detail, query, place.id, source)
+                        break
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--per-kind", type=int, default=3000, help="places drawn for each kind under each prior")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", type=Path, default=ROOT / "build" / "training.tsv")
+    args = parser.parse_args(argv)
+    if args.per_kind < 1:
+        parser.error("--per-kind must be at least 1")
+    gazetteer = Gazetteer.load()
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    counts: dict[tuple[str, str], int] = {}
+    with args.out.open("w", encoding="utf-8", newline="\n") as out:
+        out.write("\t".join(Row._fields) + "\n")
+        for row in make(gazetteer, args.per_kind, args.seed):
+            if any("\t" in value or "\n" in value for value in row):
+                continue  # no field of a TSV row may hold a tab or a line break
+            out.write("\t".join(row) + "\n")
+            counts[row.split, row.prior] = counts.get((row.split, row.prior), 0) + 1
+    print(f"wrote {args.out}: " + ", ".join(f"{split}/{prior} {n:,}" for (split, prior), n in sorted(counts.items())))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,48 @@
+"""scripts/make_training_data.py: reproducible, and no place in two splits."""
+
+from __future__ import annotations
+
+import csv
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+
+pytest.importorskip("wordfreq")
+
+
+def _make(out: Path) -> bytes:
+    command = [sys.executable, str(ROOT / "scripts" / "make_training_data.py"), "--per-kind", "20", "--out", str(out)]
+    subprocess.run(command, check=True, capture_output=True)
+    return out.read_bytes()
+
+
+def test_training_data_is_byte_reproducible_and_splits_whole_places(tmp_path: Path) -> None:
+    first, second = _make(tmp_path / "a.tsv"), _make(tmp_path / "b.tsv")
+    assert first == second
+    with (tmp_path / "a.tsv").open(encoding="utf-8", newline="") as rows_file:
+        rows = list(csv.DictReader(rows_file, delimiter="\t", quoting=csv.QUOTE_NONE))
+    splits: dict[str, set[str]] = {}
+    for row in rows:
+        splits.setdefault(row["truth"] or f"word:{row['query']}", set()).add(row["split"])
+    assert all(len(found) == 1 for found in splits.values())
+    counts = Counter((row["prior"], row["kind"]) for row in rows)
+    assert all(count <= 20 for count in counts.values())
+    assert [count for (_, kind), count in sorted(counts.items()) if kind == "exact"] == [20, 20]  # every place has a name
+    assert {row["split"] for row in rows} == {"train", "validation", "test"}
+    assert all(row["truth"] == "" for row in rows if row["kind"] == "negative")
+
+
+def test_a_place_keeps_its_split() -> None:
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        from make_training_data import split_of
+    finally:
+        sys.path.remove(str(ROOT / "scripts"))
+    # A stable hash (sha256), not Python's salted hash(): these must never move between runs or machines.
+    assert [split_of(ident) for ident in ("gn:704422", "gn:703448", "word:summit")] == ["test", "train", "train"]
+    assert {split_of(f"gn:{n}") for n in range(200)} == {"train", "validation", "test"}
