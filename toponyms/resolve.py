@@ -329,13 +329,12 @@ class Resolver:
         alone: bool = False,
     ) -> list[Match]:
         places = self.gazetteer.places
-        hint = country.upper() if country else None
+        hints = Hints(country.upper() if country else None, near, near_km, regions, areas)
         # A candidate's share of the weight counts how well it matched: a poor fuzzy
         # match to a big town must not crowd out a close match to a small one.
         strengths = [_strength(f.method, f.similarity) for f in found]
         weights = [
-            _weight(places[f.place], places[f.place].names[f.name], f.mainstream, hint, near, near_km, regions, areas)
-            * strength**SHARPNESS
+            _weight(places[f.place], places[f.place].names[f.name], f.mainstream, hints) * strength**SHARPNESS
             for f, strength in zip(found, strengths)
         ]
         total = sum(weights) or 1.0
@@ -421,20 +420,11 @@ def _status_weight(name: Name) -> float:
     return STATUS_WEIGHTS.get(name.status, 0.5)
 
 
-def _weight(
-    place: Place,
-    name: Name,
-    mainstream: bool,
-    country: str | None,
-    near: tuple[float, float] | None,
-    near_km: float,
-    regions: frozenset[str] = frozenset(),
-    areas: frozenset[str] = frozenset(),
-) -> float:
+def _weight(place: Place, name: Name, mainstream: bool, hints: Hints) -> float:
     population = max(place.population, KIND_FLOOR.get(place.kind, 0))
     status = _status_weight(name) if mainstream or name.status != "variant" else OBSCURE_WEIGHT
     weight = status * (population + POPULATION_PSEUDO) ** POPULATION_EXPONENT
-    return weight * Hints(country, near, near_km, regions, areas).factor(place)
+    return weight * hints.factor(place) if hints else weight
 
 
 @dataclass(frozen=True, slots=True)
