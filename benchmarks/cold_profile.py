@@ -26,21 +26,28 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import find_bench  # noqa: E402
 
 from toponyms.compiled import Gazetteer  # noqa: E402
+import toponyms.extract as extract  # noqa: E402
 from toponyms.extract import Extractor  # noqa: E402
 from toponyms.resolve import Resolver  # noqa: E402
 
-EXTRACTOR_STEPS = (
-    "_in_runs",
-    "_findings_of",
-    "_findings_in_context",
-    "_parts",
-    "_joined",
-    "_passes",
-    "_mention",
-    "_best",
-    "_glosses",
-    "_in_context",
-)
+
+def extractor_steps(extractor: Extractor) -> list[tuple[Any, str]]:
+    """The steps of ``find``: each where it is looked up when called (an object of the extractor,
+    or the module that calls a function by name), and its name."""
+    return [
+        (extractor.memo, "scan"),
+        (extractor.memo, "_standing"),
+        (extractor.memo, "_worked_out"),
+        (extractor.memo, "parts"),
+        (extractor.memo, "_joined"),
+        (extract.memo, "passes"),
+        (extract.passes, "propose"),
+        (extractor.lookup, "best"),
+        (extract.extractor, "glosses"),
+        (extractor._context, "settle"),
+    ]
+
+
 RESOLVER_STEPS = ("_find", "_rank")
 
 
@@ -123,8 +130,8 @@ def main(argv: list[str] | None = None) -> None:
     extractor = Extractor(Resolver(gazetteer))
     timer = StepTimer()
     if args.steps:
-        for name in EXTRACTOR_STEPS:
-            timer.wrap(extractor, name, name)
+        for owner, name in extractor_steps(extractor):
+            timer.wrap(owner, name, name)
         for name in RESOLVER_STEPS:
             timer.wrap(extractor.resolver, name, f"resolver.{name}")
     parts = tenths(documents)

@@ -48,7 +48,7 @@ def extract_revision(revision: str, folder: Path) -> None:
             tar.extractall(folder, filter="data")
     package = folder / ALIAS
     (folder / "toponyms").rename(package)
-    for source in package.glob("*.py"):
+    for source in package.rglob("*.py"):
         text = source.read_text("utf-8")
         text = re.sub(r"\btoponyms(?=[.\"]| import)", ALIAS, text)
         source.write_text(text, "utf-8")

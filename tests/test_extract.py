@@ -1,5 +1,7 @@
+import gc
 import sys
 import unicodedata
+import weakref
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -15,7 +17,7 @@ from toponyms import Gazetteer, Resolver, clean, find, rewrite, scan
 from toponyms.gazetteer import read_files
 from toponyms.compiled import bundled_path
 import toponyms
-from toponyms.extract import _SETTLED, SURE, Extractor, _Cache, _Spans
+from toponyms.extract import SURE, Extractor, Spans, extractor_for
 from toponyms.keys import spelling_key
 from toponyms.model import Mention
 
@@ -447,11 +449,15 @@ REUSED = Extractor()
 @given(context_like, context_like)
 def test_runs_find_what_the_passes_find_over_the_whole_text(warm_up: str, text: str) -> None:
     REUSED.scan(warm_up)
-    found, unresolved, settled, _ = REUSED._in_runs(text, None)
-    mentions, candidates, context = Extractor()._passes(text, None, "", "")  # the whole text as one run
-    assert [(m.start, m.end, m.text, m.match) for m in found] == mentions
-    assert settled == _Cache({}, []).keep(mentions, candidates, context)[_SETTLED]
-    assert [(u.start, u.end, u.text, u.best) for u in unresolved] == candidates
+    found = REUSED.scan_runs(text)
+    whole = Extractor().scan_whole(text)  # the whole text as one run
+    assert [(m.start, m.end, m.text, m.match) for m in found.mentions] == [
+        (m.start, m.end, m.text, m.match) for m in whole.mentions
+    ]
+    assert found.settled == whole.settled
+    assert [(u.start, u.end, u.text, u.best) for u in found.unresolved] == [
+        (u.start, u.end, u.text, u.best) for u in whole.unresolved
+    ]
 
 
 @pytest.mark.parametrize(
@@ -473,7 +479,7 @@ def test_runs_find_what_the_passes_find_over_the_whole_text(warm_up: str, text: 
     ],
 )
 def test_a_new_run_is_cut_where_no_name_spans_it(run: str, parts: list[str] | None) -> None:
-    found = REUSED._parts(run, None)
+    found = REUSED.memo.parts(run, None)
     assert (None if found is None else [run[start:end] for start, end in found]) == parts
 
 
@@ -508,6 +514,18 @@ def test_threads_can_share_an_extractor() -> None:
     with ThreadPoolExecutor(4) as pool:
         together = list(pool.map(shared.scan, texts))
     assert together == [Extractor().scan(text) for text in texts]
+
+
+def test_the_extractor_of_a_resolver_lives_as_long_as_the_resolver(tmp_path: Path) -> None:
+    source = tmp_path / "small.yaml"
+    source.write_text("places:\n  - {id: x:1, name: Testivka, kind: populated place, country: UA, lat: 48, lon: 37}\n", "utf-8")
+    resolver = Resolver(Gazetteer.load(source))
+    assert extractor_for(resolver) is extractor_for(resolver)
+    assert [mention.text for mention in find("Shelling in Testivka.", resolver=resolver)] == ["Testivka"]
+    gone = weakref.ref(resolver)
+    del resolver
+    gc.collect()
+    assert gone() is None  # the map from resolvers to extractors keeps none alive
 
 
 # --- growth -------------------------------------------------------------------------------
@@ -557,7 +575,7 @@ def test_find_is_linear_in_the_text(unit: str) -> None:
 
 
 class ScannedSpans:
-    """The obvious version of _Spans: a sorted list, scanned whole for every question."""
+    """The obvious version of Spans: a sorted list, scanned whole for every question."""
 
     def __init__(self, mentions: list[Mention]) -> None:
         self.spans = list(mentions)
@@ -611,7 +629,7 @@ operations = st.lists(
 @settings(max_examples=500, deadline=None)
 @given(spans, operations)
 def test_spans_answer_as_a_scan_of_every_span_does(first: list[tuple[int, int]], steps: list[tuple[str, int, int]]) -> None:
-    quick, scanned = _Spans(_apart(first)), ScannedSpans(_apart(first))
+    quick, scanned = Spans(_apart(first)), ScannedSpans(_apart(first))
     for operation, start, length in steps:
         if operation in ("add", "replace_inside"):
             mention = _mention(start, length)

@@ -18,7 +18,7 @@ import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache, cached_property
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rapidfuzz import fuzz
 
@@ -27,12 +27,9 @@ from toponyms.compiled import Gazetteer, bundled_path
 from toponyms.gazetteer import GazetteerError
 from toponyms.inflect import nominatives
 from toponyms.keys import spelling_key
-from toponyms.model import Match, Mention, Name, Place
+from toponyms.model import Match, Name, Place
 from toponyms.normalize import normalize
 from toponyms.script import is_mixed, readings
-
-if TYPE_CHECKING:
-    from toponyms.extract import Extractor
 
 # How sure each method is that the name it found is the name that was meant.
 # Case, diacritics, apostrophes and look-alike letters carry no meaning, so the
@@ -110,13 +107,6 @@ class Resolver:
         """The longest query that may match a name of the gazetteer (``QUERY_REACH``)."""
         return QUERY_REACH * self.gazetteer.index.longest
 
-    @cached_property
-    def extractor(self) -> Extractor:
-        """The text scanner over this resolver's gazetteer, built on first use."""
-        from toponyms.extract import Extractor
-
-        return Extractor(self)
-
     def __reduce__(self) -> tuple[Any, ...]:
         """Pickle as a reference to the gazetteer's files, its digest and the threshold, a few
         hundred bytes that ``shared_resolver`` turns back into a resolver loaded once per process.
@@ -160,27 +150,62 @@ class Resolver:
         limit: int = 5,
         country: str | None = None,
         near: tuple[float, float] | None = None,
-        near_km: float = NEAR_KM,
         region: str | Iterable[str] | None = None,
         within: str | Iterable[str] | None = None,
-        in_text: bool = False,
-        fuzzy: bool = True,
     ) -> list[Match]:
         """Up to ``limit`` candidate places for ``name``, best first, each with its score.
 
-        ``near=(lat, lon)`` prefers close places: one ``near_km`` away keeps half its
+        ``near=(lat, lon)`` prefers close places: one ``NEAR_KM`` away keeps half its
         weight. ``region`` (a region's name, "Kharkiv Oblast", or several) prefers the places in
         it, as ``country`` (ISO code) does those of a country, and ``within`` (raions and hromadas of
-        Ukraine, by code or canonical name: "Pokrovskyi Raion") the places in them. ``in_text=True`` says the name was
-        lifted from running text, so that a Cyrillic word's inflected readings compete with the
-        names it spells exactly.
-        ``fuzzy=False`` stops before fuzzy matching.
+        Ukraine, by code or canonical name: "Pokrovskyi Raion") the places in them.
 
         A hint that names nothing raises ValueError: a ``near`` that is no (lat, lon) on Earth, a
         ``country`` or ``region`` that the gazetteer does not have. A query longer than twice the
         gazetteer's longest name (``QUERY_REACH``; 144 characters for the bundled one) can be no
         name of it and has no candidates.
         """
+        return self._candidates(
+            name, limit=limit, country=country, near=near, near_km=NEAR_KM, region=region, within=within, in_text=False
+        )
+
+    def candidates_in_text(
+        self,
+        surface: str,
+        *,
+        limit: int = 1,
+        country: str | None = None,
+        near: tuple[float, float] | None = None,
+        near_km: float = NEAR_KM,
+        regions: frozenset[str] = frozenset(),
+        within: frozenset[str] = frozenset(),
+        fuzzy: bool = True,
+    ) -> list[Match]:
+        """The extractor's entry (``toponyms.extract``): ``candidates`` for a ``surface`` lifted
+        from running text, where a Cyrillic word's inflected readings compete with the names it
+        spells exactly, and no namesake shares the floor of a name asked for alone. ``near_km``
+        is how far from ``near`` a place keeps half its weight, ``regions`` are names of regions
+        and ``within`` codes of raions and hromadas; ``fuzzy=False`` stops before fuzzy matching.
+        """
+        return self._candidates(
+            surface, limit=limit, country=country, near=near, near_km=near_km, region=regions, within=within,
+            in_text=True, fuzzy=fuzzy,
+        )  # fmt: skip
+
+    def _candidates(
+        self,
+        name: str,
+        *,
+        limit: int,
+        country: str | None,
+        near: tuple[float, float] | None,
+        near_km: float,
+        region: str | Iterable[str] | None,
+        within: str | Iterable[str] | None,
+        in_text: bool,
+        fuzzy: bool = True,
+    ) -> list[Match]:
+        """Candidates for ``name``, by ``candidates`` or ``candidates_in_text``."""
         if not isinstance(name, str):
             raise TypeError(
                 f"toponyms resolves names given as str, got {type(name).__name__}; "
@@ -224,18 +249,6 @@ class Resolver:
                 f"country= names no country of the gazetteer: {country!r} "
                 "(a country is named by its ISO 3166-1 alpha-2 code, as 'UA')"
             )
-
-    def find(self, text: str, *, country: str | None = None) -> list[Mention]:
-        """Every place mention in ``text``; see ``toponyms.find``."""
-        from toponyms.extract import find
-
-        return find(text, resolver=self, country=country)
-
-    def clean(self, text: str, *, country: str | None = None, style: str = "replace") -> str:
-        """``text`` with its place mentions in canonical form; see ``toponyms.clean``."""
-        from toponyms.clean import clean
-
-        return clean(text, resolver=self, country=country, style=style)
 
     def _find(self, query: str, in_text: bool = False, fuzzy: bool = True) -> list[_Found]:
         index = self.gazetteer.index
@@ -443,8 +456,8 @@ def shared_resolver(sources: tuple[str | None, ...], digest: str, threshold: flo
     """The resolver over the gazetteer files ``sources`` (None: the bundled one), made once per process.
 
     This is what a pickled resolver becomes, so the tasks of a worker process share one
-    gazetteer and one extractor. Raises GazetteerError when the files found here are not
-    those the resolver was pickled with (``digest``).
+    gazetteer (and one extractor: ``toponyms.extract.extractor_for``). Raises GazetteerError
+    when the files found here are not those the resolver was pickled with (``digest``).
     """
     key = (sources, digest, threshold)
     with _sharing:
