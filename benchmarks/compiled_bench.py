@@ -31,7 +31,8 @@ sys.path.insert(0, str(HERE))
 import find_bench  # noqa: E402
 
 EXTRACT = ("checks", "context", "extractor", "glosses", "lookup", "memo", "passes", "regions", "scanners", "spans", "words")
-COMPILED = (*(f"extract/{module}" for module in EXTRACT), "resolve", "index", "inflect", "keys", "normalize", "script", "transliterate")
+PIPELINE = ("resolve", "index", "inflect", "keys", "normalize", "script", "transliterate")
+COMPILED = (*(f"extract/{name}" for name in EXTRACT), *PIPELINE)
 BUILDS = ("flashgeotext", "toponyms", "toponyms compiled")
 
 

@@ -518,7 +518,8 @@ def test_threads_can_share_an_extractor() -> None:
 
 def test_the_extractor_of_a_resolver_lives_as_long_as_the_resolver(tmp_path: Path) -> None:
     source = tmp_path / "small.yaml"
-    source.write_text("places:\n  - {id: x:1, name: Testivka, kind: populated place, country: UA, lat: 48, lon: 37}\n", "utf-8")
+    place = "{id: x:1, name: Testivka, kind: populated place, country: UA, lat: 48, lon: 37}"
+    source.write_text(f"places:\n  - {place}\n", "utf-8")
     resolver = Resolver(Gazetteer.load(source))
     assert extractor_for(resolver) is extractor_for(resolver)
     assert [mention.text for mention in find("Shelling in Testivka.", resolver=resolver)] == ["Testivka"]

@@ -43,10 +43,13 @@ def glosses(lookup: Lookup, text: str, country: str | None, mentions: list[Menti
         matches = (gloss for start, end in stretches[cue] for gloss in pattern.finditer(text, start, end))
         for gloss in matches:
             sides = [trim_side(text, gloss.start(i), gloss.end(i)) for i in (1, 2)]
-            known = [found.at(start, end) or propose(lookup, site, start, end, at_least=SURE).mention for start, end in sides]
-            if (known[0] is None) == (known[1] is None):
+            first, second = (found.at(*side) or propose(lookup, site, *side, at_least=SURE).mention for side in sides)
+            if first is None and second is not None:
+                (start, end), anchor = sides[0], second
+            elif first is not None and second is None:
+                (start, end), anchor = sides[1], first
+            else:
                 continue  # both known, or neither: nothing to learn
-            (start, end), anchor = (sides[0], known[1]) if known[0] is None else (sides[1], known[0])
             alias = text[start:end]
             if not alias or found.overlaps(start, end):
                 continue

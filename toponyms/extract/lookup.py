@@ -22,6 +22,7 @@ NO_AREAS: frozenset[str] = frozenset()  # a text that names no region (raion, hr
 
 # The best candidate of a surface: by surface, country, centre, regions, areas and whether fuzzily.
 _Query = tuple[str, str | None, tuple[float, float] | None, frozenset[str], frozenset[str], bool]
+Stored = tuple[int, int, str, float, int | None]  # an ``Ahead`` as the compiled cache keeps it
 
 
 class Ahead(NamedTuple):
@@ -62,8 +63,8 @@ class Lookup:
     def __init__(self, resolver: Resolver, *, weak: bool = False) -> None:
         self._resolver: Callable[[], Resolver | None] = weakref.ref(resolver) if weak else (lambda: resolver)
         self.gazetteer = gazetteer = resolver.gazetteer
-        # How each name of the gazetteer resolves, worked out once, ahead (plain tuples of ``Ahead``).
-        self.ahead: dict[str, tuple[int, int, str, float, int | None] | None] = (
+        # How each name of the gazetteer resolves, worked out once, ahead.
+        self.ahead: dict[str, Stored | None] = (
             gazetteer.derived("name-resolutions", lambda: resolutions(resolver), shaped_by=resolution_shaping(), kind=dict)
             if gazetteer.digest is not None
             else {}
@@ -123,7 +124,7 @@ class Lookup:
         return Match(place, ahead.score, ahead.method, place.names[ahead.name], surface)
 
 
-def resolutions(resolver: Resolver) -> dict[str, tuple[int, int, str, float, int | None] | None]:
+def resolutions(resolver: Resolver) -> dict[str, Stored | None]:
     """How the capitalised names of the gazetteer resolve in running text: each one's ``Ahead``
     (as a plain tuple), or None. Mainstream names (official, former or in a local language) come
     first; past ``AHEAD`` names, the rest are resolved when met, so that a world gazetteer
@@ -131,7 +132,7 @@ def resolutions(resolver: Resolver) -> dict[str, tuple[int, int, str, float, int
     places, index = resolver.gazetteer.places, resolver.gazetteer.index
     number = {id(place): n for n, place in enumerate(places)}
     hits = sorted(range(len(index.owners)), key=lambda hit: not index.is_mainstream(hit))
-    table: dict[str, tuple[int, int, str, float, int | None] | None] = {}
+    table: dict[str, Stored | None] = {}
     own = {place.name for place in places}
     for hit in hits:
         if len(table) >= AHEAD:
@@ -142,12 +143,12 @@ def resolutions(resolver: Resolver) -> dict[str, tuple[int, int, str, float, int
         mention_like = text[:1].isupper() and (text[-1] not in APOSTROPHES or text in own) and is_word_like(text)
         if text not in table and len(text) >= SHORTEST_NAME and mention_like:
             found = resolver.candidates_in_text(text, near_km=CONTEXT_KM)
-            table[text] = tuple(_ahead(text, found[0], number[id(found[0].place)])) if found else None
+            table[text] = _ahead(text, found[0], number[id(found[0].place)]) if found else None
     return table
 
 
-def _ahead(text: str, match: Match, place_number: int) -> Ahead:
-    """What ``resolutions`` keeps of ``text`` resolved to ``match``."""
+def _ahead(text: str, match: Match, place_number: int) -> Stored:
+    """What ``resolutions`` keeps of ``text`` resolved to ``match``: an ``Ahead``, stored."""
     verdict = judge(Mention(0, len(text), text, match), 0)  # alone: no word on either side
     alone = verdict.reads if verdict.fits else None
-    return Ahead(place_number, match.place.names.index(match.matched), match.method, match.score, alone)
+    return place_number, match.place.names.index(match.matched), match.method, match.score, alone

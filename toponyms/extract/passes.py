@@ -105,7 +105,7 @@ def propose(lookup: Lookup, site: Site, start: int, end: int, *, at_least: float
 def passes(lookup: Lookup, automaton: ahocorasick.Automaton, site: Site) -> Found:
     """Passes 1-3 over ``site``, with ``automaton`` over the names of the lookup's gazetteer."""
     text = site.text
-    found, garbled = Spans(), []
+    found, garbled = Spans(), list[Unresolved]()
     whole = propose(lookup, site, 0, len(text)) if text in lookup.ahead else NOTHING
     reads = whole.reads
     if whole.mention is not None:  # the text is a name: the passes would find that and nothing else
