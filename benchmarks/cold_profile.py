@@ -25,7 +25,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import find_bench  # noqa: E402
 
-from toponyms.compiled import Gazetteer  # noqa: E402
+from toponyms.gazetteer import Gazetteer  # noqa: E402
 import toponyms.extract as extract  # noqa: E402
 from toponyms.extract import Extractor  # noqa: E402
 from toponyms.resolve import Resolver  # noqa: E402

@@ -33,7 +33,7 @@ sys.path.insert(0, str(HERE))
 import find_bench  # noqa: E402
 
 ALIAS = "toponyms_rev"
-MODULES = ("compiled", "resolve", "extract")  # what a benchmark needs of each version
+MODULES = ("", ".resolve", ".extract")  # what a benchmark needs of each version: the package (its Gazetteer), ...
 
 
 def extract_revision(revision: str, folder: Path) -> None:
@@ -55,13 +55,13 @@ def extract_revision(revision: str, folder: Path) -> None:
 
 
 def import_versions(revision: str, folder: Path) -> dict[str, tuple[ModuleType, ModuleType, ModuleType]]:
-    """The modules ``compiled``, ``resolve`` and ``extract`` of ``revision`` (extracted under
+    """The package (for its ``Gazetteer``), ``resolve`` and ``extract`` of ``revision`` (extracted under
     ``folder``) and of the working tree, by label: the revision, then "working tree"."""
     extract_revision(revision, folder)
     sys.path.insert(0, str(folder))
     versions = {}
     for label, package in ((revision, ALIAS), ("working tree", "toponyms")):
-        compiled, resolve, extract = (importlib.import_module(f"{package}.{name}") for name in MODULES)
+        compiled, resolve, extract = (importlib.import_module(package + name) for name in MODULES)
         versions[label] = (compiled, resolve, extract)
     return versions
 

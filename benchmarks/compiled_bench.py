@@ -53,8 +53,8 @@ def compile_copy(folder: Path) -> None:
 def one_run(build: str, megabytes: float, weighted: bool) -> None:
     """Time ``build`` over the corpus in this process and print seconds, MB and digest (child process)."""
     from toponyms import extract
-    from toponyms.compiled import Gazetteer
     from toponyms.extract import passes
+    from toponyms.gazetteer import Gazetteer
     from toponyms.resolve import Resolver
 
     if build == "toponyms compiled" and not passes.__file__.endswith(".so"):

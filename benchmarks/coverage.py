@@ -33,7 +33,7 @@ import iuliia
 import translitua
 
 from toponyms import Gazetteer, Name, Place, Resolver
-from toponyms.gazetteer import read_files
+from toponyms.yaml_reader import read_files
 
 ROOT = Path(__file__).resolve().parent.parent
 VILLAGE = 5_000

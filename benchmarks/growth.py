@@ -62,9 +62,10 @@ def main(argv: list[str] | None = None) -> None:
         if args.revision:
             modules = compare_revisions.import_versions(args.revision, Path(temporary))
         else:
-            from toponyms import compiled, extract, resolve
+            import toponyms
+            from toponyms import extract, resolve
 
-            modules = {"working tree": (compiled, resolve, extract)}
+            modules = {"working tree": (toponyms, resolve, extract)}
         versions: dict[str, tuple[Any, Any]] = {}
         for label, (compiled, resolve, extract) in modules.items():
             versions[label] = (resolve.Resolver(compiled.Gazetteer.load()), extract.Extractor)

@@ -34,13 +34,13 @@ from rapidfuzz.fuzz import ratio
 from unidecode import unidecode
 
 from codifier import codifier_places, read_codifier, read_renamings
+from toponyms.chars import CYRILLIC_SCRIPT
+from toponyms.model import KINDS, STATUSES
 from toponyms.russian import russian_form
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"
 SCOPE = ("UA", "RU")
-KINDS = ("country", "region", "district", "community", "populated place")
-STATUSES = ("official", "variant", "former", "garbled")
 PLACE_KEYS = (
     "id", "geonameid", "name", "kind", "country", "region", "lat", "lon", "population",
     "code", "raion", "raion_code", "hromada", "hromada_code", "approximate",
@@ -304,7 +304,7 @@ def region_lang(text: str) -> str | None:
         return "uk"
     if RU_REGION.search(text) and RU_ALPHABET.fullmatch(text):
         return "ru"
-    return None if re.search(r"[\u0400-\u052f]", text) else lang_of(text)
+    return None if re.search(f"[{CYRILLIC_SCRIPT}]", text) else lang_of(text)
 
 
 def region_place(

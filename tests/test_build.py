@@ -30,3 +30,8 @@ def test_rebuild_reproduces_the_committed_file(tmp_path: Path, command: list[str
     )
     assert done.returncode == 0, done.stderr
     assert out.read_bytes() == (ROOT / committed).read_bytes(), f"{committed} is not what {command} builds"
+
+
+def test_the_package_says_it_is_typed() -> None:
+    """PEP 561: the marker that lets type checkers read the package's hints (the wheel ships every file of it)."""
+    assert (ROOT / "toponyms" / "py.typed").is_file()

@@ -1,11 +1,15 @@
-"""The compiled cache: private, signed, never stale, and tidy only with its own files (issue 18, items 1-3)."""
+"""The compiled cache: private, signed, never stale, and tidy only with its own files (issue 18, items 1-3;
+issue 17: one digest over every file of the package)."""
 
 from __future__ import annotations
 
 import logging
 import os
 import pickle
+import shutil
 import stat
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -14,7 +18,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import toponyms.compiled as compiled
+import toponyms
+from toponyms import _cache
+from toponyms.atomic import AtomicFile
 from toponyms import Gazetteer, Resolver
 from toponyms.extract import Extractor
 
@@ -38,7 +44,7 @@ posix_only = pytest.mark.skipif(not hasattr(os, "geteuid"), reason="owners and m
 def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder = tmp_path / "cache"
     monkeypatch.setenv("TOPONYMS_CACHE", str(folder))
-    compiled._warned.clear()  # each test sees its own warnings
+    _cache._warned.clear()  # each test sees its own warnings
     return folder
 
 
@@ -113,14 +119,14 @@ def test_the_default_folder_made_with_the_umask_is_made_private(
     files still checked one by one; a folder named by TOPONYMS_CACHE is refused instead (above)."""
     monkeypatch.delenv("TOPONYMS_CACHE", raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
-    compiled._warned.clear()
+    _cache._warned.clear()
     source = tmp_path / "a.yaml"
     source.write_text(PLACE, "utf-8")
     folder = tmp_path / "xdg" / "toponyms"
     folder.mkdir(parents=True)
     folder.chmod(0o775)
     marker = tmp_path / "owned"
-    planted = folder / f"toponyms-{compiled._digest([source.read_bytes()])}.pickle"  # where the load looks
+    planted = folder / f"toponyms-{_cache.digest([source.read_bytes()])}.pickle"  # where the load looks
     planted.write_bytes(pickle.dumps(Planted(marker)))
     with caplog.at_level(logging.WARNING, logger="toponyms"):
         gazetteer = Gazetteer.load(source)
@@ -169,8 +175,8 @@ def test_a_signed_file_may_name_only_the_classes_the_cache_loads(
     marker = tmp_path / "owned"
     (path,) = pickles(cache)
     payload = pickle.dumps(Planted(marker))
-    key = (cache / compiled.KEY_FILE).read_bytes()
-    path.write_bytes(compiled.MAGIC + compiled._sign(key, path.name, payload) + payload)
+    key = (cache / _cache.KEY_FILE).read_bytes()
+    path.write_bytes(_cache.MAGIC + _cache._sign(key, path.name, payload) + payload)
     with caplog.at_level(logging.WARNING, logger="toponyms"):
         assert Gazetteer.load(source)["test:1"].name == "Testivka"
     assert not marker.exists()
@@ -195,18 +201,18 @@ def test_a_cached_file_others_can_write_is_compiled_anew(
 @posix_only
 def test_a_key_others_can_read_is_not_used(cache: Path, source: Path, caplog: pytest.LogCaptureFixture) -> None:
     Gazetteer.load(source)
-    (cache / compiled.KEY_FILE).chmod(0o644)
+    (cache / _cache.KEY_FILE).chmod(0o644)
     with caplog.at_level(logging.WARNING, logger="toponyms"):
         assert Gazetteer.load(source).digest is None
     (line,) = cache_warnings(caplog.records)
-    assert compiled.KEY_FILE in line and "others can read or write" in line
+    assert _cache.KEY_FILE in line and "others can read or write" in line
 
 
 def test_a_damaged_key_is_replaced(cache: Path, source: Path) -> None:
     Gazetteer.load(source)
-    (cache / compiled.KEY_FILE).write_bytes(b"short")
+    (cache / _cache.KEY_FILE).write_bytes(b"short")
     assert Gazetteer.load(source)["test:1"].name == "Testivka"
-    assert len((cache / compiled.KEY_FILE).read_bytes()) == compiled.KEY_BYTES
+    assert len((cache / _cache.KEY_FILE).read_bytes()) == _cache.KEY_BYTES
     assert Gazetteer.load(source).digest is not None
 
 
@@ -246,16 +252,16 @@ def test_pruning_removes_only_the_caches_own_files(cache: Path, tmp_path: Path) 
     for path in (earlier, left):
         path.write_bytes(b"old")
         os.utime(path, (long_ago, long_ago))
-    for number in range(compiled.KEEP_COMPILED + 3):
+    for number in range(_cache.KEEP_COMPILED + 3):
         path = tmp_path / f"g{number}.yaml"
         path.write_text(PLACE.replace("test:1", f"test:{number}"), "utf-8")
         Gazetteer.load(path)
     for name in theirs:
         assert (cache / name).read_bytes() == b"the user's own", f"{name} was removed"
-    ours = [path for path in pickles(cache) if compiled._OURS.fullmatch(path.name)]
-    assert len(ours) == compiled.KEEP_COMPILED
+    ours = [path for path in pickles(cache) if _cache._OURS.fullmatch(path.name)]
+    assert len(ours) == _cache.KEEP_COMPILED
     assert not earlier.exists() and not left.exists()
-    assert (cache / compiled.KEY_FILE).exists()
+    assert (cache / _cache.KEY_FILE).exists()
 
 
 def test_a_failed_write_leaves_no_temporary_file(
@@ -264,7 +270,7 @@ def test_a_failed_write_leaves_no_temporary_file(
     def full(*args: object, **kwargs: object) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(compiled.pickle, "dump", full)
+    monkeypatch.setattr(_cache.pickle, "dump", full)
     assert Gazetteer.load(source)["test:1"].name == "Testivka"
     assert not list(cache.glob("*.tmp")) and not pickles(cache), "no temporary file, no cached copy"
     monkeypatch.undo()
@@ -275,19 +281,77 @@ def test_a_failed_write_leaves_no_temporary_file(
 
 def test_what_is_parsed_is_what_was_hashed(cache: Path, source: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The file is edited between hashing and parsing: the copy filed under the digest holds what was hashed."""
-    digest = compiled._digest
+    digest = _cache.digest
 
     def edited_meanwhile(blobs: list[bytes]) -> str:
         hashed = digest(blobs)
         source.write_text(OTHER, "utf-8")
         return hashed
 
-    monkeypatch.setattr(compiled, "_digest", edited_meanwhile)
+    monkeypatch.setattr(_cache, "digest", edited_meanwhile)
     assert Gazetteer.load(source)["test:1"].name == "Testivka"
     monkeypatch.undo()
     assert Gazetteer.load(source)["test:1"].name == "Otherivka"
     source.write_text(PLACE, "utf-8")
     assert Gazetteer.load(source)["test:1"].name == "Testivka"
+
+
+PACKAGE = Path(toponyms.__file__).parent
+LYMAN = """\
+places:
+  - {id: test:lyman, name: Lyman, kind: populated place, country: UA, lat: 48.98, lon: 37.81, population: 20000}
+"""
+
+
+def package_copy(folder: Path) -> Path:
+    """A copy of the package's code and tables (no bytecode, no bundled gazetteer) as ``folder/toponyms``."""
+    copy = folder / "toponyms"
+    shutil.copytree(PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__", "*.yaml"))
+    return copy
+
+
+def test_the_digest_covers_every_file_of_the_package_it_walks(tmp_path: Path) -> None:
+    copy = package_copy(tmp_path)
+    digest = _cache.package_digest(copy)
+    assert digest == _cache.package_digest(PACKAGE), "what is hashed is the files, not where they are"
+    (copy / "__pycache__").mkdir(exist_ok=True)
+    (copy / "__pycache__" / "extract.cpython-311.pyc").write_bytes(b"bytecode")
+    (copy / "data" / "gazetteer.yaml").write_text(PLACE, "utf-8")  # a source, hashed when it is loaded
+    assert _cache.package_digest(copy) == digest, "nothing that cannot change an answer counts"
+    words = copy / "data" / "common_words.txt"
+    words.write_text(words.read_text("utf-8") + "lyman\n", "utf-8")
+    edited = _cache.package_digest(copy)
+    assert edited != digest, "a table no list named (common_words.txt) counts"
+    (copy / "data" / "new_table.json").write_text("{}", "utf-8")
+    assert _cache.package_digest(copy) != edited, "a file the package gains counts"
+
+
+def test_a_word_added_to_a_table_is_not_answered_from_the_cache(tmp_path: Path) -> None:
+    """Issue 17: common_words.txt was in none of the hand-kept lists, so after ``lyman`` was added to it
+    the text below still gave Lyman, from the cache, where a fresh run gives nothing."""
+    copy = package_copy(tmp_path / "site")
+    source = tmp_path / "lyman.yaml"
+    source.write_text(LYMAN, "utf-8")
+    probe = (
+        "import sys, toponyms; from toponyms import Gazetteer, Resolver, find; "
+        "found = find('Lyman was shelled overnight.', resolver=Resolver(Gazetteer.load(sys.argv[1]))); "
+        "print(toponyms.__file__, [mention.text for mention in found])"
+    )
+
+    def found(cache: Path) -> str:
+        done = subprocess.run(
+            [sys.executable, "-c", probe, str(source)], capture_output=True, text=True, cwd=tmp_path, timeout=300,
+            env={**os.environ, "PYTHONPATH": str(copy.parent), "TOPONYMS_CACHE": str(cache)},
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        where, _, mentions = done.stdout.strip().partition(" ")
+        assert Path(where).parent == copy, "the copy is the package imported"
+        return mentions
+
+    assert found(tmp_path / "cache") == "['Lyman']"
+    words = copy / "data" / "common_words.txt"
+    words.write_text(words.read_text("utf-8") + "lyman\n", "utf-8")
+    assert found(tmp_path / "cache") == found(tmp_path / "fresh") == "[]"
 
 
 def test_a_same_length_change_is_not_served(cache: Path, source: Path) -> None:
@@ -336,7 +400,7 @@ def test_derived_data_of_the_wrong_kind_is_built_anew(cache: Path, source: Path)
     gazetteer = Gazetteer.load(source)
     assert gazetteer.derived("names", lambda: ["Testivka"], kind=list) == ["Testivka"]
     (path,) = [path for path in pickles(cache) if path.name.endswith(".names.pickle")]
-    store = compiled._Store.open()
+    store = _cache.Store.open()
     assert store is not None
     store.write(path.name, {"not": "a list"})  # signed, readable, the wrong kind
     assert gazetteer.derived("names", lambda: ["Testivka"], kind=list) == ["Testivka"]
@@ -353,7 +417,7 @@ def test_the_extractor_survives_any_object_in_its_cache(cache: Path, source: Pat
         path.write_bytes(pickle.dumps("another readable object"))
     extractor = Extractor(Resolver(Gazetteer.load(source)))
     assert [mention.text for mention in extractor.find("Shelling in Testivka.")] == ["Testivka"]
-    store = compiled._Store.open()
+    store = _cache.Store.open()
     assert store is not None
     for path in derived:
         store.write(path.name, ("a", "tuple", "of", "the wrong kind"))
@@ -376,9 +440,9 @@ def test_every_cached_file_is_read_back(cache: Path, source: Path, caplog: pytes
 def test_the_bundled_gazetteer_and_its_derived_data_load_through_the_allow_list(gazetteer: Gazetteer) -> None:
     """The real thing, not a toy: every class the bundled gazetteer's caches hold is allowed (the session's cache)."""
     Extractor(Resolver(gazetteer))
-    store = compiled._Store.open()
+    store = _cache.Store.open()
     assert store is not None and gazetteer.digest is not None
-    mine = [path for path in pickles(store.folder) if compiled._OURS.fullmatch(path.name)]
+    mine = [path for path in pickles(store.folder) if _cache._OURS.fullmatch(path.name)]
     assert any(gazetteer.digest in path.name for path in mine)
     for path in mine:
         assert store.read(path.name, object) is not None, path.name
@@ -397,4 +461,12 @@ def test_temporary_files_are_named_for_pruning() -> None:
     handle, name = tempfile.mkstemp(prefix="toponyms-", suffix=".tmp")
     os.close(handle)
     os.unlink(name)
-    assert compiled._TEMPORARY.fullmatch(Path(name).name)
+    assert _cache._TEMPORARY.fullmatch(Path(name).name)
+
+
+def test_the_temporary_files_of_the_cache_and_its_key_are_named_for_pruning(tmp_path: Path) -> None:
+    for name in (f"toponyms-{'0' * 32}.pickle", f"toponyms-{'0' * 32}.name-scanners.pickle", _cache.KEY_FILE):
+        file = AtomicFile(tmp_path / name)
+        assert _cache._TEMPORARY.fullmatch(Path(file._temporary).name), name
+        file.discard()
+    assert list(tmp_path.iterdir()) == []

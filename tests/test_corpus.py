@@ -16,11 +16,12 @@ from hypothesis import strategies as st
 from conftest import ROOT
 from toponyms import Gazetteer, Resolver, corpus
 from toponyms.clean import rewrite
+from toponyms.atomic import AtomicFile
 from toponyms.corpus import (
-    AtomicFile, Job, Report, aliases_to_gazetteer, clean_file, clean_jobs, iter_records, plan, read_csv,
+    Job, Report, aliases_to_gazetteer, clean_file, clean_jobs, iter_records, plan, read_csv,
 )  # fmt: skip
 from toponyms.extract import scan
-from toponyms.gazetteer import read_places
+from toponyms.yaml_reader import read_places
 
 SEEDS = ROOT / "seeds"
 NAMES = ["Artemovsk", "Krasnoarmeysk", "в Бахмуте", "Покровsk", "Dnipropetrovsk", "Kyiv", " ", ", ", "\n", "—"]

@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 
 from conftest import ROOT, cases
 from toponyms import Gazetteer, Resolver, clean, find, rewrite, scan
-from toponyms.gazetteer import read_files
-from toponyms.compiled import bundled_path
+from toponyms.gazetteer import bundled_path
+from toponyms.yaml_reader import read_files
 import toponyms
 from toponyms.extract import SURE, Extractor, Spans, extractor_for
 from toponyms.keys import spelling_key

@@ -323,7 +323,7 @@ def test_what_loads_resolves_without_overflow(tmp_path: Path, population: int, y
 @pytest.mark.parametrize("loader", ["C", "Python"])
 def test_deep_nesting_is_a_gazetteer_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, loader: str) -> None:
     if loader == "Python":  # as where libyaml is missing
-        import toponyms.gazetteer as module
+        import toponyms.yaml_reader as module
 
         class PythonLoader(yaml.SafeLoader):
             pass

@@ -2,10 +2,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from toponyms.chars import is_mixed
 from toponyms.inflect import nominatives, word_nominatives
 from toponyms.keys import spelling_key
 from toponyms.normalize import _PLAIN, _fold_once, normalize
-from toponyms.script import is_mixed, repair, repair_word
+from toponyms.script import repair, repair_word
 
 
 @pytest.mark.parametrize(

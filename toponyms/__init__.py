@@ -6,13 +6,13 @@
 """
 
 from toponyms.clean import clean, rewrite
-from toponyms.compiled import Gazetteer
 from toponyms.extract import find, scan
-from toponyms.gazetteer import GazetteerError
+from toponyms.gazetteer import Gazetteer
 from toponyms.model import Alias, Match, Mention, Name, Place, Scan, Unresolved
 from toponyms.normalize import normalize
 from toponyms.resolve import Resolver, candidates, resolve
 from toponyms.transliterate import romanize
+from toponyms.yaml_reader import GazetteerError
 
 __all__ = [
     "Alias",

@@ -11,8 +11,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from toponyms.compiled import Gazetteer, bundled_path
-from toponyms.gazetteer import GazetteerError
+from toponyms.gazetteer import Gazetteer, GazetteerError, bundled_path
 from toponyms.model import Match
 from toponyms.resolve import Resolver
 
@@ -295,7 +294,8 @@ def _plan_clean(args: argparse.Namespace) -> int | None:
 def _check_outputs(args: argparse.Namespace, jobs: Sequence[Job]) -> None:
     """Refuse a ``--report`` or ``--aliases-out`` that names an input, an output, a folder or the other one:
     the same file also through a link or another spelling of its path."""
-    from toponyms.corpus import UsageError, shown
+    from toponyms.atomic import shown
+    from toponyms.corpus import UsageError
 
     options = (("--report", args.report), ("--aliases-out", args.aliases_out))
     given = [(option, path) for option, path in options if path]
@@ -341,6 +341,7 @@ def _same(one: tuple[tuple[int, int] | None, str], other: tuple[tuple[int, int] 
 
 def _clean(args: argparse.Namespace, resolver: Resolver) -> int:
     from toponyms import corpus
+    from toponyms.atomic import AtomicFile
 
     jobs = args.jobs if "jobs" in args else corpus.plan(args.inputs, args.out, args.format)
     warnings = _Warnings()
@@ -353,7 +354,7 @@ def _clean(args: argparse.Namespace, resolver: Resolver) -> int:
         if args.report:
             report.write(args.report)
         if args.aliases_out:
-            with corpus.AtomicFile(args.aliases_out) as stream:
+            with AtomicFile(args.aliases_out) as stream:
                 aliases = corpus.aliases_to_gazetteer(report, resolver.gazetteer)
                 stream.write(aliases.encode("utf-8", "backslashreplace"))
     except BrokenPipeError:  # the reader of standard output has gone

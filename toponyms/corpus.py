@@ -32,27 +32,28 @@ import os
 import re
 import stat
 import sys
-import tempfile
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as wait_for
-from contextlib import contextmanager, nullcontext, suppress
+from contextlib import nullcontext, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, TextIO
 
 import yaml
 
+from toponyms.atomic import AtomicFile, WriteError, shown
+from toponyms.chars import has_surrogate_escape
 from toponyms.clean import rewrite
-from toponyms.compiled import Gazetteer
+from toponyms.gazetteer import Gazetteer
 from toponyms.extract import scan
 from toponyms.model import Match, Mention, Scan
 from toponyms.resolve import Resolver
 from toponyms.workers import Pool, WorkerError
 
 __all__ = [
-    "AtomicFile", "Job", "Record", "Report", "UsageError", "WorkerError", "WriteError", "aliases_to_gazetteer",
+    "Job", "Record", "Report", "UsageError", "WorkerError", "WriteError", "aliases_to_gazetteer",
     "clean_file", "clean_jobs", "expand", "iter_records", "mention_record", "plan", "read_csv", "read_jsonl",
     "read_text", "shown",
 ]  # fmt: skip
@@ -77,22 +78,6 @@ STDIN = "<stdin>"  # how standard input is named in messages and reports
 
 class UsageError(ValueError):
     """Inputs and outputs that do not fit together (exit status 2 on the command line)."""
-
-
-class WriteError(OSError):
-    """An output that could not be written (exit status 3 on the command line); nothing of it is left behind."""
-
-
-def shown(name: str) -> str:
-    """A file name as shown in messages and reports: bytes that are not UTF-8 (kept by Python as
-    lone surrogates) escaped as ``\\xNN``, so that the name can be printed and written anywhere.
-
-    >>> shown("caf\\udce9.txt"), shown("café.txt")
-    ('caf\\\\xe9.txt', 'café.txt')
-    """
-    if name.isascii() or not any("\udc80" <= ch <= "\udcff" for ch in name):
-        return name
-    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 @dataclass(frozen=True, slots=True)
@@ -457,7 +442,7 @@ def read_csv(lines: Iterable[bytes], source: str, column: str = "text") -> Itera
                 yield Record(source, line, raw, counted=False)
             elif not 0 <= index < len(row):
                 yield Record(source, line, raw, problem=f"no column {column!r}; row passed through unchanged")
-            elif any(_has_surrogate(cell) for cell in row):
+            elif any(has_surrogate_escape(cell) for cell in row):
                 problem = f"{_bad_utf8(raw, _utf8_error(raw))}; row passed through unchanged"
                 yield Record(source, line, raw, problem=problem)
             else:
@@ -499,13 +484,6 @@ def _stray(error: csv.Error, line: bytes, below: int) -> str:
     else:
         return f"not readable as CSV ({error}); line passed through unchanged"
     return f"a stray quote? ({detail}); line passed through unchanged"
-
-
-_SURROGATE = re.compile("[\udc80-\udcff]")  # what "surrogateescape" makes of a byte that is not UTF-8
-
-
-def _has_surrogate(text: str) -> bool:
-    return not text.isascii() and _SURROGATE.search(text) is not None
 
 
 def _utf8_error(raw: bytes) -> UnicodeDecodeError:
@@ -765,92 +743,6 @@ def aliases_to_gazetteer(report: Report, gazetteer: Gazetteer | None = None) -> 
 # Writing
 
 
-class AtomicFile:
-    """A file written to a temporary name beside ``path``, then synced and renamed onto it by
-    ``commit``; ``discard`` (or an exception inside ``with``) removes it, leaving any old file
-    intact. Whatever fails (a full disk, a folder that cannot be written), no temporary file is
-    left behind, and the error is a ``WriteError`` naming ``path``."""
-
-    def __init__(self, path: str | os.PathLike[str]) -> None:
-        self.path = Path(path)
-        self._stream: BinaryIO | None = None
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            handle, self._temporary = tempfile.mkstemp(
-                dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp"
-            )
-        except OSError as error:
-            raise self._failed(error) from error
-        self._stream = os.fdopen(handle, "wb")
-
-    def _failed(self, error: OSError) -> WriteError:
-        return WriteError(f"cannot write {shown(str(self.path))}: {error.strerror or error}")
-
-    def write(self, data: bytes) -> None:
-        assert self._stream is not None, "written after commit or discard"
-        try:
-            self._stream.write(data)
-        except OSError as error:
-            raise self._failed(error) from error
-
-    @contextmanager
-    def text(self, errors: str = "strict") -> Iterator[TextIO]:
-        """The file as UTF-8 text, buffered, for writers of many small pieces (``json.dump``, ``csv``)."""
-        assert self._stream is not None, "written after commit or discard"
-        stream = io.TextIOWrapper(self._stream, encoding="utf-8", errors=errors, newline="")
-        try:
-            yield stream
-        except BaseException:
-            with suppress(OSError, ValueError):  # the file is discarded: what is buffered need not reach it
-                stream.detach()
-            raise
-        try:
-            stream.detach()  # flushed, and the file left open for commit or discard
-        except OSError as error:
-            raise self._failed(error) from error
-
-    def commit(self) -> None:
-        """Put the file in place, synced to disk, with the mode of the file it replaces (else the umask's)."""
-        assert self._stream is not None, "committed twice"
-        try:
-            self._stream.flush()
-            os.fsync(self._stream.fileno())
-            self._stream.close()
-            try:
-                mode = self.path.stat().st_mode & 0o7777
-            except OSError:
-                mode = 0o666 & ~_umask()
-            os.chmod(self._temporary, mode)
-            os.replace(self._temporary, self.path)
-        except BaseException as error:
-            self.discard()
-            if isinstance(error, OSError) and not isinstance(error, WriteError):
-                raise self._failed(error) from error
-            raise
-        self._stream = None
-
-    def discard(self) -> None:
-        """Remove the temporary file, without writing out what is still buffered (the disk may be full)."""
-        if self._stream is not None:
-            stream, self._stream = self._stream, None
-            with suppress(OSError, ValueError):
-                # Closing the file under the buffer drops what it holds; the buffer's own close then does nothing.
-                getattr(stream, "raw", stream).close()
-            with suppress(OSError, ValueError):
-                stream.close()
-            with suppress(OSError):
-                os.unlink(self._temporary)
-
-    def __enter__(self) -> AtomicFile:
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
-        if kind is None:
-            self.commit()
-        else:
-            self.discard()
-
-
 class _Stdout:
     """Standard output with the interface of an ``AtomicFile`` (it cannot be taken back)."""
 
@@ -875,12 +767,6 @@ class _Stdout:
             raise
         except OSError as error:
             raise WriteError(f"cannot write standard output: {error.strerror or error}") from error
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 # ---------------------------------------------------------------------------------------------

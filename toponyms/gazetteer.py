@@ -1,301 +1,276 @@
-"""Gazetteer files: read, validate and merge the YAML that people edit.
+"""The gazetteer as the program uses it: places plus their index, compiled once and cached.
 
-A file is a mapping with a ``places`` list; the schema is documented in the
-README. Later files extend earlier ones: an entry whose ``id`` is already known
-adds names to that place (and may override its fields), a new ``id`` is a new
-place. YAML is only ever loaded safely, and without anchors and aliases: a few
-hundred bytes of nested aliases expand to gigabytes (the "billion laughs").
-Numbers are checked against the ranges they can have (``POPULATION``, ``YEARS``,
-``GEONAMEID``), so that no later arithmetic on them overflows.
+Parsing megabytes of YAML (``toponyms.yaml_reader``) and keying every name takes
+seconds, so the result is kept in the private cache (``toponyms._cache``) under a
+digest of the source files and of every file of the package: a changed source, a
+changed rule or a changed table gives a new digest, so a stale copy is never used.
+The places are pickled as columns of plain values, not as a million records: a
+world gazetteer loads in about a second rather than three.
 """
 
 from __future__ import annotations
 
-import math
+import os
 import re
-from collections.abc import Iterable, Mapping
-from dataclasses import replace
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import fields
+from functools import cached_property
+from importlib.resources import files
+from itertools import accumulate, islice, repeat
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, overload
 
-import yaml
+from toponyms import _cache
+from toponyms.index import Index
+from toponyms.model import Name, Place
+from toponyms.yaml_reader import GazetteerError, read_files
 
-from toponyms.model import KINDS, STATUSES, Name, Place
-
-_Loader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C loader where libyaml is there
-
-
-class _GazetteerLoader(_Loader):  # type: ignore[misc, valid-type]
-    """The safe loader, with a YAML error (and its line) for an integer too long to convert."""
+T = TypeVar("T")
+_DERIVED_NAME = re.compile(r"[a-z0-9-]+")
 
 
-def _construct_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int:
-    try:
-        return yaml.SafeLoader.construct_yaml_int(loader, node)
-    except ValueError:
-        raise yaml.constructor.ConstructorError(
-            None, None, f"the integer {node.value[:20]}... has too many digits", node.start_mark
-        ) from None
+def bundled_path() -> Path:
+    """The gazetteer shipped with the package (``data/gazetteer.yaml`` in a source checkout)."""
+    inside = Path(str(files("toponyms"))) / "data" / "gazetteer.yaml"
+    if inside.is_file():
+        return inside
+    return Path(__file__).resolve().parent.parent / "data" / "gazetteer.yaml"
 
 
-_GazetteerLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+class Gazetteer:
+    """A set of places and the index over their names."""
 
-HIERARCHY_FIELDS = ("code", "raion", "raion_code", "hromada", "hromada_code")  # optional strings
-PLACE_FIELDS = {
-    "id", "geonameid", "name", "kind", "country", "region", "lat", "lon", "population", "names",
-    *HIERARCHY_FIELDS, "approximate",
-}  # fmt: skip
-REQUIRED_FIELDS = ("name", "kind", "country", "lat", "lon")
-NAME_FIELDS = {"name", "lang", "status", "year", "source"}
-POPULATION = (0, 10**10)  # inclusive bounds of a place's population
-YEARS = (1, 2100)  # inclusive bounds of the year a former name was replaced
-GEONAMEID = (1, 2**63 - 1)  # inclusive bounds of a GeoNames id (a 64-bit integer wherever it goes)
-# Where an anchor (&a) or an alias (*a) could begin; only a text that has one is parsed event by event.
-_MAYBE_ALIAS = re.compile(r"[&*][^\s,\[\]{}]")
+    def __init__(self, places: Iterable[Place], *, sources: Iterable[Path] = ()) -> None:
+        self.places: Sequence[Place] = places if isinstance(places, PlaceTable) else tuple(places)
+        self.sources: tuple[Path, ...] = tuple(sources)
+        self.digest: str | None = None  # what the compiled copy is filed under; None in memory
+        self._distinct: dict[str, frozenset[Any]] = {}
+
+    @cached_property
+    def _number_of(self) -> dict[str, int]:
+        return {ident: number for number, ident in enumerate(self.column("id"))}
+
+    def column(self, field: str) -> Sequence[Any]:
+        """One field of every place, in order, without making the places of a compiled gazetteer."""
+        if isinstance(self.places, PlaceTable):
+            return self.places.column(field)
+        return [getattr(place, field) for place in self.places]
+
+    @classmethod
+    def load(cls, *paths: str | os.PathLike[str], cache: bool = True) -> Gazetteer:
+        """Load gazetteer files, later ones adding places and names; none given: the bundled one.
+
+        Raises GazetteerError, naming file, line and entry, for a malformed file.
+        """
+        sources = tuple(Path(path) for path in paths) or (bundled_path(),)
+        blobs = []
+        for source in sources:
+            try:
+                blobs.append(source.read_bytes())
+            except OSError as error:
+                raise GazetteerError(f"{source}: cannot read gazetteer file: {error}") from error
+        digest = _cache.digest(blobs)
+        store = _cache.Store.open() if cache else None
+        name = f"toponyms-{digest}.pickle"
+        gazetteer = store.read(name, cls) if store is not None else None
+        if gazetteer is None:
+            gazetteer = cls(read_files(sources, blobs), sources=sources)  # the bytes that were hashed
+            gazetteer.index  # noqa: B018 - compile now, so that the cached copy carries it
+            if store is not None:
+                store.write(name, gazetteer)
+        gazetteer.sources = sources
+        gazetteer.digest = digest if store is not None else None
+        return gazetteer
+
+    def derived(
+        self,
+        name: str,
+        build: Callable[[], T],
+        *,
+        shaped_by: Iterable[str] = (),
+        kind: type | tuple[type, ...] = object,
+        check: Callable[[Any], bool] | None = None,
+    ) -> T:
+        """What ``build()`` makes from this gazetteer, cached beside its compiled copy.
+
+        It is filed under the gazetteer's digest, which covers the code and tables of the
+        package as well as the sources: a change to any of them builds it anew. A cached
+        copy that is not a ``kind``, or fails ``check``, is built anew too. ``shaped_by`` is
+        ignored (it named the files that shape the result, which the digest now covers).
+        """
+        if not _DERIVED_NAME.fullmatch(name):
+            raise ValueError(f"derived data is named in lowercase letters, digits and '-', not {name!r}")
+        store = _cache.Store.open() if self.digest is not None else None
+        if store is None:
+            return build()
+        target = f"toponyms-{self.digest}.{name}.pickle"
+        value = store.read(target, kind)
+        if value is not None and check is not None and not check(value):
+            value = None
+        if value is None:
+            value = build()
+            store.write(target, value)
+        return value  # type: ignore[return-value]
+
+    def __getstate__(self) -> dict[str, Any]:
+        packed = self.places._packed if isinstance(self.places, PlaceTable) else _pack(self.places)
+        state = {"places": packed, "sources": self.sources, "digest": self.digest}
+        if "index" in self.__dict__:
+            state["index"] = self.index
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(PlaceTable(state["places"]), sources=state["sources"])  # type: ignore[misc]
+        self.digest = state["digest"]
+        if "index" in state:
+            self.__dict__["index"] = state["index"]
+
+    @cached_property
+    def index(self) -> Index:
+        """The name index, built on first use."""
+        return Index(self.places)
+
+    def distinct(self, field: str) -> frozenset[Any]:
+        """The values one field of the places takes (None left out), worked out once per gazetteer."""
+        found = self._distinct.get(field)
+        if found is None:
+            found = self._distinct[field] = frozenset(value for value in self.column(field) if value is not None)
+        return found
+
+    @cached_property
+    def areas(self) -> dict[str, frozenset[str]]:
+        """The codes of the raions and hromadas, under their codes and their canonical names (which repeat)."""
+        areas: dict[str, set[str]] = {}
+        for kind, code, name in zip(self.column("kind"), self.column("code"), self.column("name")):
+            if kind in ("district", "community") and code:
+                areas.setdefault(code, set()).add(code)
+                areas.setdefault(name, set()).add(code)
+        return {key: frozenset(codes) for key, codes in areas.items()}
+
+    @cached_property
+    def _number_of_code(self) -> dict[str, int]:
+        return {code: number for number, code in enumerate(self.column("code")) if code is not None}
+
+    def by_code(self, code: str) -> Place | None:
+        """The place with codifier code ``code`` (KATOTTG: ``UA14160210010099403``), or None."""
+        number = self._number_of_code.get(code)
+        return None if number is None else self.places[number]
+
+    def get(self, ident: str, default: Place | None = None) -> Place | None:
+        """The place with id ``ident``, or ``default``."""
+        number = self._number_of.get(ident)
+        return default if number is None else self.places[number]
+
+    def __getitem__(self, ident: str) -> Place:
+        return self.places[self._number_of[ident]]
+
+    def __contains__(self, ident: object) -> bool:
+        return ident in self._number_of
+
+    def __iter__(self) -> Iterator[Place]:
+        return iter(self.places)
+
+    def __len__(self) -> int:
+        return len(self.places)
+
+    def __repr__(self) -> str:
+        names = ", ".join(str(source) for source in self.sources) or "in memory"
+        return f"<Gazetteer {len(self)} places from {names}>"
 
 
-class GazetteerError(ValueError):
-    """A gazetteer file that cannot be used; the message names file, line and entry."""
+PLACE_COLUMNS = tuple(field.name for field in fields(Place) if field.name != "names")
+SHARED = frozenset({"kind", "country", "region", "raion", "raion_code", "hromada", "hromada_code"})  # few distinct values
 
 
-def read_places(path: Path, known: Mapping[str, Place] | None = None, data: bytes | None = None) -> dict[str, Place]:
-    """Read one gazetteer file on top of the places already ``known``; return the merged places.
+def _pack(places: Sequence[Place]) -> tuple[list[list[Any]], list[int], list[list[Any]]]:
+    """Places as columns: theirs, the number of names of each, and their names' (text, lang, status, year, source).
 
-    ``data``, if given, is the file's content as already read (so that what is parsed is
-    what was hashed); else the file is read.
+    Equal small values (kinds, countries, languages, statuses) become one object,
+    which pickle writes once and then refers back to.
     """
-    places = dict(known or {})
-    try:
-        text = (path.read_bytes() if data is None else data).decode("utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise GazetteerError(f"{path}: cannot read gazetteer file: {error}") from error
-    try:
-        _refuse_aliases(path, text)
-        document = yaml.load(text, Loader=_GazetteerLoader)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark else str(path)
-        raise GazetteerError(f"{where}: not valid YAML: {getattr(error, 'problem', error)}") from error
-    except RecursionError:  # the pure-Python loader, where libyaml (which stops at 1,000 levels) is missing
-        raise GazetteerError(f"{path}: not valid YAML: nested too deeply") from None
-    if not isinstance(document, dict) or not isinstance(document.get("places"), list):
-        raise GazetteerError(f"{path}:1: a gazetteer file is a mapping with a 'places' list")
-    seen: set[str] = set()
-    for number, entry in enumerate(document["places"]):
-        try:
-            place = _place(entry, places, seen)
-        except _Invalid as problem:
-            ident = entry.get("id") if isinstance(entry, dict) else None
-            label = f"entry {number + 1}" + (f" (id {ident!r})" if ident is not None else "")
-            raise GazetteerError(f"{path}:{_entry_line(text, number)}: {label}: {problem}") from None
-        places[place.id] = place
-        seen.add(place.id)
+    shared: dict[Any, Any] = {}
+
+    def column(values: Iterable[Any], share: bool) -> list[Any]:
+        return [shared.setdefault(value, value) for value in values] if share else list(values)
+
+    columns = [column((getattr(place, field) for place in places), field in SHARED) for field in PLACE_COLUMNS]
+    names = [name for place in places for name in place.names]
+    name_columns = [column((name[i] for name in names), i > 0) for i in range(len(Name._fields))]
+    return columns, [len(place.names) for place in places], name_columns
+
+
+def _unpack(packed: tuple[list[list[Any]], list[int], list[list[Any]]]) -> list[Place]:
+    """The places of ``_pack``, rebuilt by C-level loops where Python allows."""
+    columns, counts, name_columns = packed
+    names = map(tuple.__new__, repeat(Name), zip(*name_columns))
+    grouped = [tuple(islice(names, count)) for count in counts]
+    # Made as unpickling makes objects, empty and then filled: a field at a time across
+    # all places runs in C, where the frozen dataclass's __init__ for each place did not.
+    places = list(map(object.__new__, repeat(Place, len(counts))))
+    for field, values in zip((*PLACE_COLUMNS, "names"), (*columns, grouped)):
+        deque(map(getattr(Place, field).__set__, places, values), maxlen=0)
     return places
 
 
-def read_files(paths: Iterable[Path], blobs: Iterable[bytes] | None = None) -> tuple[Place, ...]:
-    """Read and merge gazetteer files in order; later files add places and names.
+class PlaceTable(Sequence[Place]):
+    """The places of a compiled gazetteer, kept as columns: a place is made when it is first asked for.
 
-    ``blobs``, if given, are the files' contents as already read, one per path.
+    A lookup needs a handful of the tens of thousands of places, so start-up makes none;
+    going over all of them (building the text scanner) makes them all at once, at C speed.
     """
-    paths = [Path(path) for path in paths]
-    contents: list[bytes | None] = list(blobs) if blobs is not None else [None] * len(paths)
-    if len(contents) != len(paths):
-        raise ValueError(f"{len(paths)} gazetteer files but {len(contents)} contents")
-    places: dict[str, Place] = {}
-    for path, data in zip(paths, contents):
-        places = read_places(path, places, data)
-    return tuple(places.values())
 
+    def __init__(self, packed: tuple[list[list[Any]], list[int], list[list[Any]]]) -> None:
+        self._packed = packed
+        columns, counts, _ = packed
+        self._columns = dict(zip(PLACE_COLUMNS, columns))
+        self._starts = list(accumulate(counts, initial=0))
+        self._made: list[Place | None] = [None] * len(counts)
+        self._all: list[Place] | None = None
 
-def _refuse_aliases(path: Path, text: str) -> None:
-    """A GazetteerError at the first anchor or alias of ``text``: none is allowed.
+    def column(self, field: str) -> list[Any]:
+        """The values of one field (not ``names``), in place order."""
+        return self._columns[field]
 
-    Most files have no ``&`` or ``*`` that could begin one, and are not parsed twice;
-    the others are parsed as events (by libyaml, a tenth of the time of loading), which
-    do not expand aliases.
-    """
-    if _MAYBE_ALIAS.search(text) is None:
-        return
-    for event in yaml.parse(text, Loader=_Loader):
-        if isinstance(event, yaml.AliasEvent):
-            what = f"alias *{event.anchor}"
-        elif getattr(event, "anchor", None) is not None:
-            what = f"anchor &{event.anchor}"
-        else:
-            continue
-        raise GazetteerError(
-            f"{path}:{event.start_mark.line + 1}: {what}: anchors and aliases are not allowed in a gazetteer file "
-            "(write each entry out)"
-        )
+    def __len__(self) -> int:
+        return len(self._made)
 
+    @overload
+    def __getitem__(self, number: int) -> Place: ...
+    @overload
+    def __getitem__(self, number: slice) -> list[Place]: ...
 
-class _Invalid(Exception):
-    pass
+    def __getitem__(self, number: int | slice) -> Place | list[Place]:
+        if isinstance(number, slice):
+            return [self[n] for n in range(*number.indices(len(self)))]
+        if self._all is not None:
+            return self._all[number]
+        place = self._made[number]
+        if place is None:
+            place = self._made[number] = self._make(number % len(self._made))  # the index checked above
+        return place
 
+    def __iter__(self) -> Iterator[Place]:
+        if self._all is None:
+            made = _unpack(self._packed)
+            # Places already handed out stay the same objects.
+            self._all = [earlier or place for earlier, place in zip(self._made, made)]
+        return iter(self._all)
 
-def _place(entry: Any, places: Mapping[str, Place], seen: set[str]) -> Place:
-    if not isinstance(entry, dict):
-        raise _Invalid(f"expected a mapping, got {type(entry).__name__}")
-    unknown = set(entry) - PLACE_FIELDS
-    if unknown:
-        raise _Invalid(f"unknown field(s) {', '.join(sorted(map(str, unknown)))}")
-    ident = _field(entry, "id", str)
-    if ident in seen:
-        raise _Invalid(f"duplicate id {ident!r}")
-    names = _names(entry.get("names", []))
-    earlier = places.get(ident)
-    if earlier is None:
-        missing = [field for field in REQUIRED_FIELDS if entry.get(field) is None]
-        if missing:
-            raise _Invalid(f"missing field(s) {', '.join(missing)} (a new place needs {', '.join(REQUIRED_FIELDS)})")
-    fields = _fields(entry)
-    if earlier is None:
-        place = Place(id=ident, **fields)
-    else:
-        place = replace(earlier, **fields)
-    return replace(place, names=merge_names(place.names, (Name(place.name, status="official"), *names)))
+    def __eq__(self, other: object) -> bool:
+        """Equal to any sequence (a tuple of places, say) of the same places in the same order."""
+        if not isinstance(other, Sequence) or isinstance(other, str):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other))
 
+    __hash__ = None  # type: ignore[assignment]
 
-def _fields(entry: dict[str, Any]) -> dict[str, Any]:
-    fields: dict[str, Any] = {}
-    if "name" in entry:
-        fields["name"] = _field(entry, "name", str)
-    if "kind" in entry:
-        kind = _field(entry, "kind", str)
-        if kind not in KINDS:
-            raise _Invalid(f"kind {kind!r} is not one of {', '.join(KINDS)}")
-        fields["kind"] = kind
-    if "country" in entry:
-        country = _field(entry, "country", str)
-        if len(country) != 2 or not country.isalpha() or not country.isupper():
-            raise _Invalid(f"country {country!r} is not an ISO 3166-1 alpha-2 code like 'UA'")
-        fields["country"] = country
-    for axis, bound in (("lat", 90.0), ("lon", 180.0)):
-        if axis in entry:
-            value = _field(entry, axis, (int, float))
-            if not -bound <= value <= bound or math.isnan(value):
-                raise _Invalid(f"{axis} {shown_number(value)} is out of range [-{bound:g}, {bound:g}]")
-            fields[axis] = float(value)
-    if entry.get("geonameid") is not None:
-        fields["geonameid"] = _bounded("geonameid", _field(entry, "geonameid", int), GEONAMEID)
-    for key in ("region", *HIERARCHY_FIELDS):
-        if entry.get(key) is not None:
-            fields[key] = _field(entry, key, str)
-    if entry.get("approximate") is not None:
-        fields["approximate"] = _field(entry, "approximate", bool)
-    if entry.get("population") is not None:
-        fields["population"] = _bounded("population", _field(entry, "population", int), POPULATION)
-    return fields
+    def __reduce__(self) -> tuple[Any, ...]:
+        return PlaceTable, (self._packed,)
 
-
-def _bounded(what: str, value: int, bounds: tuple[int, int]) -> int:
-    low, high = bounds
-    if not low <= value <= high:
-        raise _Invalid(f"{what} {shown_number(value)} is out of range [{low}, {high}]")
-    return value
-
-
-def shown_number(value: float) -> str:
-    """A number for an error message; one of hundreds of digits by its length."""
-    if isinstance(value, int) and abs(value) >= 10**30:
-        return f"of {value.bit_length() * 30103 // 100000 + 1} digits"
-    return str(value)
-
-
-def _field(entry: dict[str, Any], key: str, kind: type | tuple[type, ...]) -> Any:
-    value = entry.get(key)
-    if value is None:
-        raise _Invalid(f"missing field {key!r}")
-    if isinstance(value, bool) != (kind is bool) or not isinstance(value, kind):
-        expected = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
-        raise _Invalid(f"field {key!r} should be {expected}, got {type(value).__name__} {value!r}")
-    if isinstance(value, str) and not value.strip():
-        raise _Invalid(f"field {key!r} is empty")
-    return value
-
-
-def _names(raw: Any) -> list[Name]:
-    if not isinstance(raw, list):
-        raise _Invalid(f"field 'names' should be a list, got {type(raw).__name__}")
-    names = []
-    for item in raw:
-        if isinstance(item, str) and item.strip():
-            names.append(Name(item))
-            continue
-        if not isinstance(item, dict):
-            raise _Invalid(f"a name should be a string or a mapping with 'name', got {item!r}")
-        unknown = set(item) - NAME_FIELDS
-        if unknown:
-            raise _Invalid(f"name {item.get('name')!r}: unknown field(s) {', '.join(sorted(map(str, unknown)))}")
-        status = item.get("status", "variant")
-        if status not in STATUSES:
-            raise _Invalid(f"name {item.get('name')!r}: status {status!r} is not one of {', '.join(STATUSES)}")
-        year = item.get("year")
-        if year is not None and (isinstance(year, bool) or not isinstance(year, int)):
-            raise _Invalid(f"name {item.get('name')!r}: year should be int, got {year!r}")
-        if year is not None:
-            try:
-                _bounded("year", year, YEARS)
-            except _Invalid as problem:
-                raise _Invalid(f"name {item.get('name')!r}: {problem}") from None
-        names.append(
-            Name(
-                text=_field(item, "name", str),
-                lang=_optional_str(item, "lang"),
-                status=status,
-                year=year,
-                source=_optional_str(item, "source"),
-            )
-        )
-    return names
-
-
-def _optional_str(item: dict[str, Any], key: str) -> str | None:
-    return None if item.get(key) is None else str(item[key])
-
-
-def merge_names(first: Iterable[Name], then: Iterable[Name]) -> tuple[Name, ...]:
-    """Names of ``first`` and ``then``, one per text; a later name fills in or upgrades an earlier one."""
-    merged: dict[str, Name] = {}
-    for name in (*first, *then):
-        add_name(merged, name)
-    return tuple(merged.values())
-
-
-def add_name(names: dict[str, Name], name: Name) -> None:
-    """Add ``name`` to ``names`` (text → name) as ``merge_names`` does: a known text is filled in or upgraded."""
-    earlier = names.get(name.text)
-    if earlier is None:
-        names[name.text] = name
-        return
-    names[name.text] = Name(
-        text=name.text,
-        lang=name.lang or earlier.lang,
-        status=_stronger(earlier.status, name.status),
-        year=name.year or earlier.year,
-        source=name.source or earlier.source,
-    )
-
-
-def _stronger(earlier: str, later: str) -> Any:
-    """The more specific status: an explicit former/garbled/official beats a plain variant."""
-    if later == "variant":
-        return earlier
-    if earlier == "official" and later != "former":
-        return earlier
-    return later
-
-
-def _entry_line(text: str, number: int) -> int:
-    """The line where entry ``number`` of the ``places`` list starts (only computed on errors)."""
-    try:
-        root = yaml.compose(text, Loader=_Loader)
-    except yaml.YAMLError:
-        return 1
-    for key, value in getattr(root, "value", []):
-        if getattr(key, "value", None) == "places" and isinstance(value, yaml.SequenceNode):
-            if number < len(value.value):
-                return value.value[number].start_mark.line + 1
-    return 1
-
+    def _make(self, number: int) -> Place:
+        name_columns = self._packed[2]
+        start, end = self._starts[number], self._starts[number + 1]
+        names = tuple(Name._make(column[i] for column in name_columns) for i in range(start, end))
+        values = {field: column[number] for field, column in self._columns.items()}
+        return Place(**values, names=names)

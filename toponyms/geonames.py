@@ -45,8 +45,9 @@ from typing import IO, Any
 import yaml
 
 from toponyms._data import table
-from toponyms.gazetteer import GEONAMEID, POPULATION, YEARS, GazetteerError, add_name, shown_number
+from toponyms.atomic import AtomicFile
 from toponyms.model import KINDS, Name, Place
+from toponyms.yaml_reader import GEONAMEID, POPULATION, YEARS, GazetteerError, add_name, shown_number
 
 FEATURE_CLASSES = ("P", "A")  # the classes whose features the gazetteer schema has a kind for
 GEONAME_COLUMNS = 19
@@ -214,7 +215,7 @@ def build_gazetteer(
     used = [*sources, *(Path(extra) for extra in (admin1, alternate_names, country_info) if extra is not None)]
     write_gazetteer(places, out, _header(used, selection, report))
     if precompile:
-        from toponyms.compiled import Gazetteer
+        from toponyms.gazetteer import Gazetteer
 
         Gazetteer.load(out)
     return report
@@ -222,8 +223,6 @@ def build_gazetteer(
 
 def write_gazetteer(places: Sequence[Place], out: Source, header: str = "") -> None:
     """Write ``places`` as a gazetteer file (the schema of ``data/gazetteer.yaml``), atomically."""
-    from toponyms.corpus import AtomicFile
-
     with AtomicFile(out) as stream:
         stream.write(header.encode("utf-8") + (b"places:\n" if places else b"places: []\n"))
         for start in range(0, len(places), CHUNK):

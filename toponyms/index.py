@@ -22,9 +22,9 @@ from collections.abc import Mapping, Sequence
 
 from rapidfuzz import fuzz, process
 
+from toponyms.chars import has_cyrillic, script_of
 from toponyms.keys import lookup_form, spelling_key
 from toponyms.model import Name, Place
-from toponyms.script import script_of
 
 MIN_FUZZY_KEY = 4  # shorter keys match too many names by accident
 FUZZY_CANDIDATES = 256  # keys passed from the trigram filter to rapidfuzz
@@ -45,11 +45,7 @@ def _is_local(name: Name) -> bool:
     Other variants (GeoNames lists a place's name in many languages, some of them
     obscure) count only where they spell the same key as one of these.
     """
-    return name.status != "variant" or name.lang in LOCAL_LANGUAGES or _is_cyrillic(name.text)
-
-
-def _is_cyrillic(text: str) -> bool:
-    return any("\u0400" <= ch <= "\u04ff" for ch in text)
+    return name.status != "variant" or name.lang in LOCAL_LANGUAGES or has_cyrillic(name.text)
 
 
 def trigrams(key: str) -> list[str]:

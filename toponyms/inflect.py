@@ -12,6 +12,7 @@ from functools import cache, lru_cache
 from itertools import islice, product
 
 from toponyms._data import table
+from toponyms.chars import is_cyrillic, is_cyrillic_word
 from toponyms.normalize import normalize
 
 MIN_STEM = 1  # stems are only candidates: Яру → Яр, Розі → Ріг
@@ -54,7 +55,7 @@ def word_nominatives(word: str) -> tuple[str, ...]:
 
 def word_forms(word: str) -> tuple[str, ...]:
     """``word`` and, if it is Cyrillic, the nominatives it may be an inflection of."""
-    return (word, *word_nominatives(word)) if _is_cyrillic(word) else (word,)
+    return (word, *word_nominatives(word)) if is_cyrillic_word(word) else (word,)
 
 
 def _alternated(stem: str, alternations: tuple[tuple[str, str], ...]) -> list[str]:
@@ -72,7 +73,7 @@ def nominatives(name: str, limit: int = 64, *, words_of_names: Container[str] | 
     (the words of the names of several words), a name of several words gets only
     combinations of those words: Ночью Горішні Плавні has none.
     """
-    if not name or not ("\u0400" <= name[0] <= "\u04ff" or any(_is_cyrillic(word) for word in name.split(" "))):
+    if not name or not (is_cyrillic(name[0]) or any(is_cyrillic_word(word) for word in name.split(" "))):
         return []
     words = name.split(" ")
     options = [word_forms(word) for word in words]
@@ -80,7 +81,3 @@ def nominatives(name: str, limit: int = 64, *, words_of_names: Container[str] | 
         options = [tuple(option for option in forms if option in words_of_names) for forms in options]
     combos = (" ".join(combo) for combo in product(*options))
     return [combo for combo in islice(combos, limit + 1) if combo != name][:limit]
-
-
-def _is_cyrillic(word: str) -> bool:
-    return bool(word) and all("\u0400" <= ch <= "\u04ff" for ch in word)

@@ -13,7 +13,8 @@ from functools import cache
 from unidecode import unidecode
 
 from toponyms._data import table
-from toponyms.normalize import APOSTROPHES, normalize
+from toponyms.chars import APOSTROPHES
+from toponyms.normalize import normalize
 from toponyms.script import repair
 from toponyms.transliterate import to_latin
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal, NamedTuple
+from typing import Literal, NamedTuple, get_args
 
 Kind = Literal["country", "region", "district", "community", "populated place"]
 Status = Literal["official", "variant", "former", "garbled"]
 
-KINDS: tuple[str, ...] = ("country", "region", "district", "community", "populated place")
-STATUSES: tuple[str, ...] = ("official", "variant", "former", "garbled")
+KINDS: tuple[str, ...] = get_args(Kind)  # in the order places are listed in
+STATUSES: tuple[str, ...] = get_args(Status)
 
 
 class Name(NamedTuple):

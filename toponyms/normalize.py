@@ -5,10 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-# Apostrophes, primes and modifier letters used for the Ukrainian apostrophe and the soft sign.
-APOSTROPHES = "'\u2019\u2018\u02bc\u02b9\u02bb\u0060\u00b4\u2032\u0027\u02c8\uff07"
-# Hyphens and dashes that join the parts of a name.
-DASHES = "-\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"
+from toponyms.chars import APOSTROPHES, DASHES
 
 # Apostrophes go; the dotless ı (Turkic romanisations: Gornıy) is an i, as its capital I says.
 _DROP = str.maketrans({"\u0131": "i", **{apostrophe: None for apostrophe in APOSTROPHES}})

@@ -23,13 +23,14 @@ from typing import Any
 from rapidfuzz import fuzz
 
 from toponyms._data import words
-from toponyms.compiled import Gazetteer, bundled_path
-from toponyms.gazetteer import GazetteerError
+from toponyms.chars import is_mixed
+from toponyms.gazetteer import Gazetteer, bundled_path
 from toponyms.inflect import nominatives
 from toponyms.keys import spelling_key
 from toponyms.model import Match, Name, Place
 from toponyms.normalize import normalize
-from toponyms.script import is_mixed, readings
+from toponyms.script import readings
+from toponyms.yaml_reader import GazetteerError
 
 # How sure each method is that the name it found is the name that was meant.
 # Case, diacritics, apostrophes and look-alike letters carry no meaning, so the

@@ -15,11 +15,11 @@ from functools import cache
 from typing import Any
 
 from toponyms._data import table
+from toponyms.chars import has_cyrillic
 
 TABLE = "russian_forms"
 PATH = f"toponyms/data/{TABLE}.json"
 _SEPARATOR = re.compile(r"(\s+|[-‐‑–—])")  # blanks and hyphens, kept
-_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 _GROUP = re.compile(r"\\(\d+)|\\g<(\w+)>")
 
 Rule = tuple[re.Pattern[str], str]
@@ -56,7 +56,7 @@ def russian_form(ukrainian: str) -> str:
         word = tables.apostrophes.sub("'", parts[i])
         # An adjective agrees when another word of the name follows it after a blank.
         followed = n + 1 < len(words) and parts[i + 1].isspace()
-        out[i] = _word(word, followed, tables) if _CYRILLIC.search(word) else word.replace("'", "")
+        out[i] = _word(word, followed, tables) if has_cyrillic(word) else word.replace("'", "")
     return "".join(out)
 
 

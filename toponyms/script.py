@@ -8,14 +8,13 @@ Cyrillic word ("Пoкровськ" with a Latin o), Cyrillic look-alikes in a La
 from __future__ import annotations
 
 import re
-import unicodedata
 from functools import cache
 
 from toponyms._data import table
+from toponyms.chars import is_mixed, script_of
 from toponyms.transliterate import to_latin
 
 _WORD = re.compile(r"\w+")
-_CYRILLIC = re.compile("[\u0400-\u052f]")
 
 
 @cache
@@ -25,24 +24,6 @@ def _lookalikes() -> tuple[dict[str, str], dict[str, str]]:
     latin_to_cyrillic = {**data["lowercase"], **data["uppercase"]}
     cyrillic_to_latin = {cyr: lat for lat, cyr in latin_to_cyrillic.items()}
     return latin_to_cyrillic, cyrillic_to_latin
-
-
-def script_of(ch: str) -> str | None:
-    """``"latin"``, ``"cyrillic"`` or None for a character of another or no script."""
-    if "\u0400" <= ch <= "\u052f":
-        return "cyrillic"
-    if ch.isascii():
-        return "latin" if ch.isalpha() else None
-    if ch.isalpha() and unicodedata.name(ch, "").startswith("LATIN"):
-        return "latin"
-    return None
-
-
-def is_mixed(word: str) -> bool:
-    """True when ``word`` has both Latin and Cyrillic letters."""
-    if not _CYRILLIC.search(word):
-        return False
-    return any(script_of(ch) == "latin" for ch in word)
 
 
 def repair_word(word: str) -> str:

@@ -12,6 +12,8 @@ from functools import cache
 
 from unidecode import unidecode
 
+from toponyms.chars import has_cyrillic
+
 
 @cache
 def systems() -> dict[str, Callable[[str], str]]:
@@ -68,8 +70,4 @@ def romanize(text: str, system: str = "uk_national_2010") -> str:
 
 def to_latin(text: str) -> str:
     """Romanise any Cyrillic in ``text``: national 2010 for Ukrainian letters, then unidecode for the rest."""
-    return unidecode(romanize(text, "uk_national_2010")) if _has_cyrillic(text) else text
-
-
-def _has_cyrillic(text: str) -> bool:
-    return any("\u0400" <= ch <= "\u04ff" for ch in text)
+    return unidecode(romanize(text, "uk_national_2010")) if has_cyrillic(text) else text

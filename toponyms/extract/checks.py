@@ -17,10 +17,10 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from toponyms._data import words
+from toponyms.chars import is_cyrillic
 from toponyms.extract.tables import tables
 from toponyms.extract.words import (
     CACHE_LIMIT,
-    is_cyrillic,
     is_name_like,
     letter_at,
     starts_sentence,

@@ -7,8 +7,8 @@ from functools import partial
 
 from toponyms.extract.checks import without_persons
 from toponyms.extract.context import DocumentContext
-from toponyms.extract.glosses import glosses
-from toponyms.extract.lookup import Lookup, package_files
+from toponyms.extract.glosses import Glossed, glosses
+from toponyms.extract.lookup import Lookup
 from toponyms.extract.memo import RunMemo
 from toponyms.extract.passes import Passes, Site, passes, settles
 from toponyms.extract.regions import RegionLists
@@ -30,13 +30,7 @@ class Extractor:
         resolver = resolver if resolver is not None else default_resolver()
         self.lookup = Lookup(resolver, weak=weak)
         gazetteer = resolver.gazetteer
-        stored = gazetteer.derived(
-            "name-scanners",
-            partial(build, gazetteer),
-            shaped_by=(*package_files(), "data/text.json"),
-            kind=tuple,
-            check=are_stored_scanners,
-        )
+        stored = gazetteer.derived("name-scanners", partial(build, gazetteer), kind=tuple, check=are_stored_scanners)
         self.scanners = Scanners.stored(stored)
         self.memo = RunMemo(self.lookup, self.scanners)  # passes 1-3, run by run
         self._regions = RegionLists(self.lookup)  # pass 4
@@ -54,11 +48,16 @@ class Extractor:
 
     def scan(self, text: str, *, country: str | None = None) -> Scan:
         """Mentions, unresolved candidates and glossed aliases of ``text``."""
-        return self._scan(text, country)
+        found, glossed = self._passes(text, country)
+        unresolved: tuple[Unresolved, ...] = ()
+        if found.unresolved:
+            covered = [(m.start, m.end) for m in glossed.mentions]
+            unresolved = tuple(u for u in found.unresolved if not overlaps(covered, u.start, u.end))
+        return Scan(mentions=tuple(glossed.mentions), unresolved=unresolved, aliases=tuple(glossed.aliases))
 
     def find(self, text: str, *, country: str | None = None) -> list[Mention]:
         """Every place mention of ``text``: sorted, non-overlapping, ``m.text == text[m.start:m.end]``."""
-        return list(self._scan(text, country, unresolved=False).mentions)
+        return self._passes(text, country)[1].mentions
 
     def scan_runs(self, text: str, *, country: str | None = None) -> Passes:
         """What passes 1-3 find in ``text``, run by run, through the memo."""
@@ -76,10 +75,11 @@ class Extractor:
     def _check(self, text: str, country: str | None) -> None:
         if not isinstance(text, str):
             raise TypeError(f"find() takes the text as str, got {type(text).__name__}; decode bytes first")
-        self.lookup.resolver.check_country(country)
+        if country is not None:
+            self.lookup.resolver.check_country(country)
 
-    def _scan(self, text: str, country: str | None, *, unresolved: bool = True) -> Scan:
-        """Mentions, unresolved candidates (none unless ``unresolved``) and aliases of ``text``."""
+    def _passes(self, text: str, country: str | None) -> tuple[Passes, Glossed]:
+        """What passes 1-3 find in ``text``, and its mentions and aliases after all the passes."""
         self._check(text, country)
         # The checks before each pass are made here: most texts need few passes, and a call costs.
         found = self.memo.scan(text, country)
@@ -91,8 +91,4 @@ class Extractor:
             mentions, aliases = glosses(self.lookup, text, country, mentions)
         if not found.settled:
             mentions = self._context.settle(without_persons(text, mentions), country)
-        left: list[Unresolved] = []
-        if found.unresolved and unresolved:
-            covered = [(m.start, m.end) for m in mentions]
-            left = [u for u in found.unresolved if not overlaps(covered, u.start, u.end)]
-        return Scan(mentions=tuple(mentions), unresolved=tuple(left), aliases=tuple(aliases))
+        return found, Glossed(mentions, aliases)

@@ -11,13 +11,13 @@ import re
 from dataclasses import replace
 from typing import NamedTuple
 
+from toponyms.chars import is_mixed
 from toponyms.extract.checks import SURE
 from toponyms.extract.lookup import Lookup
 from toponyms.extract.passes import Site, propose
 from toponyms.extract.spans import Spans
 from toponyms.extract.tables import tables
 from toponyms.model import Alias, Mention
-from toponyms.script import is_mixed
 
 GLOSS_REACH = 160  # characters a gloss spans on either side of its cue, at most
 

@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable
-from functools import cache
-from importlib.resources import files
 from typing import NamedTuple
 
+from toponyms.chars import APOSTROPHES
 from toponyms.extract.checks import judge
 from toponyms.extract.scanners import SHORTEST_NAME
 from toponyms.extract.words import CACHE_LIMIT, is_word_like
 from toponyms.model import Match, Mention
-from toponyms.normalize import APOSTROPHES
 from toponyms.resolve import Resolver
 
 CONTEXT_KM = 150.0  # a document's places spread over a region: its centre is a loose hint
@@ -40,19 +38,6 @@ class Ahead(NamedTuple):
     alone: int | None  # standing alone: None if it is no mention there, else the facts around it its checks read
 
 
-@cache
-def package_files() -> tuple[str, ...]:
-    """The files of the extract package, as ``Gazetteer.derived`` names what shapes derived data."""
-    folder = files("toponyms") / "extract"
-    return tuple(sorted(f"extract/{entry.name}" for entry in folder.iterdir() if entry.name.endswith(".py")))
-
-
-def resolution_shaping() -> tuple[str, ...]:
-    """The files whose content decides how a name resolves in running text (beyond the gazetteer's)."""
-    data = ("data/inflection.json", "data/ordinary_words.txt", "data/common_words.txt", "data/text.json")
-    return (*package_files(), "resolve.py", "inflect.py", *data)
-
-
 class Lookup:
     """The best candidates of the surfaces of texts against one resolver, cached.
 
@@ -65,7 +50,7 @@ class Lookup:
         self.gazetteer = gazetteer = resolver.gazetteer
         # How each name of the gazetteer resolves, worked out once, ahead.
         self.ahead: dict[str, Stored | None] = (
-            gazetteer.derived("name-resolutions", lambda: resolutions(resolver), shaped_by=resolution_shaping(), kind=dict)
+            gazetteer.derived("name-resolutions", lambda: resolutions(resolver), kind=dict)
             if gazetteer.digest is not None
             else {}
         )

@@ -16,16 +16,16 @@ from __future__ import annotations
 from functools import cached_property
 from typing import NamedTuple
 
+from toponyms.chars import is_cyrillic, is_mixed
 from toponyms.extract.checks import AFTER, BEFORE, DRY, WATER, after_at, before_at
 from toponyms.extract.lookup import Lookup
 from toponyms.extract.passes import Found, Passes, Site, passes, settles
 from toponyms.extract.scanners import Scanners
 from toponyms.extract.tables import holds_region_word, tables
-from toponyms.extract.words import CACHE_LIMIT, is_cyrillic, lowercase, word_key
+from toponyms.extract.words import CACHE_LIMIT, lowercase, word_key
 from toponyms.inflect import word_forms
 from toponyms.model import Match, Mention, Unresolved
 from toponyms.normalize import normalize
-from toponyms.script import is_mixed
 
 _EVERY_FACT = BEFORE | AFTER
 

@@ -22,18 +22,16 @@ from typing import NamedTuple
 
 import ahocorasick
 
+from toponyms.chars import MARK_SET, has_cyrillic, is_cyrillic, is_mixed
 from toponyms.extract.checks import AFTER, AS_WRITTEN, BEFORE, SURE, after_at, before_at, judge
 from toponyms.extract.lookup import Lookup
 from toponyms.extract.spans import Spans
 from toponyms.extract.tables import tables
 from toponyms.extract.words import (
     CAPITALISED,
-    CYRILLIC,
-    MARK_SET,
     SCRIPTS_MEET,
     TITLE_WORD,
     WORD_AROUND,
-    is_cyrillic,
     letter_at,
     lowercase,
     overlaps,
@@ -43,7 +41,6 @@ from toponyms.extract.words import (
 )
 from toponyms.model import Match, Mention, Unresolved
 from toponyms.normalize import normalize
-from toponyms.script import is_mixed
 
 GARBLE = 0.7  # an unknown capitalised word becomes a mention from this score on
 
@@ -213,7 +210,7 @@ def spelled(lookup: Lookup, site: Site, found: Spans) -> int:
 def phrases(lookup: Lookup, site: Site, found: Spans) -> int:
     """Add the names of several Cyrillic words in an oblique case, which no automaton entry spells."""
     text, reads = site.text, 0
-    if not CYRILLIC.search(text):
+    if not has_cyrillic(text):
         return reads
     known_words = tables()
     prepositions, phrase_endings, generic = known_words.prepositions, known_words.phrase_endings, known_words.region_words

@@ -6,11 +6,12 @@ from __future__ import annotations
 import re
 from functools import cached_property
 
+from toponyms.chars import is_cyrillic
 from toponyms.extract.checks import SURE
 from toponyms.extract.lookup import Lookup
 from toponyms.extract.spans import Spans
 from toponyms.extract.tables import LISTED, tables
-from toponyms.extract.words import is_cyrillic, surface_forms, word_before
+from toponyms.extract.words import surface_forms, word_before
 from toponyms.model import Match, Mention
 
 REGION_LIST_REACH = 160  # characters a list of regions spans before its word for regions, at most

@@ -13,10 +13,10 @@ from typing import Any, NamedTuple
 
 import ahocorasick
 
-from toponyms.compiled import Gazetteer
+from toponyms.chars import APOSTROPHES, LETTER, MARKS, UPPERCASE
 from toponyms.extract.tables import tables
-from toponyms.extract.words import LETTER, MARKS, UPPER, is_word_like, lowercase, surface_forms
-from toponyms.normalize import APOSTROPHES
+from toponyms.extract.words import is_word_like, lowercase, surface_forms
+from toponyms.gazetteer import Gazetteer
 
 SHORTEST_NAME = 3  # names shorter than this are too often ordinary words
 
@@ -108,13 +108,13 @@ def run_pattern(inside: dict[str, frozenset[str]], last: set[str], leading: froz
     worked out once for each name it holds rather than for each new way of joining them:
     "Residents of Horlivka and Bakhmut" is three runs, Horlivka and Bakhmut the two that matter."""
     letters = rf"{LETTER}\-–{re.escape(''.join(sorted(APOSTROPHES)))}"
-    word = rf"[{UPPER}][{letters}]*"
+    word = rf"[{UPPERCASE}][{letters}]*"
     guards = {word: _after_one_of(befores, word) for word, befores in inside.items()}
     joining = _one_of(set(inside), guards)
     ending = _one_of(last | set(inside), {word: guard for word, guard in guards.items() if word not in last})
     # The capital comes first and the checks after it, so that the regex engine can skip ahead
     # to the next capital letter: twice as fast as a lookbehind in front.
-    first = rf"[{UPPER}](?<![^\W_].)(?<![{MARKS}].){_not_leading(leading)}[{letters}]*"
+    first = rf"[{UPPERCASE}](?<![^\W_].)(?<![{MARKS}].){_not_leading(leading)}[{letters}]*"
     return re.compile(rf"{first}(?:\s(?:{joining}\s)*{word})*(?:\s{ending}(?![{LETTER}])){{0,3}}")
 
 

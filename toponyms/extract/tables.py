@@ -7,16 +7,17 @@ from dataclasses import dataclass
 from functools import cache
 
 from toponyms._data import table
-from toponyms.extract.words import CAPITAL, LETTER, MARKS, UPPER, WORD_END
-from toponyms.normalize import APOSTROPHES, normalize
+from toponyms.chars import APOSTROPHES, CAPITALS, CYRILLIC_CAPITALS, CYRILLIC_SMALL, LETTER, MARKS, UPPERCASE, WORD_APOSTROPHES
+from toponyms.extract.words import IN_WORD, WORD_END
+from toponyms.normalize import normalize
 
 # A name on either side of a gloss: one to three capitalised words. The capital comes before
 # the look-behind, so that the regex engine can skip ahead to the next capital letter.
-_GLOSS_NAME = rf"([{CAPITAL}](?<![{LETTER}'’ʼ\-].)[{LETTER}'’ʼ\-]*(?:\s[{CAPITAL}][{LETTER}'’ʼ\-]*){{0,2}})"
+_GLOSS_NAME = rf"([{CAPITALS}](?<![{IN_WORD}].)[{IN_WORD}]*(?:\s[{CAPITALS}][{IN_WORD}]*){{0,2}})"
 # One or two capitalised words: a name in a list of regions (the Zaporizhzhia and Kherson regions),
 # in any alphabet: a name that is no region's as written may be one by the canonical name that
 # clean() puts in its stead (Čeľabinsk, cleaned into Chelyabinsk).
-LISTED_NAME = rf"[{UPPER}](?<![{LETTER}'’ʼ\-].)[{LETTER}'’ʼ\-]*{WORD_END}(?:\s[{UPPER}][{LETTER}'’ʼ\-]*{WORD_END})?"
+LISTED_NAME = rf"[{UPPERCASE}](?<![{IN_WORD}].)[{IN_WORD}]*{WORD_END}(?:\s[{UPPERCASE}][{IN_WORD}]*{WORD_END})?"
 LISTED = re.compile(LISTED_NAME)
 
 
@@ -52,7 +53,7 @@ def tables() -> Tables:
     data = table("text")
     region_words = "|".join(data["region_words"])
     prepositions = "|".join(sorted(map(re.escape, data["prepositions"]), key=len, reverse=True))
-    cyrillic_word = rf"[А-ЯЁІЇЄҐ][а-яёіїєґ'’ʼ{MARKS}]+{WORD_END}"
+    cyrillic_word = rf"[{CYRILLIC_CAPITALS}][{CYRILLIC_SMALL}{WORD_APOSTROPHES}{MARKS}]+{WORD_END}"
     lists = data["region_lists"]
     region_nouns = {word: (noun, True) for word, noun in lists["plurals"].items()}
     region_nouns |= {word: (noun, False) for word, noun in lists["adjectives"].items()}

@@ -6,31 +6,21 @@ import re
 from bisect import bisect_right
 from functools import lru_cache
 
+from toponyms.chars import APOSTROPHES, CAPITALS, CYRILLIC, LETTER, MARK_SET, WORD_APOSTROPHES
 from toponyms.keys import spelling_key
-from toponyms.normalize import APOSTROPHES, strip_marks
+from toponyms.normalize import strip_marks
 
 CACHE_LIMIT = 200_000  # entries of each cache of the extractor, at most
 
-CAPITAL = "A-ZА-ЯЁІЇЄҐ"  # in a character class: the capitals of the Latin and Cyrillic alphabets of the news
-# Every capital letter of the alphabets up to CJK: a run may start with Ł, Ö or Ω too.
-UPPER = re.escape("".join(chr(code) for code in range(0x2E80) if chr(code).isupper()))
-# Combining marks belong to the letter before them (Бахму́т, Artemovsk + U+0301): wherever a word
-# begins or ends, they count as letters, so that no word and no mention ends inside a letter and
-# its marks. Those of the alphabets with capitals (Latin, Greek, Cyrillic) and the general blocks.
-MARK_RANGES = ((0x0300, 0x036F), (0x0483, 0x0489), (0x1AB0, 0x1AFF), (0x1DC0, 0x1DFF), (0x20D0, 0x20FF),
-               (0x2DE0, 0x2DFF), (0xA66F, 0xA67D), (0xA69E, 0xA69F), (0xFE20, 0xFE2F))  # fmt: skip
-MARKS = "".join(f"\\u{first:04x}-\\u{last:04x}" for first, last in MARK_RANGES)  # in a character class
-MARK_SET = frozenset(chr(code) for first, last in MARK_RANGES for code in range(first, last + 1))
-LETTER = rf"\w{MARKS}"  # in a character class: a letter, digit or mark
 # A word ends with a letter (or its marks), not with an apostrophe or a hyphen: in 'Truskavets'',
 # the last apostrophe is a quote's; in Oblast-based, the hyphen joins a word.
-WORD_END = r"(?<!['’ʼ\-])"
-CAPITALISED = re.compile(rf"(?<![{LETTER}'’ʼ\-])[{CAPITAL}][{LETTER}'’ʼ]{{3,}}{WORD_END}")
-TITLE_WORD = re.compile(rf"(?<![{LETTER}'’ʼ\-])[{CAPITAL}][{LETTER}'’ʼ\-]*{WORD_END}")  # a capitalised word
-SCRIPTS_MEET = re.compile(r"[A-Za-z][\u0400-\u04ff]|[\u0400-\u04ff][A-Za-z]")
+WORD_END = rf"(?<![{WORD_APOSTROPHES}\-])"
+IN_WORD = rf"{LETTER}{WORD_APOSTROPHES}\-"  # in a character class: what a word holds after its first letter
+CAPITALISED = re.compile(rf"(?<![{IN_WORD}])[{CAPITALS}][{LETTER}{WORD_APOSTROPHES}]{{3,}}{WORD_END}")
+TITLE_WORD = re.compile(rf"(?<![{IN_WORD}])[{CAPITALS}][{IN_WORD}]*{WORD_END}")  # a capitalised word
+SCRIPTS_MEET = re.compile(rf"[A-Za-z][{CYRILLIC}]|[{CYRILLIC}][A-Za-z]")
 WORD_AROUND = re.compile(rf"[{LETTER}]+")
-CYRILLIC = re.compile("[\u0400-\u04ff]")
-_WORD = re.compile(rf"[^\W\d_][{LETTER}'’ʼ\-]*")
+_WORD = re.compile(rf"[^\W\d_][{IN_WORD}]*")
 
 
 def surface_forms(name: str) -> set[str]:
@@ -43,7 +33,7 @@ def surface_forms(name: str) -> set[str]:
     bare = strip_marks(name)
     forms = {lower, lowercase(bare) if len(bare) == len(name) else lower}
     for form in list(forms):
-        for apostrophe in "'’ʼ":
+        for apostrophe in WORD_APOSTROPHES:
             forms.add("".join(apostrophe if ch in APOSTROPHES else ch for ch in form))
     return {form for form in forms if len(form) == len(name)}
 
@@ -58,11 +48,6 @@ def lowercase(text: str) -> str:
     if len(lowered) == len(text):
         return lowered
     return "".join(ch.lower() if len(ch.lower()) == 1 else ch for ch in text)
-
-
-def is_cyrillic(ch: str) -> bool:
-    """Whether ``ch`` is a letter of the Cyrillic block."""
-    return "\u0400" <= ch <= "\u04ff"
 
 
 def is_name_like(word: str) -> bool:
