@@ -18,6 +18,7 @@ from toponyms.gazetteer import bundled_path
 from toponyms.yaml_reader import read_files
 import toponyms
 from toponyms.extract import SURE, Extractor, Spans, extractor_for
+from toponyms.extract.checks import AFTER, BEFORE, judge
 from toponyms.keys import spelling_key
 from toponyms.model import Mention
 
@@ -514,6 +515,24 @@ def test_threads_can_share_an_extractor() -> None:
     with ThreadPoolExecutor(4) as pool:
         together = list(pool.map(shared.scan, texts))
     assert together == [Extractor().scan(text) for text in texts]
+
+
+BESIDE = range((BEFORE | AFTER) + 1)  # every set of facts about the words beside a mention
+
+
+@pytest.mark.parametrize("surface", ["Kyiv", "Bar", "Vladimir", "Anna", "Запорізькому", "Крымский", "Щастя"])
+def test_a_verdict_depends_on_no_fact_beside_a_mention_but_those_it_read(resolver: Resolver, surface: str) -> None:
+    # What the run memo keys a run's findings on: the facts around it that the checks read.
+    mention = Mention(0, len(surface), surface, resolver.candidates_in_text(surface)[0])
+    verdicts = [judge(mention, beside) for beside in BESIDE]
+    assert {verdict.fits for verdict in verdicts} == {True, False}  # what stands beside it matters
+    for beside, verdict in zip(BESIDE, verdicts):
+        assert judge(mention, beside & verdict.reads) == verdict
+
+
+def test_a_preposition_is_no_place_whatever_stands_beside_it(resolver: Resolver) -> None:
+    mention = Mention(0, 4, "Біля", resolver.candidates_in_text("Біля")[0])
+    assert {judge(mention, beside) for beside in BESIDE} == {(False, 0)}
 
 
 def test_the_extractor_of_a_resolver_lives_as_long_as_the_resolver(tmp_path: Path) -> None:

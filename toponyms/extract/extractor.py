@@ -48,7 +48,7 @@ class Extractor:
 
     def scan(self, text: str, *, country: str | None = None) -> Scan:
         """Mentions, unresolved candidates and glossed aliases of ``text``."""
-        found, glossed = self._passes(text, country)
+        found, glossed = self._all_passes(text, country)
         unresolved: tuple[Unresolved, ...] = ()
         if found.unresolved:
             covered = [(m.start, m.end) for m in glossed.mentions]
@@ -57,7 +57,8 @@ class Extractor:
 
     def find(self, text: str, *, country: str | None = None) -> list[Mention]:
         """Every place mention of ``text``: sorted, non-overlapping, ``m.text == text[m.start:m.end]``."""
-        return self._passes(text, country)[1].mentions
+        _, glossed = self._all_passes(text, country)
+        return glossed.mentions
 
     def scan_runs(self, text: str, *, country: str | None = None) -> Passes:
         """What passes 1-3 find in ``text``, run by run, through the memo."""
@@ -78,7 +79,7 @@ class Extractor:
         if country is not None:
             self.lookup.resolver.check_country(country)
 
-    def _passes(self, text: str, country: str | None) -> tuple[Passes, Glossed]:
+    def _all_passes(self, text: str, country: str | None) -> tuple[Passes, Glossed]:
         """What passes 1-3 find in ``text``, and its mentions and aliases after all the passes."""
         self._check(text, country)
         # The checks before each pass are made here: most texts need few passes, and a call costs.
