@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import statistics
 import sys
 import time
 import unicodedata
@@ -45,11 +44,12 @@ from pathlib import Path
 from rapidfuzz import fuzz, process
 
 from toponyms import Gazetteer, Match, Name, Place, Resolver, romanize
-from toponyms.index import Index
 from toponyms.keys import lookup_form, spelling_key
 from toponyms.normalize import normalize
 from toponyms.resolve import DEFAULT_THRESHOLD
 from toponyms.script import repair
+
+from common import WARM_UP, agreement, call_times, format_table, fuzzy_pair, median_p95, uncached
 
 HERE = Path(__file__).resolve().parent
 NONPLACES = HERE / "nonplaces.txt"
@@ -58,7 +58,6 @@ BASELINE_CUTOFF = 85.0  # WRatio, 0-100
 MIN_POPULATION = 2000  # most queries are of places at least this big ...
 SMALL_SHARE = 0.1  # ... and this share of any populated place
 LATENCY_QUERIES = 1000
-WARM_UP = 200
 
 UK_SYSTEMS = ("uk_national_2010", "uk_german", "uk_french", "uk_iso9", "uk_scholarly", "uk_bgn_pcgn_1965")
 RU_SYSTEMS = ("ru_bgn_pcgn", "ru_iso9_1968", "ru_gost_7034", "ru_scientific", "ru_wikipedia")
@@ -756,24 +755,6 @@ def run_suite(gazetteer: Gazetteer, suite: Suite, threshold: float = DEFAULT_THR
 # --- latency ------------------------------------------------------------------------
 
 
-def timed(call: Callable[[str], object], queries: Sequence[str]) -> list[int]:
-    """Nanoseconds of each call, after a warm-up over the first queries."""
-    for query in queries[:WARM_UP]:
-        call(query)
-    times = []
-    for query in queries:
-        start = time.perf_counter_ns()
-        call(query)
-        times.append(time.perf_counter_ns() - start)
-    return times
-
-
-def median_p95(times: Sequence[int]) -> tuple[float, float]:
-    """Median and 95th percentile in µs."""
-    ordered = sorted(times)
-    return statistics.median(ordered) / 1000, ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))] / 1000
-
-
 def latency_queries(gazetteer: Gazetteer, seed: int, count: int) -> dict[str, list[str]]:
     """Queries that take each path of the resolver on the full gazetteer, ``count`` of each."""
     rng = random.Random(f"{seed}:latency")
@@ -807,12 +788,6 @@ def latency_queries(gazetteer: Gazetteer, seed: int, count: int) -> dict[str, li
     return {kind: texts[:count] for kind, texts in sets.items()}
 
 
-def uncached(gazetteer: Gazetteer, query: str) -> Match | None:
-    """``resolve(query)`` on a resolver of its own: a resolver keeps the candidates it found,
-    and the latency queries repeat."""
-    return Resolver(gazetteer).resolve(query)
-
-
 def latency_rows(gazetteer: Gazetteer, seed: int, count: int) -> list[list[str]]:
     """The latency table: the resolver's paths, brute force, and the candidate index against brute force."""
     resolver = Resolver(gazetteer)
@@ -829,13 +804,13 @@ def latency_rows(gazetteer: Gazetteer, seed: int, count: int) -> list[list[str]]
     ):
         queries = sets[kind]
         methods = Counter((m.method if m else "none") for m in map(resolver.resolve, queries))
-        med, p95 = median_p95(timed(partial(uncached, gazetteer), queries))
+        med, p95 = median_p95(call_times(partial(uncached, gazetteer), queries))
         medians[kind] = med
         top = ", ".join(f"{k} {v}" for k, v in methods.most_common(3))
         rows.append([f"toponyms: {label}", str(len(queries)), f"{med:.0f}", f"{p95:.0f}", "", top])
     typos = sets["typo"]
     ours_med = medians["typo"]
-    brute_med, brute_p95 = median_p95(timed(baseline.resolve, typos))
+    brute_med, brute_p95 = median_p95(call_times(baseline.resolve, typos))
     rows.append([
         f"brute force: extractOne WRatio over {len(baseline.forms)} names (typos)", str(len(typos)),
         f"{brute_med:.0f}", f"{brute_p95:.0f}", f"{brute_med / ours_med:.1f}x vs fuzzy row", "",
@@ -852,8 +827,8 @@ def index_rows(gazetteer: Gazetteer, typos: Sequence[str]) -> list[list[str]]:
     cutoff = 0.8
     ours, brute = fuzzy_pair(index, cutoff)
     agree, found = agreement(ours, brute, keys)
-    ours_med, ours_p95 = median_p95(timed(ours, keys))
-    brute_med, brute_p95 = median_p95(timed(brute, keys))
+    ours_med, ours_p95 = median_p95(call_times(ours, keys))
+    brute_med, brute_p95 = median_p95(call_times(brute, keys))
     rate = f"agree {100 * agree / len(keys):.1f}% ({found} with a key ≥ {cutoff:.0%})"
     return [
         [f"index.fuzzy(key) over {len(index.keys)} keys", str(len(keys)), f"{ours_med:.0f}", f"{ours_p95:.0f}", "", rate],
@@ -861,49 +836,7 @@ def index_rows(gazetteer: Gazetteer, typos: Sequence[str]) -> list[list[str]]:
     ]  # fmt: skip
 
 
-def fuzzy_pair(index: Index, cutoff: float) -> tuple[Callable[[str], list[tuple[str, float]]], Callable[[str], tuple | None]]:
-    """``index.fuzzy`` for the best key, and the brute-force scan of every key that it stands in
-    for: those with the query's first letter, which garbles and typos keep."""
-    by_letter: dict[str, list[str]] = {}
-    for key in index.keys:
-        by_letter.setdefault(key[:1], []).append(key)
-
-    def ours(key: str) -> list[tuple[str, float]]:
-        return index.fuzzy(key, limit=1, cutoff=cutoff)
-
-    def brute(key: str) -> tuple[str, float, int] | None:
-        return process.extractOne(key, by_letter.get(key[:1], []), scorer=fuzz.ratio, score_cutoff=cutoff * 100)
-
-    return ours, brute
-
-
-def agreement(ours: Callable[[str], list], brute: Callable[[str], tuple | None], keys: Iterable[str]) -> tuple[int, int]:
-    """(keys for which both find nothing or the same best score, keys for which the brute force finds one)."""
-    agree = found = 0
-    for key in keys:
-        a, b = ours(key), brute(key)
-        if b is not None:
-            found += 1
-        if (not a and b is None) or (a and b is not None and abs(a[0][1] * 100 - b[1]) < 1e-6):
-            agree += 1
-    return agree, found
-
-
 # --- report ---------------------------------------------------------------------------
-
-
-def table(header: Sequence[str], rows: Iterable[Sequence[str]], right: Iterable[int] = ()) -> str:
-    """Rows as aligned plain text; columns numbered in ``right`` are right-aligned."""
-    rows = [list(header), *map(list, rows)]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
-    right = set(right)
-    lines = []
-    for r, row in enumerate(rows):
-        cells = [cell.rjust(w) if i in right else cell.ljust(w) for i, (cell, w) in enumerate(zip(row, widths))]
-        lines.append("  ".join(cells).rstrip())
-        if r == 0:
-            lines.append("  ".join("-" * w for w in widths))
-    return "\n".join(lines)
 
 
 def accuracy_table(outcomes: Sequence[Outcome]) -> str:
@@ -913,13 +846,13 @@ def accuracy_table(outcomes: Sequence[Outcome]) -> str:
         [o.suite.kind, str(o.ours.n), str(o.suite.ambiguous), *o.ours.rates(), *o.baseline.rates(), o.top.rates()[0]]
         for o in outcomes
     ]
-    return table(header, rows, right=range(1, 10))
+    return format_table(header, rows, right=range(1, 10))
 
 
 def holdout_table(outcomes: Sequence[Outcome]) -> str:
     """What each suite held out and set aside."""
     rows = [[o.suite.kind, str(o.dropped), str(o.suite.rejected), o.suite.held_out] for o in outcomes]
-    return table(["kind", "names dropped", "drafts rejected", "held out"], rows, right=(1, 2))
+    return format_table(["kind", "names dropped", "drafts rejected", "held out"], rows, right=(1, 2))
 
 
 def variant_lines(outcomes: Sequence[Outcome]) -> list[str]:
@@ -952,7 +885,7 @@ def failure_lines(gazetteer: Gazetteer, outcome: Outcome, show: int) -> list[str
         source = query.source if query.source != query.text else ""
         rows.append([f"  {query.text}", query.how, source, truth_text, got])
     if rows:
-        lines.append(table(["  query", "how", "made from", "truth", "resolved to"], rows))
+        lines.append(format_table(["  query", "how", "made from", "truth", "resolved to"], rows))
     return lines
 
 
@@ -997,7 +930,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print()
     print(f"LATENCY (µs per query, time.perf_counter_ns, after a warm-up of {WARM_UP}; full gazetteer)")
     rows = latency_rows(gazetteer, args.seed, args.latency_queries)
-    print(table(["path", "n", "median", "p95", "speedup", "notes"], rows, right=(1, 2, 3, 4)))
+    print(format_table(["path", "n", "median", "p95", "speedup", "notes"], rows, right=(1, 2, 3, 4)))
     print()
     print("FAILURES OF toponyms (first of each kind: query, how it was made, truth, what it resolved to)")
     for outcome in outcomes:

@@ -3,7 +3,7 @@
 
 Usage: python benchmarks/compare_findings.py REV [--mb 10] [--names uniform|weighted] [--show 20]
 
-Both versions scan the same texts: the first ``--mb`` MB of find_bench's generated corpus and the
+Both versions scan the same texts: the first ``--mb`` MB of the generated corpus and the
 annotated passages, each version with one extractor over all of them, in order, as a batch run does
 (so that caches and context behave as they do there). Printed: how many texts differ in their
 mentions, unresolved candidates or aliases; the mentions whose place changed, counted by surface form
@@ -19,22 +19,19 @@ import sys
 import tempfile
 from collections import Counter
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-import compare_revisions  # noqa: E402
-import find_bench  # noqa: E402
+from common import SEED, generated_documents, head, import_versions, load_passages, name_table, print_table
+
 
 # A text's mentions (span: place id), its unresolved candidates' spans and its aliases (span, place id).
 # Places go by id: the two versions' Place objects are of two classes and never compare equal.
 Findings = tuple[dict[tuple[int, int], str], set[tuple[int, int]], set[tuple[int, int, str]]]
 
 
-def findings(extract: ModuleType, resolver: Any, texts: list[str]) -> list[Findings]:
+def findings(extractor_class: Any, resolver: Any, texts: list[str]) -> list[Findings]:
     """What ``scan`` finds in each of ``texts``, with one extractor over all of them."""
-    extractor = extract.Extractor(resolver)
+    extractor = extractor_class(resolver)
     found = []
     for text in texts:
         scan = extractor.scan(text)
@@ -61,14 +58,14 @@ def main(argv: list[str] | None = None) -> None:
         results = []
         texts: list[str] = []
         places: dict[str, str] = {}  # id: name (region), from either version
-        for compiled, resolve, extract in compare_revisions.import_versions(args.revision, Path(temporary)).values():
-            gazetteer = compiled.Gazetteer.load()
+        for version in import_versions(args.revision, Path(temporary)).values():
+            gazetteer = version.Gazetteer.load()
             places |= {place.id: f"{place.name} ({place.region or place.country})" for place in gazetteer}
             if not texts:
-                names = find_bench.name_table(gazetteer)
-                corpus = find_bench.generated_documents(names, args.mb, find_bench.SEED, args.names == "weighted")
-                texts = find_bench.head(corpus, args.mb) + [p.text for p in find_bench.load_passages()]
-            results.append(findings(extract, resolve.Resolver(gazetteer), texts))
+                names = name_table(gazetteer)
+                corpus = generated_documents(names, args.mb, SEED, args.names == "weighted")
+                texts = head(corpus, args.mb) + [p.text for p in load_passages()]
+            results.append(findings(version.Extractor, version.Resolver(gazetteer), texts))
 
     differing = 0
     moved: Counter[tuple[str, str, str]] = Counter()
@@ -101,7 +98,7 @@ def main(argv: list[str] | None = None) -> None:
         print(f"{kind} differences: {len(lines):,}")
     if moved:
         print()
-        find_bench.print_table(
+        print_table(
             ["mentions", "surface", "before", "now"],
             [[str(count), *key] for key, count in moved.most_common(args.show)],
         )

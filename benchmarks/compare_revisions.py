@@ -5,65 +5,36 @@ Usage: python benchmarks/compare_revisions.py REV [--mb 2] [--after 0] [--runs 5
 
 On a shared machine the speed of the CPU changes from minute to minute, so two benchmark runs
 minutes apart cannot tell a 10% change from noise. Here both versions run in the same process,
-one after the other, ``--runs`` times, on the first ``--mb`` MB of find_bench's generated corpus:
-the revision's ``toponyms`` and ``data`` are extracted with ``git archive`` and imported as
-``toponyms_rev``. Each round times, in CPU seconds, a cold run (a new resolver and extractor) and
-a warm run (the same again) of each version, and flashgeotext once; the table gives the fastest
-round of each (the least disturbed) and its ratio to flashgeotext's fastest. With ``--after MB``,
-the timed MB are those that follow the first ``--after`` MB of the corpus, and each cold run is
-preceded, untimed, by the new extractor's pass over those first MB: a cold run late in a long
-corpus, whose common runs are known and whose new ones are rarer names in new company.
+one after the other, ``--runs`` times, on the first ``--mb`` MB of the generated corpus
+(``common.generate_corpus``): the revision's ``toponyms`` and ``data`` are extracted with ``git
+archive`` and imported as ``toponyms_rev`` (``common.import_versions``). Each round times, in CPU
+seconds, a cold run (a new resolver and extractor) and a warm run (the same again) of each
+version, and flashgeotext once; the table gives the fastest round of each (the least disturbed)
+and its ratio to flashgeotext's fastest. With ``--after MB``, the timed MB are those that follow
+the first ``--after`` MB of the corpus, and each cold run is preceded, untimed, by the new
+extractor's pass over those first MB: a cold run late in a long corpus, whose common runs are
+known and whose new ones are rarer names in new company.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
-import re
-import subprocess
 import sys
-import tarfile
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from types import ModuleType
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-import find_bench  # noqa: E402
-
-ALIAS = "toponyms_rev"
-MODULES = ("", ".resolve", ".extract")  # what a benchmark needs of each version: the package (its Gazetteer), ...
-
-
-def extract_revision(revision: str, folder: Path) -> None:
-    """``toponyms/`` and ``data/`` of ``revision`` under ``folder``, the package renamed ``ALIAS``."""
-    archive = subprocess.run(
-        ["git", "-C", str(HERE.parent), "archive", revision, "toponyms", "data"], capture_output=True, check=True
-    ).stdout
-    with tempfile.TemporaryFile() as stream:
-        stream.write(archive)
-        stream.seek(0)
-        with tarfile.open(fileobj=stream) as tar:
-            tar.extractall(folder, filter="data")
-    package = folder / ALIAS
-    (folder / "toponyms").rename(package)
-    for source in package.rglob("*.py"):
-        text = source.read_text("utf-8")
-        text = re.sub(r"\btoponyms(?=[.\"]| import)", ALIAS, text)
-        source.write_text(text, "utf-8")
-
-
-def import_versions(revision: str, folder: Path) -> dict[str, tuple[ModuleType, ModuleType, ModuleType]]:
-    """The package (for its ``Gazetteer``), ``resolve`` and ``extract`` of ``revision`` (extracted under
-    ``folder``) and of the working tree, by label: the revision, then "working tree"."""
-    extract_revision(revision, folder)
-    sys.path.insert(0, str(folder))
-    versions = {}
-    for label, package in ((revision, ALIAS), ("working tree", "toponyms")):
-        compiled, resolve, extract = (importlib.import_module(package + name) for name in MODULES)
-        versions[label] = (compiled, resolve, extract)
-    return versions
+from common import (
+    SEED,
+    FlashBaseline,
+    cpu_seconds,
+    generated_documents,
+    head,
+    import_versions,
+    name_table,
+    print_table,
+    size_mb,
+)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -78,20 +49,20 @@ def main(argv: list[str] | None = None) -> None:
 
     with tempfile.TemporaryDirectory(prefix="compare_") as temporary:
         versions = {
-            label: (compiled.Gazetteer.load(), resolve.Resolver, extract.Extractor)
-            for label, (compiled, resolve, extract) in import_versions(args.revision, Path(temporary)).items()
+            label: (version.Gazetteer.load(), version.Resolver, version.Extractor)
+            for label, version in import_versions(args.revision, Path(temporary)).items()
         }
 
         gazetteer = versions["working tree"][0]
-        names = find_bench.name_table(gazetteer)
-        corpus = find_bench.generated_documents(names, args.after + args.mb, find_bench.SEED, args.names == "weighted")
-        earlier = find_bench.head(corpus, args.after) if args.after else []
+        names = name_table(gazetteer)
+        corpus = generated_documents(names, args.after + args.mb, SEED, args.names == "weighted")
+        earlier = head(corpus, args.after) if args.after else []
         documents = corpus[len(earlier) :]
-        megabytes = find_bench.size_mb(documents)
-        flash = find_bench.FlashBaseline(names)
+        megabytes = size_mb(documents)
+        flash = FlashBaseline(names)
 
         def run(finder: Callable[[str], list[object]], texts: list[str] = documents) -> Callable[[], object]:
-            # The mentions are counted and dropped, as in find_bench and a batch run: a list of
+            # The mentions are counted and dropped, as in find_bench.py and a batch run: a list of
             # every document's mentions would give the garbage collector more to do.
             return lambda: sum(len(finder(document)) for document in texts)
 
@@ -102,9 +73,9 @@ def main(argv: list[str] | None = None) -> None:
             for label, (loaded, resolver, extractor) in versions.items():
                 fresh = extractor(resolver(loaded))
                 run(fresh.find, earlier)()
-                seconds.setdefault(f"{label}, cold", []).append(find_bench.cpu_seconds(run(fresh.find)))
-                seconds.setdefault(f"{label}, warm", []).append(find_bench.cpu_seconds(run(fresh.find)))
-            seconds.setdefault("flashgeotext", []).append(find_bench.cpu_seconds(run(flash.find)))
+                seconds.setdefault(f"{label}, cold", []).append(cpu_seconds(run(fresh.find)))
+                seconds.setdefault(f"{label}, warm", []).append(cpu_seconds(run(fresh.find)))
+            seconds.setdefault("flashgeotext", []).append(cpu_seconds(run(flash.find)))
 
     base = min(seconds["flashgeotext"])
     rows = [
@@ -112,9 +83,9 @@ def main(argv: list[str] | None = None) -> None:
         for label, times in seconds.items()
     ]
     print(f"$ python benchmarks/compare_revisions.py {' '.join(argv if argv is not None else sys.argv[1:])}")
-    after = f" after the first {find_bench.size_mb(earlier):.2f} MB" if earlier else ""
+    after = f" after the first {size_mb(earlier):.2f} MB" if earlier else ""
     print(f"{megabytes:.2f} MB{after}, {len(documents):,} documents, names {args.names}, {args.runs} rounds\n")
-    find_bench.print_table(["version", "MB/s (fastest)", "vs flashgeotext", "CPU seconds per round"], rows)
+    print_table(["version", "MB/s (fastest)", "vs flashgeotext", "CPU seconds per round"], rows)
 
 
 if __name__ == "__main__":

@@ -35,7 +35,8 @@ import translitua
 from toponyms import Gazetteer, Name, Place, Resolver
 from toponyms.yaml_reader import read_files
 
-ROOT = Path(__file__).resolve().parent.parent
+from common import ROOT
+
 VILLAGE = 5_000
 VERDICTS = ("right", "wrong", "namesake", "none")
 

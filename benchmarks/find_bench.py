@@ -42,10 +42,8 @@ bundled gazetteer are used. The same seed gives the same corpus and the same acc
 from __future__ import annotations
 
 import argparse
-import json
 import multiprocessing as mp
 import os
-import random
 import re
 import shutil
 import statistics
@@ -54,100 +52,35 @@ import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from itertools import accumulate
 from pathlib import Path
 
 from toponyms import Gazetteer, Place, Resolver, find
 from toponyms.extract import Extractor
 
-HERE = Path(__file__).resolve().parent
-PASSAGES = HERE / "passages"
-SEEDS = HERE.parent / "seeds"
+from common import (
+    CYRILLIC,
+    LATIN,
+    SEED,
+    FlashBaseline,
+    Finder,
+    Gold,
+    Passage,
+    Span,
+    generate_corpus,
+    head,
+    load_passages,
+    name_table,
+    print_table,
+    read_corpus,
+    size_mb,
+    wall_seconds,
+)
 
-SEED = 20251121
-MIN_NAME = 3  # the same floor toponyms puts on gazetteer names in text
-KIND_POPULATION = {"country": 10_000_000, "region": 1_000_000, "district": 100_000}  # as toponyms' resolver
-SUBSTITUTE_SHARE = 0.5  # share of the corpus's place mentions replaced by another gazetteer name
-SEPARATOR = "\n\f\n"  # between the documents of a corpus file
-CHUNK_BYTES = 256 * 1024
-FLASH = "flashgeotext (same names)"  # documents per Pool task, by size
-_LATIN = re.compile(r"[A-Za-z\u00c0-\u024f]")
-_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
-_CAPITALISED_WORD = re.compile(r"\b[A-ZА-ЯЁІЇЄҐ][\w'’\-]+")
-
-Span = tuple[int, int, str | None]  # start, end, place id
-Finder = Callable[[str], list[Span]]
-
-
-# -- passages ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Gold:
-    """One annotated place mention."""
-
-    start: int
-    end: int
-    surface: str
-    place: str  # the place's id: gn:<geonameid>, or katottg:<code> for a place GeoNames lacks
+CHUNK_BYTES = 256 * 1024  # documents per Pool task, by size
+FLASH = "flashgeotext (same names)"
 
 
-@dataclass(frozen=True)
-class Passage:
-    """One annotated passage."""
-
-    id: str
-    lang: str
-    text: str
-    mentions: tuple[Gold, ...]
-
-
-def nth_occurrence(text: str, surface: str, n: int) -> int:
-    """Start of the ``n``-th (0-based) exact occurrence of ``surface`` in ``text``; -1 if none."""
-    start = -1
-    for _ in range(n + 1):
-        start = text.find(surface, start + 1)
-        if start < 0:
-            return -1
-    return start
-
-
-def load_passages(folder: Path = PASSAGES) -> list[Passage]:
-    """All passages of ``folder/*.json``, their offsets checked against surface and occurrence."""
-    passages = []
-    for path in sorted(folder.glob("*.json")):
-        for record in json.loads(path.read_text(encoding="utf-8")):
-            text = record["text"]
-            mentions = []
-            for m in record["mentions"]:
-                start = nth_occurrence(text, m["surface"], m["occurrence"])
-                end = start + len(m["surface"])
-                if start < 0 or (m.get("start", start), m.get("end", end)) != (start, end):
-                    raise ValueError(f"{path.name} {record['id']}: bad offsets for {m['surface']!r}")
-                mentions.append(Gold(start, end, m["surface"], m.get("id") or f"gn:{m['geonameid']}"))
-            passages.append(Passage(record["id"], record["lang"], text, tuple(mentions)))
-    return passages
-
-
-# -- the gazetteer's names and the baselines -------------------------------------------------------
-
-
-def effective_population(place: Place) -> int:
-    """Population, with the resolver's stand-ins for countries and regions (which have none)."""
-    return max(place.population, KIND_POPULATION.get(place.kind, 0))
-
-
-def name_table(gazetteer: Gazetteer) -> dict[str, Place]:
-    """Every name of 3+ characters -> the most populous place carrying exactly that name."""
-    best: dict[str, Place] = {}
-    for place in gazetteer:
-        for text in {place.name, *(n.text for n in place.names)}:
-            if len(text) < MIN_NAME:
-                continue
-            other = best.get(text)
-            if other is None or (effective_population(place), other.id) > (effective_population(other), place.id):
-                best[text] = place
-    return best
+# -- toponyms and the regex baseline ------------------------------------------------------------
 
 
 class RegexBaseline:
@@ -161,40 +94,6 @@ class RegexBaseline:
     def find(self, text: str) -> list[Span]:
         """Every match, resolved to the most populous place with that name."""
         return [(m.start(), m.end(), self.names[m.group()].id) for m in self.pattern.finditer(text)]
-
-
-class FlashBaseline:
-    """flashgeotext's GeoText with one custom LookupData: {place id: [its names]}.
-
-    flashtext keeps one place per keyword, the last one added: places go in by ascending
-    population, so a name shared by several places answers the most populous, as the regex does.
-    LookupData takes one script for its word boundaries; it gets Cyrillic, and the Latin letters
-    (with diacritics) are added to the same keyword processor, so both scripts are words.
-    """
-
-    NAME = "places"
-
-    def __init__(self, names: dict[str, Place]) -> None:
-        from flashgeotext.geotext import GeoText, GeoTextConfiguration
-        from flashgeotext.lookup import LookupData
-        from flashgeotext.settings import SCRIPTS
-
-        by_place: dict[str, list[str]] = {}
-        self.places: dict[str, Place] = {}
-        for text, place in sorted(names.items(), key=lambda kv: (effective_population(kv[1]), kv[1].id, kv[0])):
-            by_place.setdefault(place.id, []).append(text)
-            self.places[place.id] = place
-        self.geotext = GeoText(GeoTextConfiguration(use_demo_data=False, case_sensitive=True))
-        self.geotext.add(LookupData(name=self.NAME, data=by_place, script="cyrillic"))
-        self.geotext.pool[self.NAME].non_word_boundaries.update(SCRIPTS["latin"]["chars"])
-
-    def find(self, text: str) -> list[Span]:
-        """Every keyword match, as spans."""
-        found = self.geotext.extract(text, span_info=True).get(self.NAME, {})
-        spans = [
-            (start, end, self.places[key].id) for key, meta in found.items() for start, end in meta["span_info"]
-        ]
-        return sorted(spans)
 
 
 def toponyms_finder(text: str) -> list[Span]:
@@ -233,7 +132,7 @@ class Counts:
 
 def category(gold: Gold, places: dict[str, Place]) -> str:
     """What kind of surface form a gold mention is: listed name (by status) or unlisted form."""
-    latin, cyrillic = bool(_LATIN.search(gold.surface)), bool(_CYRILLIC.search(gold.surface))
+    latin, cyrillic = bool(LATIN.search(gold.surface)), bool(CYRILLIC.search(gold.surface))
     if latin and cyrillic:
         return "mixed script"
     place = places[gold.place]
@@ -331,112 +230,7 @@ def _pct(values: Sequence[float]) -> list[str]:
     return [f"{100 * v:.1f}" for v in values]
 
 
-# -- the corpus --------------------------------------------------------------------------------------
-
-
-def seed_documents(names: dict[str, Place]) -> list[tuple[str, list[tuple[int, int]]]]:
-    """The seed articles, with their capitalised words that are gazetteer names as substitution slots."""
-    documents = []
-    for path in sorted(SEEDS.glob("*.txt")):
-        text = path.read_text(encoding="utf-8").strip()
-        slots = [m.span() for m in _CAPITALISED_WORD.finditer(text) if m.group() in names]
-        documents.append((text, slots))
-    return documents
-
-
-Pool = tuple[list[str], list[float] | None]  # names, and their cumulative weights (None: uniform)
-
-
-def substitutes(names: dict[str, Place], weighted: bool = False) -> tuple[Pool, Pool]:
-    """Replacement names: Latin-script and Cyrillic-script names of the gazetteer (capitalised)."""
-    latin = sorted(n for n in names if n[:1].isupper() and _LATIN.search(n) and not _CYRILLIC.search(n))
-    cyrillic = sorted(n for n in names if n[:1].isupper() and _CYRILLIC.search(n) and not _LATIN.search(n))
-
-    def pool(chosen: list[str]) -> Pool:
-        if not weighted:
-            return chosen, None
-        weights = [effective_population(names[name]) ** 0.5 + 1 for name in chosen]
-        return chosen, list(accumulate(weights))
-
-    return pool(latin), pool(cyrillic)
-
-
-def substitute(text: str, slots: list[tuple[int, int]], rng: random.Random, pools: tuple[Pool, Pool]) -> str:
-    """``text`` with about half of its slots replaced by a random name of the slot's script."""
-    latin, cyrillic = pools
-    parts, cursor = [], 0
-    for start, end in slots:
-        if rng.random() < SUBSTITUTE_SHARE:
-            chosen, cumulative = cyrillic if _CYRILLIC.search(text[start:end]) else latin
-            name = rng.choice(chosen) if cumulative is None else rng.choices(chosen, cum_weights=cumulative)[0]
-            parts += [text[cursor:start], name]
-            cursor = end
-    parts.append(text[cursor:])
-    return "".join(parts)
-
-
-def generate_corpus(
-    path: Path, megabytes: float, passages: list[Passage], names: dict[str, Place], seed: int, weighted: bool = False
-) -> int:
-    """Write a corpus of at least ``megabytes`` MB to ``path``, documents separated by a form feed line."""
-    rng = random.Random(seed)
-    sources = [(p.text, [(g.start, g.end) for g in p.mentions]) for p in passages] + seed_documents(names)
-    pools = substitutes(names, weighted)
-    target, size, documents = int(megabytes * 1e6), 0, 0
-    with path.open("w", encoding="utf-8") as out:
-        while size < target:
-            text, slots = rng.choice(sources)
-            document = substitute(text, slots, rng, pools)
-            out.write(document + SEPARATOR)
-            size += len(document.encode("utf-8"))  # the documents' own text, separators not counted
-            documents += 1
-    return documents
-
-
-def generated_documents(names: dict[str, Place], megabytes: float, seed: int, weighted: bool = False) -> list[str]:
-    """The documents of a corpus made by ``generate_corpus`` in a temporary file, which is then removed."""
-    with tempfile.TemporaryDirectory(prefix="corpus_") as folder:
-        path = Path(folder) / "corpus.txt"
-        generate_corpus(path, megabytes, load_passages(), names, seed, weighted)
-        return read_corpus(path)
-
-
-def read_corpus(path: Path) -> list[str]:
-    """The documents of a corpus file."""
-    return [d for d in path.read_text(encoding="utf-8").split(SEPARATOR) if d]
-
-
-def head(documents: list[str], megabytes: float) -> list[str]:
-    """The first documents of the corpus, ``megabytes`` MB of them."""
-    out, size = [], 0
-    for document in documents:
-        if size >= megabytes * 1e6:
-            break
-        out.append(document)
-        size += len(document.encode("utf-8"))
-    return out
-
-
-def size_mb(documents: list[str]) -> float:
-    """UTF-8 size of the documents in MB."""
-    return sum(len(d.encode("utf-8")) for d in documents) / 1e6
-
-
 # -- throughput ----------------------------------------------------------------------------------------
-
-
-def timed(run: Callable[[], object]) -> float:
-    """Wall seconds of one call."""
-    start = time.perf_counter()
-    run()
-    return time.perf_counter() - start
-
-
-def cpu_seconds(run: Callable[[], object]) -> float:
-    """CPU seconds of one call (what a slow minute of a shared machine disturbs less than wall time)."""
-    start = time.process_time()
-    run()
-    return time.process_time() - start
 
 
 def run_all(finder: Finder, documents: list[str]) -> int:
@@ -497,23 +291,6 @@ def pool_startup(workers: int) -> float:
 
 
 # -- output -----------------------------------------------------------------------------------------
-
-
-def print_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
-    """Plain aligned table: text left, numbers right."""
-    cells = [[str(h) for h in headers]] + [[str(c) for c in row] for row in rows]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
-    numeric = [all(_is_number(row[i]) for row in cells[1:]) and len(cells) > 1 for i in range(len(headers))]
-    for n, row in enumerate(cells):
-        line = "  ".join(c.rjust(w) if num else c.ljust(w) for c, w, num in zip(row, widths, numeric, strict=True))
-        print(line.rstrip())
-        if n == 0:
-            print("  ".join("-" * w for w in widths))
-    print()
-
-
-def _is_number(cell: str) -> bool:
-    return bool(re.fullmatch(r"[-+]?[\d.,/x×%]+|-", cell))
 
 
 def section(title: str) -> None:
@@ -593,7 +370,7 @@ def measure(tools: dict[str, tuple[Callable[[], object], float, Callable[[], obj
         for label, (run, _, setup) in tools.items():
             if setup is not None:
                 setup()
-            seconds[label].append(timed(run))
+            seconds[label].append(wall_seconds(run))
     return [Rate(label, megabytes, tuple(seconds[label])) for label, (_, megabytes, _) in tools.items()]
 
 

@@ -5,13 +5,13 @@ Usage: python benchmarks/growth.py [--kb 50] [--digest-mb 1] [--rounds 3] [--rev
 
 The inputs: one unit repeated to n KB (a list of regions, a gloss, a gloss in parentheses, and two
 names in another spelling with no punctuation between them, which make one run of capitalised
-words as long as the text), and find_bench's generated corpus joined into one text of
+words as long as the text), and the generated corpus joined into one text of
 ``--digest-mb`` MB (a digest of many articles, read as one record). Each text is timed at n, 2n
 and 4n: CPU seconds of ``find`` with a new extractor on a resolver that has seen the text before
 (so that what is timed is the scan, the passes and the ranking, not the first search for each
 name), fastest of ``--rounds``. The ratios 2n/n and 4n/2n are about 2 where ``find`` is linear in
 the text and about 4 where it is quadratic. With ``--revision``, the code of that git revision is
-timed too, interleaved with the working tree's (``compare_revisions.py`` extracts it), for a
+timed too, interleaved with the working tree's (``common.import_versions`` extracts it), for a
 before and after in one run.
 """
 
@@ -24,10 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-import compare_revisions  # noqa: E402
-import find_bench  # noqa: E402
+from common import SEED, Version, cpu_seconds, generated_documents, import_versions, name_table, print_table
 
 UNITS = {
     "lists of regions": "Strikes hit the Zaporizhzhia and Kherson regions overnight. ",
@@ -60,18 +57,18 @@ def main(argv: list[str] | None = None) -> None:
 
     with tempfile.TemporaryDirectory(prefix="growth_") as temporary:
         if args.revision:
-            modules = compare_revisions.import_versions(args.revision, Path(temporary))
+            modules = import_versions(args.revision, Path(temporary))
         else:
             import toponyms
-            from toponyms import extract, resolve
+            from toponyms.extract import Extractor
 
-            modules = {"working tree": (toponyms, resolve, extract)}
+            modules = {"working tree": Version(toponyms.Gazetteer, toponyms.Resolver, Extractor)}
         versions: dict[str, tuple[Any, Any]] = {}
-        for label, (compiled, resolve, extract) in modules.items():
-            versions[label] = (resolve.Resolver(compiled.Gazetteer.load()), extract.Extractor)
+        for label, version in modules.items():
+            versions[label] = (version.Resolver(version.Gazetteer.load()), version.Extractor)
 
-        names = find_bench.name_table(next(iter(versions.values()))[0].gazetteer)
-        documents = find_bench.generated_documents(names, 4 * args.digest_mb, find_bench.SEED)
+        names = name_table(next(iter(versions.values()))[0].gazetteer)
+        documents = generated_documents(names, 4 * args.digest_mb, SEED)
         inputs = texts(args.kb, args.digest_mb, documents)
         for resolver, extractor in versions.values():  # every name searched for once
             for sized in inputs.values():
@@ -80,7 +77,7 @@ def main(argv: list[str] | None = None) -> None:
 
         def timed(resolver: Any, extractor: Callable[[Any], Any], text: str) -> float:
             find = extractor(resolver).find  # made untimed: it loads the name scanners
-            return find_bench.cpu_seconds(lambda: find(text))
+            return cpu_seconds(lambda: find(text))
 
         seconds: dict[tuple[str, str], list[list[float]]] = {}
         for _ in range(args.rounds):
@@ -100,7 +97,7 @@ def main(argv: list[str] | None = None) -> None:
             + [f"{t:.3f}" for t in fastest]
             + [f"{b / a:.1f}" if a else "-" for a, b in zip(fastest, fastest[1:])]
         )
-    find_bench.print_table(["input", "version", "n (KB)", "n", "2n", "4n", "2n/n", "4n/2n"], rows)
+    print_table(["input", "version", "n (KB)", "n", "2n", "4n", "2n/n", "4n/2n"], rows)
 
 
 if __name__ == "__main__":

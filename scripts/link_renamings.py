@@ -12,7 +12,10 @@ several settlements of the oblast share the name, the old raion (``raion``, as t
 names it, before the 2020 reform) narrows them down: a candidate is kept when its raion or
 hromada of today bears the old raion's name (Бахмутський -> Бахмутський р-н,
 Близнюківський -> Близнюківська громада) or lies in the new raion of the hromada that bears
-that name. Rows that stay ambiguous or are not found are left out and counted; the counts
+that name. A row linked only through that new raion is dropped ("claimed twice") when another
+row of a different former name links the same settlement directly: the old raion was split
+between new raions, and the weak link is the wrong one. Rows that stay ambiguous or are not
+found are left out and counted; the counts
 and the rows are printed (stderr), so a run shows what was dropped.
 
 The output depends only on the two inputs: the same raw list gives the same bytes.
@@ -54,6 +57,17 @@ OLD_RAION_CENTRE = {
     ("донецька", "макіївк"): "макіївськ",
     ("житомирська", "володарсько-волинськ"): "хорошівськ",
     ("дніпропетровська", "дніпропетровськ"): "дніпровськ",
+    # raions and city councils of the KOATUU diff of the war's oblasts whose hromada of today is
+    # named otherwise (Мілове -> Мілівська, Первомайський -> Златопіль in 2024, Красноград ->
+    # Берестин in 2024, Вітовський район around Миколаїв, city councils named by their city)
+    ("луганська", "міловськ"): "мілівськ",
+    ("луганська", "сорокин"): "сорокинськ",
+    ("луганська", "ровеньки"): "ровеньківськ",
+    ("луганська", "хрустальн"): "хрустальненськ",
+    ("харківська", "первомайськ"): "златопільськ",
+    ("харківська", "красноградськ"): "берестинськ",
+    ("миколаївська", "вітовськ"): "миколаївськ",
+    ("херсонська", "херсон"): "херсонськ",
 }
 
 
@@ -134,6 +148,14 @@ def narrow(cands: list[Place], raion: str, by_oblast: dict[str, list[Place]], ob
     return [p for p in cands if p.raion_code in new_raions]
 
 
+def found_directly(place: Place, raion: str, oblast: str) -> bool:
+    """Whether ``place`` bears the old raion's name itself, not only lies in its hromada's new raion."""
+    if not raion:
+        return True
+    stem = OLD_RAION_CENTRE.get((oblast, raion_stem(raion)), raion_stem(raion))
+    return stem in (raion_stem(place.raion), raion_stem(place.hromada))
+
+
 def link(rows: list[dict[str, str]], places: list[Place]) -> tuple[list[dict[str, str]], Counter, list[str]]:
     """Link raw rows to codes; return the linked rows, counts of outcomes and notes on the rest."""
     by_oblast: dict[str, list[Place]] = {}
@@ -142,6 +164,7 @@ def link(rows: list[dict[str, str]], places: list[Place]) -> tuple[list[dict[str
     counts: Counter = Counter()
     notes: list[str] = []
     out: list[dict[str, str]] = []
+    claims: list[tuple[str, bool, str, dict[str, str]]] = []
     for row in rows:
         oblast = norm(row["oblast"])
         pool = by_oblast.get(oblast, [])
@@ -149,12 +172,14 @@ def link(rows: list[dict[str, str]], places: list[Place]) -> tuple[list[dict[str
         if int(row["year"]) >= 2019 or "Крим" in row["oblast"]:
             tries.append(row["former"])
         chosen: list[Place] = []
+        several = False
         reason = "not found"
         for want in tries:
             cands = [p for p in pool if norm(p.name) == norm(want)]
             if not cands:
                 continue
-            if len(cands) > 1:
+            several = len(cands) > 1
+            if several:
                 cands = narrow(cands, row.get("raion", ""), by_oblast, oblast)
             if len(cands) == 1:
                 chosen = cands
@@ -166,8 +191,22 @@ def link(rows: list[dict[str, str]], places: list[Place]) -> tuple[list[dict[str
             counts[reason] += 1
             notes.append(f"{reason}: {label}")
             continue
+        weak = several and not found_directly(chosen[0], row.get("raion", ""), oblast)
+        claims.append((chosen[0].code, weak, label, {"katottg": chosen[0].code, **{k: row[k] for k in OUT_COLUMNS[1:]}}))
+    # A settlement found only through the new raion of the old raion's centre, while a row of
+    # another former name names it directly, lay in a part of a split old raion elsewhere: that
+    # weak claim is left out (Комінтерн of the old Нововодолазький raion is not Жовтневе's code).
+    direct_formers: dict[str, set[str]] = {}
+    for code, weak, _, linked in claims:
+        if not weak:
+            direct_formers.setdefault(code, set()).add(norm(linked["former"]))
+    for code, weak, label, linked in claims:
+        if weak and direct_formers.get(code, set()) - {norm(linked["former"])}:
+            counts["claimed twice"] += 1
+            notes.append(f"claimed twice: {label}")
+            continue
         counts["linked"] += 1
-        out.append({"katottg": chosen[0].code, **{k: row[k] for k in OUT_COLUMNS[1:]}})
+        out.append(linked)
     out.sort(key=lambda r: (r["katottg"], r["year"], r["name"], r["former"]))
     return out, counts, notes
 

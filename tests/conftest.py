@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from toponyms import Gazetteer, Resolver
+from toponyms.gazetteer import bundled_path
+from toponyms.gazetteer import read_files
 
 CASES = Path(__file__).parent / "cases"
 ROOT = Path(__file__).parent.parent
@@ -26,3 +29,13 @@ def gazetteer() -> Gazetteer:
 @pytest.fixture(scope="session")
 def resolver(gazetteer: Gazetteer) -> Resolver:
     return Resolver(gazetteer)
+
+
+@pytest.fixture(scope="session")
+def without_garbles() -> Resolver:
+    """The bundled gazetteer without the curated garbles, to see glosses teach them."""
+    places = [
+        replace(place, names=tuple(n for n in place.names if n.status != "garbled"))
+        for place in read_files([bundled_path()])
+    ]
+    return Resolver(Gazetteer(places))

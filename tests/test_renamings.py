@@ -73,3 +73,37 @@ def test_late_renaming_found_by_its_former_name() -> None:
     out, counts, _ = lr.link(raw, places)
     assert out[0]["katottg"] == "UA9" and out[0]["name"] == "Берестин"
     assert lr.norm("Кам'янське") == lr.norm("Кам’янське")
+
+
+def test_weak_claim_on_a_directly_claimed_settlement_is_left_out() -> None:
+    # Харківський р-н holds the only Слобожанське; Жовтневе's row names that raion, Комінтерн's row
+    # names a raion whose centre's hromada (Нововодолазька) only lies in the same new raion.
+    places = [
+        place("UA1", "Слобожанське", "Харківський р-н", "Липецька"),
+        place("UA2", "Слобожанське", "Лозівський р-н", "Близнюківська"),
+        place("UA3", "Нова Водолага", "Харківський р-н", "Нововодолазька", "X"),
+    ]
+    row = {"oblast": "Харківська", "name": "Слобожанське", "former_ru": "", "year": "2016", "act": "ВРУ",
+           "source": "http://x"}
+    raw = [{**row, "former": "Жовтневе", "raion": "Харківський"},
+           {**row, "former": "Комінтерн", "raion": "Нововодолазький"}]
+    out, counts, notes = lr.link(raw, places)
+    assert [(r["katottg"], r["former"]) for r in out] == [("UA1", "Жовтневе")]
+    assert counts == {"linked": 1, "claimed twice": 1}
+    assert notes == ["claimed twice: Харківська: Комінтерн -> Слобожанське (Нововодолазький)"]
+    # two spellings of one former name, both found through the new raion only, are both kept
+    raw = [{**row, "former": "Комінтерн", "raion": "Нововодолазький"},
+           {**row, "former": "Комінтерне", "raion": "Нововодолазький"}]
+    out, counts, _ = lr.link(raw, places)
+    assert [r["former"] for r in out] == ["Комінтерн", "Комінтерне"] and counts == {"linked": 2}
+
+
+def test_renamed_raion_centre_is_looked_up_by_its_hromada_of_today() -> None:
+    places = [lr.Place(code="UA7", category="C", name="Слобідське", oblast="Харківська", raion="Лозівський р-н",
+                       hromada="Златопільська", raion_code="RЛ"),
+              lr.Place(code="UA8", category="C", name="Слобідське", oblast="Харківська", raion="Харківський р-н",
+                       hromada="Липецька", raion_code="RХ")]
+    raw = [{"oblast": "Харківська", "name": "Слобідське", "former": "Правда", "former_ru": "", "year": "2016",
+            "act": "ВРУ", "source": "http://x", "raion": "Первомайський"}]
+    out, counts, _ = lr.link(raw, places)
+    assert [r["katottg"] for r in out] == ["UA7"] and counts == {"linked": 1}

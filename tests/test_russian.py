@@ -13,11 +13,6 @@ UKRAINIAN_ONLY = "іїєґІЇЄҐ"
 APOSTROPHES = table("russian_forms")["apostrophes"] + "'"
 
 
-@pytest.mark.parametrize(("ukrainian", "russian_name"), samples())
-def test_samples_of_the_table(ukrainian: str, russian_name: str) -> None:
-    assert russian_form(ukrainian) == russian_name
-
-
 @pytest.mark.parametrize(
     ("ukrainian", "russian_name"),
     [

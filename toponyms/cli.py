@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from toponyms.gazetteer import Gazetteer, GazetteerError, bundled_path
 from toponyms.model import Match
+from toponyms.records import match_record
 from toponyms.resolve import Resolver
 
 if TYPE_CHECKING:
@@ -221,30 +222,6 @@ def _lookup(args: argparse.Namespace, resolver: Resolver) -> int:
     return FOUND if confident else NOT_FOUND
 
 
-def match_record(match: Match) -> dict[str, object]:
-    """A match as plain JSON-ready data."""
-    place = match.place
-    return {
-        "id": place.id,
-        "geonameid": place.geonameid,
-        "name": place.name,
-        "kind": place.kind,
-        "region": place.region,
-        "country": place.country,
-        "lat": place.lat,
-        "lon": place.lon,
-        "population": place.population,
-        "code": place.code,
-        "raion": place.raion,
-        "hromada": place.hromada,
-        "approximate": place.approximate,
-        "score": match.score,
-        "method": match.method,
-        "matched": match.matched.text,
-        "matched_status": match.matched.status,
-    }
-
-
 def _table(matches: Sequence[Match]) -> str:
     header = ("name", "kind", "region", "country", "score", "method", "matched")
     rows = [
@@ -420,8 +397,8 @@ def _find(args: argparse.Namespace, resolver: Resolver) -> int:
                     if args.json:
                         print(json.dumps(found, ensure_ascii=False))
                     else:
-                        found["score"] = f"{found['score']:.2f}"
-                        table.add([str(found[column]) for column in FIND_COLUMNS])
+                        cells = {**found, "score": f"{found['score']:.2f}"}
+                        table.add([str(cells[column]) for column in FIND_COLUMNS])
             table.flush()
             sys.stdout.flush()
     except BrokenPipeError:  # the reader has gone, as with `| head`

@@ -24,8 +24,8 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from toponyms.clean import rewrite
-from toponyms.corpus import mention_fields
 from toponyms.extract import extractor_for
+from toponyms.records import mention_record
 from toponyms.resolve import Resolver
 
 if TYPE_CHECKING:
@@ -68,12 +68,12 @@ def find_records(
     """The place mentions of the records' texts, in order, one dict per mention: ``record`` (the
     record's ``key`` field, None if absent), then the fields of ``toponyms find --json`` but ``where``."""
     extractor = extractor_for(resolver)
-    found = []
+    found: list[dict[str, Any]] = []
     for record in records:
         text = record.get(field)
         if isinstance(text, str):
             ident = record.get(key)
-            found.extend({"record": ident, **mention_fields(m)} for m in extractor.find(text, country=country))
+            found.extend({"record": ident, **mention_record(m)} for m in extractor.find(text, country=country))
     return found
 
 

@@ -12,9 +12,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
 
-from toponyms._data import table
+from toponyms._data import RussianFormsTable, Rule, TableError, checked, table
 from toponyms.chars import has_cyrillic
 
 TABLE = "russian_forms"
@@ -22,10 +21,10 @@ PATH = f"toponyms/data/{TABLE}.json"
 _SEPARATOR = re.compile(r"(\s+|[-‐‑–—])")  # blanks and hyphens, kept
 _GROUP = re.compile(r"\\(\d+)|\\g<(\w+)>")
 
-Rule = tuple[re.Pattern[str], str]
+Compiled = tuple[re.Pattern[str], str]  # a rule's pattern, compiled, and its replacement
 
 
-class RussianFormsError(ValueError):
+class RussianFormsError(TableError):
     """A malformed table of ``toponyms/data/russian_forms.json``."""
 
 
@@ -33,10 +32,10 @@ class RussianFormsError(ValueError):
 class _Tables:
     apostrophes: re.Pattern[str]
     words: dict[str, str]
-    stems: tuple[Rule, ...]
-    adjective_rules: tuple[Rule, ...]
-    endings: tuple[Rule, ...]
-    letters: tuple[Rule, ...]
+    stems: tuple[Compiled, ...]
+    adjective_rules: tuple[Compiled, ...]
+    endings: tuple[Compiled, ...]
+    letters: tuple[Compiled, ...]
 
 
 def russian_form(ukrainian: str) -> str:
@@ -82,51 +81,36 @@ def _word(word: str, followed: bool, tables: _Tables) -> str:
 @cache
 def samples() -> tuple[tuple[str, str], ...]:
     """The (Ukrainian, Russian) samples of the table, which document and test the rules."""
-    data = table(TABLE)
-    found = data.get("samples")
-    if not isinstance(found, list) or not all(_strings(sample, 2) for sample in found):
-        raise RussianFormsError(f"{PATH}: samples must be a list of [Ukrainian, Russian] pairs")
-    return tuple((ukrainian, russian) for ukrainian, russian in found)
+    return tuple(_checked()["samples"])
+
+
+def _checked() -> RussianFormsTable:
+    """The table as ``table`` gives it, checked against its schema (again: a test may hand in another)."""
+    try:
+        return checked(TABLE, table(TABLE))
+    except TableError as error:
+        raise RussianFormsError(str(error)) from None
 
 
 @cache
 def _tables() -> _Tables:
     """The table, read once, checked and compiled."""
-    data = table(TABLE)
-    if not isinstance(data, dict):
-        raise RussianFormsError(f"{PATH}: expected an object")
-    apostrophes = data.get("apostrophes")
-    if not isinstance(apostrophes, str) or "'" not in apostrophes:
-        raise RussianFormsError(f"{PATH}: apostrophes must be a string of characters that includes '")
-    exceptions = data.get("exceptions")
-    if not isinstance(exceptions, dict):
-        raise RussianFormsError(f"{PATH}: exceptions must be an object with words and stems")
-    words = _rules(exceptions, "words", "exceptions.words")
-    for number, (word, form, _why) in enumerate(words):
+    data = _checked()
+    exceptions = data["exceptions"]
+    for number, (word, form, _why) in enumerate(exceptions["words"]):
         if word != word.lower() or not word or re.search(r"\W", word.replace("'", "")):
             raise RussianFormsError(f"{PATH}: exceptions.words {number} ({word!r} → {form!r}): not a lower-case word")
     return _Tables(
-        apostrophes=re.compile(f"[{re.escape(apostrophes)}]"),
-        words={word: form for word, form, _why in words},
-        stems=_compiled(_rules(exceptions, "stems", "exceptions.stems"), "exceptions.stems"),
-        adjective_rules=_compiled(_rules(data, "adjective_rules", "adjective_rules"), "adjective_rules"),
-        endings=_compiled(_rules(data, "endings", "endings"), "endings"),
-        letters=_compiled(_rules(data, "letters", "letters"), "letters"),
+        apostrophes=re.compile(f"[{re.escape(data['apostrophes'])}]"),
+        words={word: form for word, form, _why in exceptions["words"]},
+        stems=_compiled(exceptions["stems"], "exceptions.stems"),
+        adjective_rules=_compiled(data["adjective_rules"], "adjective_rules"),
+        endings=_compiled(data["endings"], "endings"),
+        letters=_compiled(data["letters"], "letters"),
     )
 
 
-def _rules(data: dict[str, Any], key: str, where: str) -> list[tuple[str, str, str]]:
-    """The [pattern, replacement, why] triples under ``key``, checked for shape."""
-    found = data.get(key)
-    if not isinstance(found, list):
-        raise RussianFormsError(f"{PATH}: {where} must be a list of [pattern, replacement, why]")
-    for number, rule in enumerate(found):
-        if not _strings(rule, 3) or not rule[2].strip():
-            raise RussianFormsError(f"{PATH}: {where} {number} ({rule!r}): expected [pattern, replacement, why]")
-    return [tuple(rule) for rule in found]
-
-
-def _compiled(rules: list[tuple[str, str, str]], where: str) -> tuple[Rule, ...]:
+def _compiled(rules: list[Rule], where: str) -> tuple[Compiled, ...]:
     """The rules compiled; a bad pattern or a reference to a missing group is an error."""
     compiled = []
     for number, (pattern, replacement, _why) in enumerate(rules):
@@ -139,7 +123,3 @@ def _compiled(rules: list[tuple[str, str, str]], where: str) -> tuple[Rule, ...]
                 raise RussianFormsError(f"{PATH}: {where} {number} ({pattern!r}): {replacement!r} names no group")
         compiled.append((regex, replacement))
     return tuple(compiled)
-
-
-def _strings(value: Any, length: int) -> bool:
-    return isinstance(value, list) and len(value) == length and all(isinstance(item, str) for item in value)
