@@ -1,8 +1,8 @@
 """Pass 5: glosses that tie an unknown name to a known one ("Krasnorozhsk—known in Ukrainian as
 Покровsk"): the unknown side takes the known side's place and is reported as a new alias.
 
-Each gloss of ``data/text.json`` is a pattern and the cue that a text holding it holds; the last,
-"X (Y)", is the weakest evidence, and ties only a name that looks like a garble of the other.
+Each gloss of ``data/text.json`` is a pattern and the cue that a text holding it holds; a weak one,
+"X (Y)", ties only a name that looks like a garble.
 """
 
 from __future__ import annotations
@@ -36,8 +36,7 @@ def glosses(lookup: Lookup, text: str, country: str | None, mentions: list[Menti
     found = Spans(mentions)
     site = Site(text, country, 0)
     stretches: dict[re.Pattern[str], list[tuple[int, int]]] = {}
-    for number, (pattern, cue) in enumerate(known_words.glosses):
-        parenthesis_only = number == len(known_words.glosses) - 1  # "X (Y)": the weakest evidence
+    for pattern, cue, weak in known_words.glosses:
         if cue not in stretches:
             stretches[cue] = around(text, cue)
         matches = (gloss for start, end in stretches[cue] for gloss in pattern.finditer(text, start, end))
@@ -53,7 +52,7 @@ def glosses(lookup: Lookup, text: str, country: str | None, mentions: list[Menti
             alias = text[start:end]
             if not alias or found.overlaps(start, end):
                 continue
-            if parenthesis_only and not looks_like_a_garble(alias, known_words.suffixes):
+            if weak and not looks_like_a_garble(alias, known_words.suffixes):
                 continue
             found.add(Mention(start, end, alias, replace(anchor.match, method="gloss", query=alias)))
             aliases.append(Alias(alias, anchor.match.place, start, end, anchor.text))

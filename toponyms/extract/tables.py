@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
+from typing import NamedTuple
 
 from toponyms._data import table
 from toponyms.chars import APOSTROPHES, CAPITALS, CYRILLIC_CAPITALS, CYRILLIC_SMALL, LETTER, MARKS, UPPERCASE, WORD_APOSTROPHES
@@ -21,13 +22,22 @@ LISTED_NAME = rf"[{UPPERCASE}](?<![{IN_WORD}].)[{IN_WORD}]*{WORD_END}(?:\s[{UPPE
 LISTED = re.compile(LISTED_NAME)
 
 
+class Gloss(NamedTuple):
+    """How an article ties one name to another: its pattern, the cue that a text holding it holds,
+    and whether it is weak evidence ("X (Y)"), which teaches only a name that looks like a garble."""
+
+    pattern: re.Pattern[str]
+    cue: re.Pattern[str]
+    weak: bool
+
+
 @dataclass(frozen=True, slots=True)
 class Tables:
     """What the passes read of ``data/text.json``."""
 
     endings: frozenset[str]  # case endings a Cyrillic name may carry in a text
     suffixes: tuple[str, ...]  # endings of place names: an unknown word with one is reported
-    glosses: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...]  # each pattern with its cue
+    glosses: tuple[Gloss, ...]
     gloss_cue: re.Pattern[str]  # any cue: a text without one has no gloss
     water: re.Pattern[str]  # any word for water, to tell at once that a text names none
     prepositions: frozenset[str]
@@ -64,7 +74,11 @@ def tables() -> Tables:
         endings=frozenset(data["endings"]),
         suffixes=tuple(data["suffixes"]),
         glosses=tuple(
-            (re.compile(gloss["pattern"].replace("{a}", _GLOSS_NAME).replace("{b}", _GLOSS_NAME)), re.compile(gloss["cue"]))
+            Gloss(
+                re.compile(gloss["pattern"].replace("{a}", _GLOSS_NAME).replace("{b}", _GLOSS_NAME)),
+                re.compile(gloss["cue"]),
+                gloss.get("weak", False),
+            )
             for gloss in data["glosses"]
         ),
         gloss_cue=re.compile("|".join(dict.fromkeys(gloss["cue"] for gloss in data["glosses"]))),
