@@ -7,7 +7,7 @@ from functools import partial
 
 from toponyms.extract.checks import without_persons
 from toponyms.extract.context import DocumentContext
-from toponyms.extract.glosses import Glossed, glosses
+from toponyms.extract.glosses import glosses
 from toponyms.extract.lookup import Lookup
 from toponyms.extract.memo import RunMemo
 from toponyms.extract.passes import Passes, Site, passes, settles
@@ -48,17 +48,16 @@ class Extractor:
 
     def scan(self, text: str, *, country: str | None = None) -> Scan:
         """Mentions, unresolved candidates and glossed aliases of ``text``."""
-        found, glossed = self._all_passes(text, country)
+        found, mentions, aliases = self._all_passes(text, country)
         unresolved: tuple[Unresolved, ...] = ()
         if found.unresolved:
-            covered = [(m.start, m.end) for m in glossed.mentions]
+            covered = [(m.start, m.end) for m in mentions]
             unresolved = tuple(u for u in found.unresolved if not overlaps(covered, u.start, u.end))
-        return Scan(mentions=tuple(glossed.mentions), unresolved=unresolved, aliases=tuple(glossed.aliases))
+        return Scan(mentions=tuple(mentions), unresolved=unresolved, aliases=tuple(aliases))
 
     def find(self, text: str, *, country: str | None = None) -> list[Mention]:
         """Every place mention of ``text``: sorted, non-overlapping, ``m.text == text[m.start:m.end]``."""
-        _, glossed = self._all_passes(text, country)
-        return glossed.mentions
+        return self._all_passes(text, country)[1]
 
     def scan_runs(self, text: str, *, country: str | None = None) -> Passes:
         """What passes 1-3 find in ``text``, run by run, through the memo."""
@@ -79,8 +78,8 @@ class Extractor:
         if country is not None:
             self.lookup.resolver.check_country(country)
 
-    def _all_passes(self, text: str, country: str | None) -> tuple[Passes, Glossed]:
-        """What passes 1-3 find in ``text``, and its mentions and aliases after all the passes."""
+    def _all_passes(self, text: str, country: str | None) -> tuple[Passes, list[Mention], list[Alias]]:
+        """What passes 1-3 find in ``text``, then its mentions and aliases after all the passes."""
         self._check(text, country)
         # The checks before each pass are made here: most texts need few passes, and a call costs.
         found = self.memo.scan(text, country)
@@ -92,4 +91,4 @@ class Extractor:
             mentions, aliases = glosses(self.lookup, text, country, mentions)
         if not found.settled:
             mentions = self._context.settle(without_persons(text, mentions), country)
-        return found, Glossed(mentions, aliases)
+        return found, mentions, aliases

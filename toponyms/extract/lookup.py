@@ -73,7 +73,7 @@ class Lookup:
     def ahead_of(self, surface: str) -> Ahead | None:
         """How ``surface``, a name of the gazetteer, resolves alone, if worked out ahead."""
         stored = self.ahead.get(surface)
-        return None if stored is None else Ahead._make(stored)
+        return None if stored is None else Ahead(*stored)
 
     def best(
         self,
