@@ -354,6 +354,13 @@ def test_runs_find_what_the_passes_find_over_the_whole_text(warm_up: str, text: 
     ]
 
 
+def test_the_runs_find_what_the_passes_find_where_both_words_beside_a_run_decide() -> None:
+    # Островского, a loose match of an everyday adjective, is a place after a preposition but not
+    # before a lowercase noun: the memo keys the run on both words, as the passes read both.
+    text = "Бои в Островского войска"
+    assert [m.text for m in REUSED.scan_runs(text).mentions] == [m.text for m in Extractor().scan_whole(text).mentions]
+
+
 @pytest.mark.parametrize(
     ("run", "parts"),
     [
