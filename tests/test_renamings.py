@@ -107,3 +107,16 @@ def test_renamed_raion_centre_is_looked_up_by_its_hromada_of_today() -> None:
             "act": "ВРУ", "source": "http://x", "raion": "Первомайський"}]
     out, counts, _ = lr.link(raw, places)
     assert [r["katottg"] for r in out] == ["UA7"] and counts == {"linked": 1}
+
+
+def test_kind_of_settlement_breaks_a_tie_between_namesakes() -> None:
+    places = [
+        place("UA1", "Покровське", "Ізюмський р-н", "Донецька", "C"),
+        place("UA2", "Покровське", "Ізюмський р-н", "Донецька", "X"),
+    ]
+    raw = [{"oblast": "Харківська", "name": "Покровське", "former": "Жовтневе", "former_ru": "", "year": "2016",
+            "act": "ВРУ", "source": "http://x", "raion": "Ізюмський", "category": kind}
+           for kind in ("X", "")]
+    out, counts, _ = lr.link(raw, places)
+    assert [r["katottg"] for r in out] == ["UA2"]
+    assert counts == {"linked": 1, "ambiguous": 1}
