@@ -6,7 +6,7 @@ Usage: python benchmarks/calibration.py [--data build/training.tsv] [--per-kind 
 The queries are those of ``scripts/make_training_data.py`` whose places (or words) hash to
 the test split: no place of theirs gave a training or validation query. Three deciders answer
 each, under each prior (``lookup``: ``Resolver.resolve``; ``text``: the first candidate of
-``Resolver.candidates(in_text=True)`` at the resolver's threshold):
+``Resolver.candidates_in_text`` at the resolver's threshold):
 
 - today's resolver (the hand-tuned score of ``toponyms/resolve.py``);
 - the model (``toponyms.recall`` candidates, ``toponyms.decide`` probabilities), answering its
@@ -70,7 +70,7 @@ class Deciders:
             self.baseline_owner = {form: ident for form, (_, ident) in biggest.items()}
 
     def today(self, query: str, prior: str) -> Answer:
-        found = self.resolver.candidates(query, limit=1, in_text=prior == "text")
+        found = (self.resolver.candidates_in_text if prior == "text" else self.resolver.candidates)(query, limit=1)
         return (found[0].place.id, found[0].score) if found else (None, 0.0)
 
     def model(self, query: str, prior: str) -> Answer:

@@ -5,7 +5,7 @@ Usage: python benchmarks/recall.py [--data build/training.tsv] [--split validati
 
 For each query of ``scripts/make_training_data.py`` that names a place (negatives have no
 right place to find), today's resolver is asked for every candidate it keeps
-(``Resolver.candidates(limit=10**6)``; ``in_text=True`` under the text prior), and
+(``Resolver.candidates(limit=10**6)``; ``candidates_in_text`` under the text prior), and
 ``toponyms.recall.Recall.candidates`` for its own. A query counts as recalled when its place
 is among them. Also printed: how many candidates each gives (median and 90th percentile).
 """
@@ -52,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
             old = new = 0
             old_sizes, new_sizes = [], []
             for row in queries:
-                today = resolver.candidates(row["query"], limit=EVERY, in_text=prior == "text")
+                today = (resolver.candidates_in_text if prior == "text" else resolver.candidates)(row["query"], limit=EVERY)
                 found = recall.candidates(row["query"]).places
                 old += any(match.place.id == row["truth"] for match in today)
                 new += any(ids[place] == row["truth"] for place in found)

@@ -23,6 +23,7 @@ from conftest import ROOT
 from toponyms import Gazetteer, Name, Place, Resolver, clean, find
 from toponyms.corpus import mention_fields
 from toponyms.distributed import clean_frames, clean_partition, clean_records, clean_texts, find_records
+from toponyms.extract import extractor_for
 from toponyms.resolve import default_resolver, shared_resolver
 from toponyms.yaml_reader import GazetteerError
 
@@ -109,14 +110,14 @@ def test_a_resolver_sent_to_workers_is_loaded_once_per_process(client: Client, t
 
     def where(part: list[int], resolver: Resolver) -> list[tuple[int, int, int, float, str]]:
         answer = resolver.resolve("Krasnopupsk")
-        return [(os.getpid(), id(resolver.gazetteer), id(resolver.extractor), resolver.threshold, answer.place.name)]
+        return [(os.getpid(), id(resolver.gazetteer), id(extractor_for(resolver)), resolver.threshold, answer.place.name)]
 
     seen = db.from_sequence(range(12), npartitions=12).map_partitions(where, resolver=resolver).compute()
     loaded = {pid: {row[1:3] for row in seen if row[0] == pid} for pid, *_ in seen}
     assert len(seen) == 12 and os.getpid() not in loaded
     assert all(len(gazetteers) == 1 for gazetteers in loaded.values()), loaded
     assert {row[3:] for row in seen} == {(0.6, "Pokrovsk")}
-    expected = [{**r, "text": resolver.clean(r["text"])} if isinstance(r.get("text"), str) else r for r in records()]
+    expected = [{**r, "text": clean(r["text"], resolver=resolver)} if isinstance(r.get("text"), str) else r for r in records()]
     bag = db.from_sequence(records(), npartitions=3)
     assert bag.map_partitions(clean_records, resolver=resolver).compute() == expected
 
@@ -165,7 +166,7 @@ def test_a_resolver_pickles_as_a_reference(resolver: Resolver) -> None:
             assert copy.candidates(name) == original.candidates(name)
             assert copy.resolve(name) == original.resolve(name)
         text = " ".join(texts())
-        assert copy.find(text) == original.find(text)
+        assert find(text, resolver=copy) == find(text, resolver=original)
     assert pickle.loads(pickle.dumps(resolver)) is default_resolver()
 
 

@@ -321,7 +321,7 @@ class _Refused(pickle.UnpicklingError):
 # is compiled anew on every run (tests/test_cache.py checks that the caches are reused).
 _ALLOWED = frozenset({
     ("toponyms.gazetteer", "Gazetteer"), ("toponyms.index", "Index"), ("toponyms.index", "Postings"),
-    ("toponyms.model", "Place"), ("toponyms.model", "Name"), ("toponyms.extract", "_Joins"),
+    ("toponyms.model", "Place"), ("toponyms.model", "Name"),
     ("ahocorasick", "Automaton"), ("re", "_compile"), ("array", "array"), ("array", "_array_reconstructor"),
     ("pathlib", "Path"), ("pathlib", "PosixPath"), ("pathlib", "WindowsPath"),
     ("builtins", "set"), ("builtins", "frozenset"), ("builtins", "bytearray"),

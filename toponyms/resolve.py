@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import math
 import numbers
-from bisect import bisect_left
 import threading
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache, cached_property
@@ -27,13 +27,12 @@ from toponyms.chars import is_mixed
 from toponyms.gazetteer import Gazetteer, bundled_path
 from toponyms.inflect import nominatives
 from toponyms.keys import spelling_key
-from toponyms.model import Match, Mention, Name, Place
+from toponyms.model import Match, Name, Place
 from toponyms.normalize import normalize
 from toponyms.script import readings
 from toponyms.yaml_reader import GazetteerError
 
 if TYPE_CHECKING:
-    from toponyms.extract import Extractor
     from toponyms.recall import Recall
 
 # How sure each method is that the name it found is the name that was meant.
@@ -91,10 +90,10 @@ class Resolver:
     """Resolves names against one gazetteer (the bundled one by default).
 
     ``scoring`` is the seam between two ways to score a name asked for alone (``resolve``,
-    ``candidates`` without ``in_text``): ``"formula"`` (the default, for now) is the hand-tuned
-    score below; ``"model"`` generates every plausible place (``toponyms.recall``) and makes
-    ``Match.score`` the probability, from the trained model of ``toponyms.decide``, that the name
-    means it. Names lifted from running text (``in_text=True``, what ``find`` asks) keep the formula.
+    ``candidates``): ``"formula"`` (the default, for now) is the hand-tuned score below;
+    ``"model"`` generates every plausible place (``toponyms.recall``) and makes ``Match.score``
+    the probability, from the trained model of ``toponyms.decide``, that the name means it. Names
+    lifted from running text (``candidates_in_text``, what ``find`` asks) keep the formula.
     """
 
     scoring = "formula"  # or "model"; set on an instance to change one resolver (not kept by pickling)
@@ -127,13 +126,6 @@ class Resolver:
         from toponyms.recall import Recall
 
         return Recall(self.gazetteer)
-
-    @cached_property
-    def extractor(self) -> Extractor:
-        """The text scanner over this resolver's gazetteer, built on first use."""
-        from toponyms.extract import Extractor
-
-        return Extractor(self)
 
     def __reduce__(self) -> tuple[Any, ...]:
         """Pickle as a reference to the gazetteer's files, its digest and the threshold, a few
@@ -178,27 +170,62 @@ class Resolver:
         limit: int = 5,
         country: str | None = None,
         near: tuple[float, float] | None = None,
-        near_km: float = NEAR_KM,
         region: str | Iterable[str] | None = None,
         within: str | Iterable[str] | None = None,
-        in_text: bool = False,
-        fuzzy: bool = True,
     ) -> list[Match]:
         """Up to ``limit`` candidate places for ``name``, best first, each with its score.
 
-        ``near=(lat, lon)`` prefers close places: one ``near_km`` away keeps half its
+        ``near=(lat, lon)`` prefers close places: one ``NEAR_KM`` away keeps half its
         weight. ``region`` (a region's name, "Kharkiv Oblast", or several) prefers the places in
         it, as ``country`` (ISO code) does those of a country, and ``within`` (raions and hromadas of
-        Ukraine, by code or canonical name: "Pokrovskyi Raion") the places in them. ``in_text=True`` says the name was
-        lifted from running text, so that a Cyrillic word's inflected readings compete with the
-        names it spells exactly.
-        ``fuzzy=False`` stops before fuzzy matching.
+        Ukraine, by code or canonical name: "Pokrovskyi Raion") the places in them.
 
         A hint that names nothing raises ValueError: a ``near`` that is no (lat, lon) on Earth, a
         ``country`` or ``region`` that the gazetteer does not have. A query longer than twice the
         gazetteer's longest name (``QUERY_REACH``; 144 characters for the bundled one) can be no
         name of it and has no candidates.
         """
+        return self._candidates(
+            name, limit=limit, country=country, near=near, near_km=NEAR_KM, region=region, within=within, in_text=False
+        )
+
+    def candidates_in_text(
+        self,
+        surface: str,
+        *,
+        limit: int = 1,
+        country: str | None = None,
+        near: tuple[float, float] | None = None,
+        near_km: float = NEAR_KM,
+        regions: frozenset[str] = frozenset(),
+        within: frozenset[str] = frozenset(),
+        fuzzy: bool = True,
+    ) -> list[Match]:
+        """The extractor's entry (``toponyms.extract``): ``candidates`` for a ``surface`` lifted
+        from running text, where a Cyrillic word's inflected readings compete with the names it
+        spells exactly, and no namesake shares the floor of a name asked for alone. ``near_km``
+        is how far from ``near`` a place keeps half its weight, ``regions`` are names of regions
+        and ``within`` codes of raions and hromadas; ``fuzzy=False`` stops before fuzzy matching.
+        """
+        return self._candidates(
+            surface, limit=limit, country=country, near=near, near_km=near_km, region=regions, within=within,
+            in_text=True, fuzzy=fuzzy,
+        )  # fmt: skip
+
+    def _candidates(
+        self,
+        name: str,
+        *,
+        limit: int,
+        country: str | None,
+        near: tuple[float, float] | None,
+        near_km: float,
+        region: str | Iterable[str] | None,
+        within: str | Iterable[str] | None,
+        in_text: bool,
+        fuzzy: bool = True,
+    ) -> list[Match]:
+        """Candidates for ``name``, by ``candidates`` or ``candidates_in_text``."""
         if not isinstance(name, str):
             raise TypeError(
                 f"toponyms resolves names given as str, got {type(name).__name__}; "
@@ -247,18 +274,6 @@ class Resolver:
                 f"country= names no country of the gazetteer: {country!r} "
                 "(a country is named by its ISO 3166-1 alpha-2 code, as 'UA')"
             )
-
-    def find(self, text: str, *, country: str | None = None) -> list[Mention]:
-        """Every place mention in ``text``; see ``toponyms.find``."""
-        from toponyms.extract import find
-
-        return find(text, resolver=self, country=country)
-
-    def clean(self, text: str, *, country: str | None = None, style: str = "replace") -> str:
-        """``text`` with its place mentions in canonical form; see ``toponyms.clean``."""
-        from toponyms.clean import clean
-
-        return clean(text, resolver=self, country=country, style=style)
 
     def _find(self, query: str, in_text: bool = False, fuzzy: bool = True) -> list[_Found]:
         index = self.gazetteer.index
@@ -476,8 +491,8 @@ def shared_resolver(sources: tuple[str | None, ...], digest: str, threshold: flo
     """The resolver over the gazetteer files ``sources`` (None: the bundled one), made once per process.
 
     This is what a pickled resolver becomes, so the tasks of a worker process share one
-    gazetteer and one extractor. Raises GazetteerError when the files found here are not
-    those the resolver was pickled with (``digest``).
+    gazetteer (and one extractor: ``toponyms.extract.extractor_for``). Raises GazetteerError
+    when the files found here are not those the resolver was pickled with (``digest``).
     """
     key = (sources, digest, threshold)
     with _sharing:

@@ -1,0 +1,202 @@
+"""The checks every candidate mention passes, and what they read of the words beside it.
+
+A check reads the words on either side of a mention only through *facts* about them, one bit
+each (``PREPOSITION_BEFORE``, ``WATER_AFTER``, ...), and each rule declares the facts it reads:
+it is shown those and no others. ``judge`` says whether a mention fits and which facts it read
+to decide, so that the run memo keys a run's findings on exactly those facts of the words
+around it (a run that no check looked out of is worked out once, wherever it stands).
+
+>>> facts_before("в") == PREPOSITION_BEFORE, facts_after("river") == WATER_AFTER
+(True, True)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import lru_cache
+from typing import NamedTuple
+
+from toponyms._data import words
+from toponyms.chars import is_cyrillic
+from toponyms.extract.tables import tables
+from toponyms.extract.words import (
+    CACHE_LIMIT,
+    is_name_like,
+    letter_at,
+    starts_sentence,
+    word_after,
+    word_before,
+)
+from toponyms.model import Mention
+from toponyms.normalize import normalize
+
+SURE = 0.8  # a mention this sure, found as written, anchors the context of its document
+AS_WRITTEN = frozenset({"exact", "normalized", "script"})
+LOCAL_LANGUAGES = frozenset({"uk", "ru", "en"})
+IMPORTANT_POPULATION = 50_000  # a place this big is meant even when its name is a common word
+
+# The facts about the words beside a mention that a check may read, a bit each.
+PREPOSITION_BEFORE = 1  # the word before is a preposition: in, під, village
+WATER_BEFORE = 2  # the word before is a word for a river: берега (Дніпра), river (Dnipro)
+WATER_AFTER = 4  # the word after is a word for a river: (Dnipro) river
+CYRILLIC_AFTER = 8  # the word after is a lowercase Cyrillic word: (Крымский) мост
+NAME_AFTER = 16  # the word after is capitalised and lowercase after its first letter: (Vladimir) Putin
+BEFORE = PREPOSITION_BEFORE | WATER_BEFORE  # the facts of the word before
+AFTER = WATER_AFTER | CYRILLIC_AFTER | NAME_AFTER  # the facts of the word after
+WATER = WATER_BEFORE | WATER_AFTER
+DRY = (BEFORE | AFTER) & ~WATER  # the facts that may hold in a text without a word for water
+
+
+def facts_before(word: str) -> int:
+    """The facts that hold of ``word``, standing before a mention."""
+    lowered, known = word.lower(), tables()
+    return (PREPOSITION_BEFORE if lowered in known.prepositions else 0) | (
+        WATER_BEFORE if lowered in known.water_before else 0
+    )
+
+
+def facts_after(word: str) -> int:
+    """The facts that hold of ``word``, standing after a mention."""
+    facts = WATER_AFTER if word in tables().water_after else 0
+    if word[:1].islower() and is_cyrillic(word[:1]):
+        facts |= CYRILLIC_AFTER
+    if is_name_like(word):
+        facts |= NAME_AFTER
+    return facts
+
+
+def before_at(text: str, start: int, outer: int) -> int:
+    """The facts of the word before ``text[start:]``; at the start of ``text``, those of ``outer``
+    (the facts of the words around ``text`` where it stands)."""
+    return outer & BEFORE if start == 0 else facts_before(word_before(text, start))
+
+
+def after_at(text: str, end: int, outer: int) -> int:
+    """The facts of the word after ``text[:end]``; at the end of ``text``, those of ``outer``."""
+    return outer & AFTER if end == len(text) else facts_after(word_after(text, end))
+
+
+class WordFacts(NamedTuple):
+    """What a mention's surface says of itself, whatever stands beside it."""
+
+    preposition: bool  # Біля, Под: a preposition that starts a sentence
+    given_name: bool  # Vladimir, Ольга: a first name, though a town's name too
+    common: bool  # an everyday word (one word)
+    adjectival: bool  # a Cyrillic adjective (one word): Крымский, Запорізькому
+
+
+@lru_cache(maxsize=CACHE_LIMIT)
+def word_facts(surface: str) -> WordFacts:
+    """The ``WordFacts`` of ``surface``; cached."""
+    known = tables()
+    preposition = surface.lower() in known.prepositions
+    given = normalize(surface) in known.given_names
+    if " " in surface:
+        return WordFacts(preposition, given, False, False)
+    adjectival = is_cyrillic(surface[0]) and surface.lower().endswith(known.adjective_endings)
+    return WordFacts(preposition, given, normalize(surface) in words("common_words"), adjectival)
+
+
+class Rule(NamedTuple):
+    """One check: whether it applies to a mention (which the mention alone decides), the facts of
+    the words beside it that it reads, and its verdict from those facts alone: True (a place),
+    False (no place) or None (the next rule decides)."""
+
+    name: str
+    applies: Callable[[Mention, WordFacts], bool]
+    reads: int
+    verdict: Callable[[int], bool | None]
+
+
+def _never(facts: int) -> bool | None:
+    return False
+
+
+def _not_if_any(facts: int) -> bool | None:
+    return False if facts else None
+
+
+def _only_if_any(facts: int) -> bool | None:
+    return facts != 0
+
+
+def _is_loose(mention: Mention) -> bool:
+    return mention.match.method not in AS_WRITTEN  # Кропивницький is a name as written
+
+
+# In order: the first verdict stands; a mention that no rule turns down is a place.
+RULES = (
+    Rule("a preposition is no place", lambda m, own: own.preposition, 0, _never),
+    Rule("a name beside a word for water is a river's", lambda m, own: True, WATER, _not_if_any),
+    Rule("a first name before a name is a person's", lambda m, own: own.given_name, NAME_AFTER, _not_if_any),
+    Rule(
+        "a loose match of an adjective before a lowercase word is no place (Крымский мост, Российские войска)",
+        lambda m, own: own.adjectival and _is_loose(m),
+        CYRILLIC_AFTER,
+        _not_if_any,
+    ),
+    Rule(
+        "an everyday word is a place after a preposition, or when the place is important",
+        lambda m, own: own.common and not is_important(m),
+        PREPOSITION_BEFORE,
+        _only_if_any,
+    ),
+)
+
+
+class Verdict(NamedTuple):
+    """Whether a mention fits where it stands, and the facts of the words beside it that decided it."""
+
+    fits: bool
+    reads: int
+
+
+def judge(mention: Mention, beside: int) -> Verdict:
+    """Whether ``mention`` fits between words of which the facts ``beside`` hold, by ``RULES``."""
+    own, reads = word_facts(mention.text), 0
+    for rule in RULES:
+        if rule.applies(mention, own):
+            reads |= rule.reads
+            verdict = rule.verdict(beside & rule.reads)
+            if verdict is not None:
+                return Verdict(verdict, reads)
+    return Verdict(True, reads)
+
+
+def is_important(mention: Mention) -> bool:
+    """A country or region, or a big place named in a local language or by a status we know."""
+    place, name = mention.match.place, mention.match.matched
+    if place.kind in ("country", "region"):
+        return True
+    local = name.status != "variant" or name.lang in LOCAL_LANGUAGES or is_cyrillic(name.text[:1])
+    return place.population >= IMPORTANT_POPULATION and local
+
+
+def without_persons(text: str, mentions: list[Mention]) -> list[Mention]:
+    """Drop loose matches that stand next to an unknown name-like word: Oleksandr Syrskyi."""
+    if all(m.match.method in AS_WRITTEN for m in mentions):
+        return mentions
+    starts = {m.start for m in mentions}
+    ends = {m.end for m in mentions}
+    prepositions = tables().prepositions
+    kept = []
+    for mention in mentions:
+        if mention.match.method not in AS_WRITTEN and mention.match.method != "gloss":
+            start, end = mention.start, mention.end
+            joined_before = False
+            # Only a word one space before joins: Kyiv, Kramatorks is two places.
+            if text[start - 1 : start] == " " and letter_at(text, start - 2):
+                before = word_before(text, start)
+                begin = start - 1 - len(before)
+                joined_before = (
+                    is_name_like(before)
+                    and before.lower() not in prepositions
+                    and start - 1 not in ends  # the word before is no mention
+                    # Жители Белгорода: a Cyrillic noun in the genitive follows a sentence's first word
+                    and not (is_cyrillic(mention.text[0]) and starts_sentence(text, begin))
+                )
+            joined_after = text[end : end + 1] == " " and is_name_like(word_after(text, end))
+            if joined_before or (joined_after and end + 1 not in starts):
+                continue
+        kept.append(mention)
+    return kept

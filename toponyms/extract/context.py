@@ -1,0 +1,131 @@
+"""Pass 6: the document's context. An ambiguous name is resolved again, preferring places near
+the document's surely resolved ones (those of its main country, if they lie in several), in the
+regions it names surely and in the raions and hromadas it names surely."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from toponyms.extract.checks import AS_WRITTEN, SURE
+from toponyms.extract.lookup import NO_AREAS, Lookup
+from toponyms.model import Match, Mention
+
+# How a mention must be found to anchor its document's context (with a score of SURE): a fuzzy
+# match need not; an inflected or transliterated one may, as its canonical name will after clean().
+ANCHORING = AS_WRITTEN | {"inflection", "transliteration"}
+AREAS = frozenset({"district", "community"})  # raions and hromadas: a text that names one names its villages
+
+
+class DocumentContext:
+    """Settles the unsure mentions of a document by its sure ones, against one lookup's gazetteer."""
+
+    def __init__(self, lookup: Lookup) -> None:
+        self.lookup = lookup
+        self._anchoring: dict[tuple[int, str | None], bool] = {}  # whether a place's name anchors, by id
+
+    def settle(self, mentions: list[Mention], country: str | None) -> list[Mention]:
+        """``mentions`` with the unsure ones resolved again near the document's anchors, in the
+        regions it names surely ("Pokrovske in the Dnipropetrovsk region") and in the raions and
+        hromadas it names surely ("Novoselivka, Pokrovsk district"). The anchors are the mentions
+        sure as found, then also those whose canonical name is sure, as clean() writes them (DNPR,
+        cleaned into Dnipro, anchors the cleaned text: so that clean() is idempotent, it anchors
+        here too)."""
+        # Loops rather than generators: this runs for most documents.
+        anchors: list[Match] = []
+        named: set[str] = set()
+        areas: set[str] = set()
+        unsure = False
+        for mention in mentions:
+            match = mention.match
+            place = match.place
+            if match.score < SURE:
+                unsure = unsure or match.method != "gloss"
+            elif place.kind == "region":
+                named.add(place.name)
+            elif place.kind in AREAS and place.code is not None:
+                areas.add(place.code)
+            elif match.method in ANCHORING and place.kind == "populated place":
+                # Not its hromada or raion as a hint: a town's hromada holds villages named like
+                # other towns (Pokrovske by Bakhmut), and news names neighbours across raions.
+                anchors.append(match)
+        if not unsure:
+            return mentions
+        regions = frozenset(named) if named else NO_AREAS
+        within = frozenset(areas) if areas else NO_AREAS
+        near = centre(anchors, country)
+        settled = (
+            self._near(mentions, mentions, country, near, regions, within)
+            if near is not None or regions or within
+            else mentions
+        )
+        anchoring = {id(match) for match in anchors}
+        written: set[int] = set()  # where the mentions start whose canonical names would anchor
+        for mention in settled:
+            if id(mention.match) not in anchoring and self._anchors_when_written(mention.match, country):
+                written.add(mention.start)
+        if written:
+            anchored = [m.match for m in settled if m.start in written or id(m.match) in anchoring]  # in text order
+            again = centre(anchored, country)
+            if again is not None and again != near:
+                # Again from the mentions as found: near the first centre, an unsure mention may have
+                # become sure, and it is unsure in the cleaned text too (Proletarskiy, sure near
+                # Donetsk alone, is another place near Donetsk and Velyka Novosilka).
+                settled = self._near(mentions, settled, country, again, regions, within, written)
+        return settled
+
+    def _near(
+        self,
+        found: list[Mention],
+        settled: list[Mention],
+        country: str | None,
+        near: tuple[float, float] | None,
+        regions: frozenset[str],
+        within: frozenset[str],
+        kept: Collection[int] = (),
+    ) -> list[Mention]:
+        """``settled`` (``found``, or ``found`` settled in an earlier round) with the mentions unsure
+        as found (but those starting at ``kept``) resolved again near ``near``, in ``regions`` and in
+        the raions and hromadas ``within`` (by code)."""
+        again = []
+        threshold = self.lookup.threshold
+        for mention, current in zip(found, settled):
+            if mention.match.score < SURE and mention.match.method != "gloss" and mention.start not in kept:
+                better = self.lookup.best(mention.text, country, near, regions, within)
+                if better is not None and better.score >= threshold:
+                    current = Mention(mention.start, mention.end, mention.text, better)
+            again.append(current)
+        return again
+
+    def _anchors_when_written(self, match: Match, country: str | None) -> bool:
+        """Whether the canonical name of ``match``'s place, written in a text, anchors its context; cached."""
+        key = (id(match.place), country)  # the gazetteer's places live as long as the extractor
+        anchors = self._anchoring.get(key)
+        if anchors is None:
+            written = self.lookup.best(match.place.name, country) if match.place.kind == "populated place" else None
+            anchors = (
+                written is not None
+                and written.place is match.place
+                and written.score >= SURE
+                and written.method in ANCHORING
+            )
+            self._anchoring[key] = anchors
+        return anchors
+
+
+def centre(anchors: list[Match], country: str | None) -> tuple[float, float] | None:
+    """The centre of ``anchors`` (in the order of the text) in the main country (``country``, or
+    that of most of them), in whole degrees (hint enough at 150 km, and documents share cached
+    answers); None without anchors."""
+    if not anchors:
+        return None
+    # Counted, not weighed by score: a sure name and its canonical name (Rostov at 0.94, Rostov-on-Don
+    # at 1.0) must give the same main country, so that clean() is idempotent. A tie goes to the
+    # country named first (``anchors`` are in the order of the text).
+    votes: dict[str, int] = {}
+    for match in anchors:
+        votes[match.place.country] = votes.get(match.place.country, 0) + 1
+    focus = country or max(votes, key=votes.__getitem__)
+    # Distance is the hint, not the country, which the caller alone may impose (Pokrovsk near
+    # Rostov is in Ukraine, 220 km away).
+    local = [match.place for match in anchors if match.place.country == focus] or [m.place for m in anchors]
+    return round(sum(p.lat for p in local) / len(local)), round(sum(p.lon for p in local) / len(local))
