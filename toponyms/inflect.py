@@ -81,3 +81,26 @@ def nominatives(name: str, limit: int = 64, *, words_of_names: Container[str] | 
         options = [tuple(option for option in forms if option in words_of_names) for forms in options]
     combos = (" ".join(combo) for combo in product(*options))
     return [combo for combo in islice(combos, limit + 1) if combo != name][:limit]
+
+
+# Word formation: a demonym or adjective made from a name, a surname from a town's name.
+DERIVING_SUFFIXES = frozenset({"n", "an", "ian", "ns", "ans", "ians", "ese", "ish", "ic", "yi", "iy", "kyi", "kiy", "ky"})
+SURNAME_ENDINGS = ("ov", "ev", "in", "yn")  # Frolov, Surovikin: their towns are Frolovo, Surovikino
+
+
+def derived(word: str, name: str) -> bool:
+    """Whether ``word`` and ``name`` are one stem in two word forms rather than one word misspelt.
+
+    >>> derived("pokrovskyi", "pokrovsk"), derived("frolov", "frolovo"), derived("pokrovks", "pokrovsk")
+    (True, True, False)
+
+    Ukrainian, Russians, German and Pokrovskyi are made from a place name (a demonym, an
+    adjective); Frolov and Surovikin are surnames, whose towns are Frolovo and Surovikino.
+    """
+    if len(word) > len(name) and word.startswith(name):
+        return word[len(name) :] in DERIVING_SUFFIXES
+    if not name.startswith(word):
+        return False
+    if word.endswith("an"):
+        return len(name) - len(word) <= 2  # German and Germany, Georgian and Georgia
+    return word.endswith(SURNAME_ENDINGS) and len(name) == len(word) + 1

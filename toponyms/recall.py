@@ -23,16 +23,15 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import JaroWinkler, Levenshtein
 
 from toponyms._data import table, words
-from toponyms.inflect import nominatives
+from toponyms.inflect import derived, nominatives
 from toponyms.keys import spelling_key
 from toponyms.normalize import normalize
-from toponyms.resolve import _derived
 from toponyms.script import is_mixed, readings, script_of
 
 if TYPE_CHECKING:
     import numpy as np
 
-    from toponyms.compiled import Gazetteer
+    from toponyms.gazetteer import Gazetteer
 
 # The steps, surest first; a place found by several keeps the surest (and the flags of all).
 METHODS = ("exact", "normalized", "script", "transliteration", "inflection", "fuzzy")
@@ -186,7 +185,7 @@ class Recall:
         rows[:, COLUMN["suffix"]] = [_common_prefix(key[::-1], other[::-1]) / size for other in name_keys]
         rows[:, COLUMN["same_first"]] = [bool(key) and other[:1] == key[:1] for other in name_keys]
         rows[:, COLUMN["length_difference"]] = [len(other) - len(key) for other in name_keys]
-        rows[:, COLUMN["derived"]] = [_derived(form, other) for other in name_forms]
+        rows[:, COLUMN["derived"]] = [derived(form, other) for other in name_forms]
         status = np.array([tables.status[hit] for hit in hits], dtype=np.float64)
         year = np.array([tables.year[hit] for hit in hits], dtype=np.float64)
         rows[:, COLUMN["status"]] = status

@@ -25,7 +25,7 @@ from rapidfuzz import fuzz
 from toponyms._data import words
 from toponyms.chars import is_mixed
 from toponyms.gazetteer import Gazetteer, bundled_path
-from toponyms.inflect import nominatives
+from toponyms.inflect import derived, nominatives
 from toponyms.keys import spelling_key
 from toponyms.model import Match, Name, Place
 from toponyms.normalize import normalize
@@ -68,8 +68,6 @@ LOCAL_KINDS = frozenset({"district", "community", "populated place"})  # what wi
 FUZZY_CUTOFF = 0.8
 OBSCURE_VARIANT = 0.7  # similarity of a key hit on a variant in no local language
 OBSCURE_WEIGHT = 0.1  # status weight of such a variant: Uman as a name of Oman
-DERIVING_SUFFIXES = frozenset({"n", "an", "ian", "ns", "ans", "ians", "ese", "ish", "ic", "yi", "iy", "kyi", "kiy", "ky"})
-SURNAME_ENDINGS = ("ov", "ev", "in", "yn")
 # A query longer than this many times the gazetteer's longest name (normalised) matches none
 # of its names, whatever case ending, spelling or typo it carries: it gets no candidate, rather
 # than being cut to a length that may match ("Pokrovsk", 300 blanks, "Bakhmut" is no Pokrovsk).
@@ -325,7 +323,7 @@ class Resolver:
             for hit in index.by_key(candidate):
                 place, slot = index.owner(hit)
                 name = normalize(self.gazetteer.places[place].names[slot].text)
-                if _derived(form, name):
+                if derived(form, name):
                     continue
                 collect((hit,), "fuzzy", (key_similarity + fuzz.ratio(form, name) / 100) / 2)
         return list(found.values())
@@ -404,21 +402,6 @@ def _checked_near(near: object) -> tuple[float, float] | None:
     if not (math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180):
         raise ValueError(f"near=({lat!r}, {lon!r}) is no point on Earth: lat must lie in [-90, 90] and lon in [-180, 180]")
     return lat, lon
-
-
-def _derived(word: str, name: str) -> bool:
-    """Whether ``word`` and ``name`` are one stem in two word forms rather than one word misspelt.
-
-    Ukrainian, Russians, German and Pokrovskyi are made from a place name (a demonym, an
-    adjective); Frolov and Surovikin are surnames, whose towns are Frolovo and Surovikino.
-    """
-    if len(word) > len(name) and word.startswith(name):
-        return word[len(name) :] in DERIVING_SUFFIXES
-    if not name.startswith(word):
-        return False
-    if word.endswith("an"):
-        return len(name) - len(word) <= 2  # German and Germany, Georgian and Georgia
-    return word.endswith(SURNAME_ENDINGS) and len(name) == len(word) + 1
 
 
 def _strength(method: str, similarity: float) -> float:
