@@ -93,12 +93,6 @@ def test_samples_of_the_tables(name: str, sample: tuple[Any, ...], without_garbl
     assert clean(once, resolver=resolver) == once
 
 
-def test_the_weak_gloss_is_the_last() -> None:
-    # extract.py takes the last gloss for the weak one; this goes once it reads the flag.
-    assert [gloss.get("weak", False) for gloss in table("text")["glosses"]][-1:] == [True]
-    assert not any(gloss.get("weak", False) for gloss in table("text")["glosses"][:-1])
-
-
 def _raw(name: str) -> Any:
     return json.loads((files("toponyms") / "data" / f"{name}.json").read_text("utf-8"))
 

@@ -88,7 +88,6 @@ class Gazetteer:
         name: str,
         build: Callable[[], T],
         *,
-        shaped_by: Iterable[str] = (),
         kind: type | tuple[type, ...] = object,
         check: Callable[[Any], bool] | None = None,
     ) -> T:
@@ -96,8 +95,7 @@ class Gazetteer:
 
         It is filed under the gazetteer's digest, which covers the code and tables of the
         package as well as the sources: a change to any of them builds it anew. A cached
-        copy that is not a ``kind``, or fails ``check``, is built anew too. ``shaped_by`` is
-        ignored (it named the files that shape the result, which the digest now covers).
+        copy that is not a ``kind``, or fails ``check``, is built anew too.
         """
         if not _DERIVED_NAME.fullmatch(name):
             raise ValueError(f"derived data is named in lowercase letters, digits and '-', not {name!r}")
