@@ -445,9 +445,9 @@ class Hints:
             factor *= OTHER_COUNTRY
         if self.regions and place.region is not None and place.region not in self.regions:
             factor *= OTHER_REGION  # a region or country is in no region: the hint leaves it be
-        codes = (place.code, place.raion_code, place.hromada_code)
-        if self.areas and place.kind in LOCAL_KINDS and self.areas.isdisjoint(codes):
-            factor *= OTHER_AREA
+        if self.areas and place.kind in LOCAL_KINDS:
+            if self.areas.isdisjoint((place.code, place.raion_code, place.hromada_code)):
+                factor *= OTHER_AREA
         if self.near is not None:
             distance = _haversine_km(self.near, (place.lat, place.lon))
             factor /= 1 + (distance / self.near_km) ** 2
