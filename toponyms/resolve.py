@@ -342,7 +342,8 @@ class Resolver:
         alone: bool = False,
     ) -> list[Match]:
         places = self.gazetteer.places
-        hints = Hints(country.upper() if country else None, near, near_km, regions, areas)
+        hinted = country or near is not None or regions or areas
+        hints = Hints(country.upper() if country else None, near, near_km, regions, areas) if hinted else None
         # A candidate's share of the weight counts how well it matched: a poor fuzzy
         # match to a big town must not crowd out a close match to a small one.
         strengths = [_strength(f.method, f.similarity) for f in found]
@@ -418,11 +419,11 @@ def _status_weight(name: Name) -> float:
     return STATUS_WEIGHTS.get(name.status, 0.5)
 
 
-def _weight(place: Place, name: Name, mainstream: bool, hints: Hints) -> float:
+def _weight(place: Place, name: Name, mainstream: bool, hints: Hints | None) -> float:
     population = max(place.population, KIND_FLOOR.get(place.kind, 0))
     status = _status_weight(name) if mainstream or name.status != "variant" else OBSCURE_WEIGHT
     weight = status * (population + POPULATION_PSEUDO) ** POPULATION_EXPONENT
-    return weight * hints.factor(place) if hints else weight
+    return weight if hints is None else weight * hints.factor(place)
 
 
 @dataclass(frozen=True, slots=True)
