@@ -22,6 +22,7 @@ class DocumentContext:
     def __init__(self, lookup: Lookup) -> None:
         self.lookup = lookup
         self._anchoring: dict[tuple[int, str | None], bool] = {}  # whether a place's name anchors, by id
+        self._leading: dict[tuple[str, int], bool] = {}  # whether a name means its place alone too
 
     def settle(self, mentions: list[Mention], country: str | None) -> list[Mention]:
         """``mentions`` with the unsure ones resolved again near the document's anchors, in the
@@ -32,6 +33,7 @@ class DocumentContext:
         here too)."""
         # Loops rather than generators: this runs for most documents.
         anchors: list[Match] = []
+        doubted: list[Match] = []  # the unsure matches, of which those that lead anchor where none is sure
         named: set[str] = set()
         areas: set[str] = set()
         unsure = False
@@ -40,6 +42,7 @@ class DocumentContext:
             place = match.place
             if match.score < SURE:
                 unsure = unsure or match.method != "gloss"
+                doubted.append(match)
             elif place.kind == "region":
                 named.add(place.name)
             elif place.kind in AREAS and place.code is not None:
@@ -50,11 +53,14 @@ class DocumentContext:
                 anchors.append(match)
         if not unsure:
             return mentions
+        # Only where no mention is sure: a leading one would pull its own mention to itself beside a
+        # sure one (Артемівськом, a form of Vilkhivskyi's variant, next to Бахмут).
+        anchors = anchors or [match for match in doubted if self._leads(match)]
         regions = frozenset(named) if named else NO_AREAS
         within = frozenset(areas) if areas else NO_AREAS
         near = centre(anchors, country)
         settled = (
-            self._near(mentions, mentions, country, near, regions, within)
+            self._near(mentions, mentions, country, near, regions, within, self._raions(anchors))
             if near is not None or regions or within
             else mentions
         )
@@ -70,7 +76,7 @@ class DocumentContext:
                 # Again from the mentions as found: near the first centre, an unsure mention may have
                 # become sure, and it is unsure in the cleaned text too (Proletarskiy, sure near
                 # Donetsk alone, is another place near Donetsk and Velyka Novosilka).
-                settled = self._near(mentions, settled, country, again, regions, within, written)
+                settled = self._near(mentions, settled, country, again, regions, within, self._raions(anchored), written)
         return settled
 
     def _near(
@@ -81,20 +87,50 @@ class DocumentContext:
         near: tuple[float, float] | None,
         regions: frozenset[str],
         within: frozenset[str],
+        beside: frozenset[str],
         kept: Collection[int] = (),
     ) -> list[Mention]:
         """``settled`` (``found``, or ``found`` settled in an earlier round) with the mentions unsure
         as found (but those starting at ``kept``) resolved again near ``near``, in ``regions`` and in
-        the raions and hromadas ``within`` (by code)."""
+        the raions and hromadas ``within`` (by code). Where the text names none, and the nearest
+        place is not what its name means alone, its namesake (by the name it was found by) in the
+        raions ``beside`` the anchors is preferred: Novoselivka near Pokrovsk is in Pokrovsk's raion,
+        but Покровске near Bakhmut is Pokrovsk, not the village Pokrovske of Bakhmut's raion, and
+        Zaporizhia is the city wherever its namesake villages are."""
         again = []
         threshold = self.lookup.threshold
         for mention, current in zip(found, settled):
             if mention.match.score < SURE and mention.match.method != "gloss" and mention.start not in kept:
                 better = self.lookup.best(mention.text, country, near, regions, within)
+                if better is not None and beside and not within and not self._leads(better):
+                    local = self.lookup.best(mention.text, country, near, regions, beside)
+                    if local is not None and local.matched.text == better.matched.text:
+                        better = local
                 if better is not None and better.score >= threshold:
                     current = Mention(mention.start, mention.end, mention.text, better)
             again.append(current)
         return again
+
+    def _raions(self, anchors: list[Match]) -> frozenset[str]:
+        """The raions of ``anchors`` (by code) that the gazetteer has: a city of an oblast's rank has its
+        oblast's code for one."""
+        raions = self.lookup.gazetteer.areas
+        return frozenset(m.place.raion_code for m in anchors if m.place.raion_code in raions)
+
+    def _leads(self, match: Match) -> bool:
+        """Whether ``match``, unsure, anchors all the same: found as written (or inflected), a populated
+        place at least at the threshold, which its name means when asked for alone too, where
+        namesakes of comparable weight would share it (Pokrovsk beside Engels' former name, but not
+        one Novoselivka of dozens). Cached."""
+        place = match.place
+        if match.method not in ANCHORING or place.kind != "populated place" or match.score < self.lookup.threshold:
+            return False
+        key = (match.query, id(place))
+        leads = self._leading.get(key)
+        if leads is None:
+            alone = self.lookup.resolver.resolve(match.query)
+            leads = self._leading[key] = alone is not None and alone.place is place
+        return leads
 
     def _anchors_when_written(self, match: Match, country: str | None) -> bool:
         """Whether the canonical name of ``match``'s place, written in a text, anchors its context; cached."""
@@ -105,8 +141,8 @@ class DocumentContext:
             anchors = (
                 written is not None
                 and written.place is match.place
-                and written.score >= SURE
                 and written.method in ANCHORING
+                and written.score >= SURE
             )
             self._anchoring[key] = anchors
         return anchors
