@@ -6,6 +6,7 @@
 """
 
 from toponyms.clean import clean, rewrite
+from toponyms.explain import Explanation, explain
 from toponyms.extract import find, scan
 from toponyms.gazetteer import Gazetteer
 from toponyms.model import Alias, Match, Mention, Name, Place, Scan, Unresolved
@@ -16,6 +17,7 @@ from toponyms.yaml_reader import GazetteerError
 
 __all__ = [
     "Alias",
+    "Explanation",
     "Gazetteer",
     "GazetteerError",
     "Match",
@@ -27,6 +29,7 @@ __all__ = [
     "Unresolved",
     "candidates",
     "clean",
+    "explain",
     "find",
     "normalize",
     "resolve",
