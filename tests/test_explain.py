@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from toponyms import Explanation, Gazetteer, Resolver, explain
-from toponyms.explain import REFERENCE, render
+from toponyms.explanation import REFERENCE, render
 from toponyms.recall import FEATURES
 from toponyms.records import explanation_record
 

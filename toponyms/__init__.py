@@ -5,8 +5,9 @@
 'Bakhmut'
 """
 
+from typing import Any
+
 from toponyms.clean import clean, rewrite
-from toponyms.explain import Explanation, explain
 from toponyms.extract import find, scan
 from toponyms.gazetteer import Gazetteer
 from toponyms.model import Alias, Match, Mention, Name, Place, Scan, Unresolved
@@ -37,3 +38,14 @@ __all__ = [
     "romanize",
     "scan",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """``explain`` and ``Explanation`` (``toponyms.explanation``), imported when first asked for:
+    resolving and finding never need them."""
+    if name in ("explain", "Explanation"):
+        from toponyms import explanation
+
+        globals().update(explain=explanation.explain, Explanation=explanation.Explanation)
+        return globals()[name]
+    raise AttributeError(f"module 'toponyms' has no attribute {name!r}")

@@ -231,7 +231,7 @@ def _lookup(args: argparse.Namespace, resolver: Resolver) -> int:
 
 
 def _explain(args: argparse.Namespace, resolver: Resolver) -> int:
-    from toponyms.explain import explain
+    from toponyms.explanation import explain
     from toponyms.records import explanation_record
 
     try:

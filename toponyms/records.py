@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, NotRequired, TypedDict
 from toponyms.model import Match, Mention, Place
 
 if TYPE_CHECKING:
-    from toponyms.explain import Evidence, Explanation
+    from toponyms.explanation import Evidence, Explanation
 
 __all__ = [
     "CandidateRecord", "ConsideredRecord", "EvidenceRecord", "ExplanationRecord", "FilteredRecord", "HowRecord",
@@ -129,7 +129,7 @@ def match_record(match: Match) -> MatchRecord:
 
 
 class EvidenceRecord(TypedDict):
-    """One thing that moved a candidate's score, and by how much (``toponyms.explain.Evidence``)."""
+    """One thing that moved a candidate's score, and by how much (``toponyms.explanation.Evidence``)."""
 
     name: str
     value: str
@@ -151,7 +151,7 @@ class FilteredRecord(PlaceRecord):
 
 
 class ExplanationRecord(TypedDict):
-    """Why a name resolved as it did (``toponyms.explain.Explanation``)."""
+    """Why a name resolved as it did (``toponyms.explanation.Explanation``)."""
 
     query: str
     normalized: str
