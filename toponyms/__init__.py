@@ -5,6 +5,8 @@
 'Bakhmut'
 """
 
+from typing import Any
+
 from toponyms.clean import clean, rewrite
 from toponyms.extract import find, scan
 from toponyms.gazetteer import Gazetteer
@@ -16,6 +18,7 @@ from toponyms.yaml_reader import GazetteerError
 
 __all__ = [
     "Alias",
+    "Explanation",
     "Gazetteer",
     "GazetteerError",
     "Match",
@@ -27,6 +30,7 @@ __all__ = [
     "Unresolved",
     "candidates",
     "clean",
+    "explain",
     "find",
     "normalize",
     "resolve",
@@ -34,3 +38,14 @@ __all__ = [
     "romanize",
     "scan",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """``explain`` and ``Explanation`` (``toponyms.explanation``), imported when first asked for:
+    resolving and finding never need them."""
+    if name in ("explain", "Explanation"):
+        from toponyms import explanation
+
+        globals().update(explain=explanation.explain, Explanation=explanation.Explanation)
+        return globals()[name]
+    raise AttributeError(f"module 'toponyms' has no attribute {name!r}")

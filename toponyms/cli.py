@@ -92,6 +92,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     lookup.add_argument("--limit", type=_positive, default=5, help="how many candidates (default 5)")
     lookup.add_argument("--json", action="store_true", help="print JSON for scripts")
+    lookup.add_argument(
+        "--explain",
+        action="store_true",
+        help="show why: the answer, each candidate with the evidence that moved its score, and the places "
+        "the resolver's rules dropped (with --json, as one JSON object)",
+    )
     lookup.set_defaults(run=_lookup)
 
     clean = commands.add_parser(
@@ -205,6 +211,8 @@ def _build_gazetteer(args: argparse.Namespace) -> int:
 
 
 def _lookup(args: argparse.Namespace, resolver: Resolver) -> int:
+    if args.explain:
+        return _explain(args, resolver)
     try:
         found = resolver.candidates(
             args.name, limit=args.limit, country=args.country, region=args.region, within=args.within
@@ -220,6 +228,21 @@ def _lookup(args: argparse.Namespace, resolver: Resolver) -> int:
     else:
         print(f"no place found for {args.name!r}", file=sys.stderr)
     return FOUND if confident else NOT_FOUND
+
+
+def _explain(args: argparse.Namespace, resolver: Resolver) -> int:
+    from toponyms.explanation import explain
+    from toponyms.records import explanation_record
+
+    try:
+        why = explain(
+            args.name, country=args.country, region=args.region, within=args.within, limit=args.limit, resolver=resolver
+        )
+    except ValueError as error:  # a region, raion or hromada the gazetteer does not have
+        print(f"toponyms: {error}", file=sys.stderr)
+        return USAGE
+    print(json.dumps(explanation_record(why), ensure_ascii=False, indent=2) if args.json else why)
+    return FOUND if why.answer is not None else NOT_FOUND
 
 
 def _table(matches: Sequence[Match]) -> str:

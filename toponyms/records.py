@@ -1,7 +1,7 @@
 """Matches and mentions as plain JSON-ready records: the one place their shape is written.
 
 ``toponyms lookup --json`` writes a ``MatchRecord`` (the place in full, and how it was
-found); ``toponyms find --json``, ``distributed.find_records`` and the corpus report write
+found), ``toponyms lookup --explain --json`` an ``ExplanationRecord``; ``toponyms find --json``, ``distributed.find_records`` and the corpus report write
 the short form of the place that a text names (``PlaceRecord``), with the span of the
 mention and how it was found (``MentionRecord``, ``CandidateRecord``).
 
@@ -15,13 +15,17 @@ mention and how it was found (``MentionRecord``, ``CandidateRecord``).
  'matched': 'Pokrovsk'}
 """
 
-from typing import NotRequired, TypedDict
+from typing import TYPE_CHECKING, NotRequired, TypedDict
 
 from toponyms.model import Match, Mention, Place
 
+if TYPE_CHECKING:
+    from toponyms.explanation import Evidence, Explanation
+
 __all__ = [
-    "CandidateRecord", "HowRecord", "MatchRecord", "MentionRecord", "PlaceRecord", "candidate_record",
-    "how_record", "match_record", "mention_record", "place_record",
+    "CandidateRecord", "ConsideredRecord", "EvidenceRecord", "ExplanationRecord", "FilteredRecord", "HowRecord",
+    "MatchRecord", "MentionRecord", "PlaceRecord", "candidate_record", "explanation_record", "how_record",
+    "match_record", "mention_record", "place_record",
 ]  # fmt: skip
 
 
@@ -121,4 +125,65 @@ def match_record(match: Match) -> MatchRecord:
         "approximate": place.approximate,
         **how_record(match),
         "matched_status": match.matched.status,
+    }
+
+
+class EvidenceRecord(TypedDict):
+    """One thing that moved a candidate's score, and by how much (``toponyms.explanation.Evidence``)."""
+
+    name: str
+    value: str
+    effect: float
+
+
+class ConsideredRecord(MatchRecord):
+    """A candidate of an explanation: the match in full and its evidence."""
+
+    evidence: list[EvidenceRecord]
+
+
+class FilteredRecord(PlaceRecord):
+    """A plausible place the formula never scored, and the rule that dropped it."""
+
+    method: str
+    matched: str
+    reason: str
+
+
+class ExplanationRecord(TypedDict):
+    """Why a name resolved as it did (``toponyms.explanation.Explanation``)."""
+
+    query: str
+    normalized: str
+    scoring: str
+    threshold: float
+    answer: MatchRecord | None
+    considered: int
+    no_place: float | None
+    no_place_evidence: list[EvidenceRecord]
+    candidates: list[ConsideredRecord]
+    filtered: list[FilteredRecord]
+
+
+def explanation_record(explanation: "Explanation") -> ExplanationRecord:
+    """``explanation`` as a record."""
+
+    def evidence(items: "tuple[Evidence, ...]") -> list[EvidenceRecord]:
+        return [{"name": item.name, "value": item.value, "effect": item.effect} for item in items]
+
+    e = explanation
+    return {
+        "query": e.query,
+        "normalized": e.normalized,
+        "scoring": e.scoring,
+        "threshold": e.threshold,
+        "answer": None if e.answer is None else match_record(e.answer),
+        "considered": e.considered,
+        "no_place": e.no_place,
+        "no_place_evidence": evidence(e.no_place_evidence),
+        "candidates": [{**match_record(c.match), "evidence": evidence(c.evidence)} for c in e.candidates],
+        "filtered": [
+            {**place_record(f.place), "method": f.method, "matched": f.matched.text, "reason": f.reason}
+            for f in e.filtered
+        ],
     }
