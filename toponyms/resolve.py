@@ -99,7 +99,9 @@ class Resolver:
     def __init__(self, gazetteer: Gazetteer | None = None, *, threshold: float = DEFAULT_THRESHOLD) -> None:
         self.gazetteer = gazetteer if gazetteer is not None else Gazetteer.load()
         self.threshold = threshold
-        self._found: dict[tuple[str, bool, bool], list[_Found]] = {}  # finding candidates costs more than ranking
+        # Finding candidates costs more than ranking them: each query's are kept, with what of their
+        # weights no hint changes.
+        self._found: dict[tuple[str, bool, bool], tuple[list[_Found], list[float], list[float]]] = {}
 
     def _codes_within(self, within: str | Iterable[str] | None) -> frozenset[str]:
         """The raion and hromada codes that ``within`` names; a ValueError names what it does not."""
@@ -247,15 +249,15 @@ class Resolver:
 
             hints = Hints(country.upper() if country else None, near, near_km, regions, areas)
             return rank(self, query, limit=limit, hints=hints, fuzzy=fuzzy)
-        found = self._found.get((query, in_text, fuzzy))
-        if found is None:
-            found = self._find(query, in_text, fuzzy)
+        kept = self._found.get((query, in_text, fuzzy))
+        if kept is None:
+            kept = self._weighed(self._find(query, in_text, fuzzy))
             if len(self._found) >= FOUND_CACHE:
                 self._found.clear()
-            self._found[(query, in_text, fuzzy)] = found
+            self._found[(query, in_text, fuzzy)] = kept
         return self._rank(
             query,
-            found,
+            *kept,
             limit=limit,
             country=country,
             near=near,
@@ -328,10 +330,24 @@ class Resolver:
                 collect((hit,), "fuzzy", (key_similarity + fuzz.ratio(form, name) / 100) / 2)
         return list(found.values())
 
+    def _weighed(self, found: list[_Found]) -> tuple[list[_Found], list[float], list[float]]:
+        """``found`` with each candidate's strength and its weight before hints."""
+        places = self.gazetteer.places
+        # A candidate's share of the weight counts how well it matched: a poor fuzzy
+        # match to a big town must not crowd out a close match to a small one.
+        strengths = [_strength(f.method, f.similarity) for f in found]
+        bases = [
+            _weight(places[f.place], places[f.place].names[f.name], f.mainstream, None) * strength**SHARPNESS
+            for f, strength in zip(found, strengths)
+        ]
+        return found, strengths, bases
+
     def _rank(
         self,
         query: str,
         found: list[_Found],
+        strengths: list[float],
+        bases: list[float],
         *,
         limit: int,
         country: str | None,
@@ -344,24 +360,24 @@ class Resolver:
         places = self.gazetteer.places
         hinted = country or near is not None or regions or areas
         hints = Hints(country.upper() if country else None, near, near_km, regions, areas) if hinted else None
-        # A candidate's share of the weight counts how well it matched: a poor fuzzy
-        # match to a big town must not crowd out a close match to a small one.
-        strengths = [_strength(f.method, f.similarity) for f in found]
-        weights = [
-            _weight(places[f.place], places[f.place].names[f.name], f.mainstream, hints) * strength**SHARPNESS
-            for f, strength in zip(found, strengths)
-        ]
+        weights = bases if hints is None else [base * hints.factor(places[f.place]) for f, base in zip(found, bases)]
         total = sum(weights) or 1.0
         floors = _namesake_floors(found, places, weights, strengths) if alone else [SHARE_FLOOR] * len(found)
-        ranked = []
-        for f, weight, strength, floor in zip(found, weights, strengths, floors):
-            place = places[f.place]
-            confidence = strength * (floor + (1 - SHARE_FLOOR) * weight / total)
-            ranked.append((-round(confidence, 6), -weight, place.id, f, confidence))
-        ranked.sort(key=lambda row: row[:3])
+        confidences = [
+            strength * (floor + (1 - SHARE_FLOOR) * weight / total)
+            for weight, strength, floor in zip(weights, strengths, floors)
+        ]
+        # Rows compare as their keys (the number last, where the rest tie, keeps the order found);
+        # the extractor asks for the best alone, which min() finds without sorting them all.
+        rows = [
+            (-round(confidence, 6), -weight, places[f.place].id, number)
+            for number, (f, weight, confidence) in enumerate(zip(found, weights, confidences))
+        ]
+        best = [min(rows)] if limit == 1 and rows else sorted(rows)[:limit]
         return [
-            Match(place=places[f.place], score=round(conf, 4), method=f.method, matched=places[f.place].names[f.name], query=query)
-            for *_, f, conf in ranked[:limit]
+            Match(place=places[f.place], score=round(confidences[n], 4), method=f.method, matched=places[f.place].names[f.name], query=query)
+            for *_, n in best
+            for f in (found[n],)
         ]
 
 

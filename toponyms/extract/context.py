@@ -8,7 +8,9 @@ from collections.abc import Collection
 
 from toponyms.extract.checks import AS_WRITTEN, SURE
 from toponyms.extract.lookup import NO_AREAS, Lookup
+from toponyms.extract.words import CACHE_LIMIT
 from toponyms.model import Match, Mention
+from toponyms.normalize import normalize
 
 # How a mention must be found to anchor its document's context (with a score of SURE): a fuzzy
 # match need not; an inflected or transliterated one may, as its canonical name will after clean().
@@ -23,6 +25,7 @@ class DocumentContext:
         self.lookup = lookup
         self._anchoring: dict[tuple[int, str | None], bool] = {}  # whether a place's name anchors, by id
         self._leading: dict[tuple[str, int], bool] = {}  # whether a name means its place alone too
+        self._raions_named: dict[str, frozenset[str | None]] = {}  # the raions of the places of a name
 
     def settle(self, mentions: list[Mention], country: str | None) -> list[Mention]:
         """``mentions`` with the unsure ones resolved again near the document's anchors, in the
@@ -33,7 +36,7 @@ class DocumentContext:
         here too)."""
         # Loops rather than generators: this runs for most documents.
         anchors: list[Match] = []
-        doubted: list[Match] = []  # the unsure matches, of which those that lead anchor where none is sure
+        doubted: list[Mention] = []  # the unsure mentions: those that lead anchor where none is sure
         named: set[str] = set()
         areas: set[str] = set()
         unsure = False
@@ -42,7 +45,7 @@ class DocumentContext:
             place = match.place
             if match.score < SURE:
                 unsure = unsure or match.method != "gloss"
-                doubted.append(match)
+                doubted.append(mention)
             elif place.kind == "region":
                 named.add(place.name)
             elif place.kind in AREAS and place.code is not None:
@@ -53,14 +56,18 @@ class DocumentContext:
                 anchors.append(match)
         if not unsure:
             return mentions
-        # Only where no mention is sure: a leading one would pull its own mention to itself beside a
-        # sure one (Артемівськом, a form of Vilkhivskyi's variant, next to Бахмут).
-        anchors = anchors or [match for match in doubted if self._leads(match)]
+        # Only where no mention is sure (beside a sure Бахмут, Артемівськом, a form of Vilkhivskyi's
+        # variant, would pull itself to Luhansk), and only for another unsure mention to settle by.
+        # A leading mention is an anchor as it is: it is not resolved again near itself.
+        leading = (
+            {m.start for m in doubted if self._leads(m.match)} if not anchors and len(doubted) > 1 else set()
+        )
+        anchors = anchors or [m.match for m in doubted if m.start in leading]
         regions = frozenset(named) if named else NO_AREAS
         within = frozenset(areas) if areas else NO_AREAS
         near = centre(anchors, country)
         settled = (
-            self._near(mentions, mentions, country, near, regions, within, self._raions(anchors))
+            self._near(mentions, mentions, country, near, regions, within, self._raions(anchors), leading)
             if near is not None or regions or within
             else mentions
         )
@@ -76,7 +83,7 @@ class DocumentContext:
                 # Again from the mentions as found: near the first centre, an unsure mention may have
                 # become sure, and it is unsure in the cleaned text too (Proletarskiy, sure near
                 # Donetsk alone, is another place near Donetsk and Velyka Novosilka).
-                settled = self._near(mentions, settled, country, again, regions, within, self._raions(anchored), written)
+                settled = self._near(mentions, settled, country, again, regions, within, self._raions(anchored), written | leading)
         return settled
 
     def _near(
@@ -102,7 +109,14 @@ class DocumentContext:
         for mention, current in zip(found, settled):
             if mention.match.score < SURE and mention.match.method != "gloss" and mention.start not in kept:
                 better = self.lookup.best(mention.text, country, near, regions, within)
-                if better is not None and beside and not within and not self._leads(better):
+                if (
+                    better is not None
+                    and beside
+                    and not within
+                    and better.place.raion_code not in beside
+                    and self._named_beside(better.matched.text, beside)
+                    and not self._leads(better)
+                ):
                     local = self.lookup.best(mention.text, country, near, regions, beside)
                     if local is not None and local.matched.text == better.matched.text:
                         better = local
@@ -110,6 +124,18 @@ class DocumentContext:
                     current = Mention(mention.start, mention.end, mention.text, better)
             again.append(current)
         return again
+
+    def _named_beside(self, name: str, raions: frozenset[str]) -> bool:
+        """Whether a place in ``raions`` (by code) has ``name``: read off the name index and the raion
+        column, making no places; the raions of each name are cached."""
+        named_in = self._raions_named.get(name)
+        if named_in is None:
+            index, raion_of = self.lookup.gazetteer.index, self.lookup.gazetteer.column("raion_code")
+            named_in = frozenset(raion_of[index.owner(hit)[0]] for hit in index.by_form(normalize(name)))
+            if len(self._raions_named) > CACHE_LIMIT:
+                self._raions_named.clear()
+            self._raions_named[name] = named_in
+        return not named_in.isdisjoint(raions)
 
     def _raions(self, anchors: list[Match]) -> frozenset[str]:
         """The raions of ``anchors`` (by code) that the gazetteer has: a city of an oblast's rank has its
