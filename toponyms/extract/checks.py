@@ -136,6 +136,15 @@ def _only_mid_sentence(facts: int) -> bool | None:
     return True if facts == LOWER_BEFORE else None
 
 
+def _capital_tells(mention: Mention) -> bool:
+    """Whether a capital in mid-sentence tells that ``mention``, spelt exactly as a name, is a name:
+    in Cyrillic (Ізюм), or of a big place (Kiev)."""
+    match = mention.match
+    return match.method == "exact" and (
+        is_cyrillic(mention.text[0]) or match.place.population >= IMPORTANT_POPULATION
+    )
+
+
 def _inflects_given_name(mention: Mention) -> bool:
     """Whether ``mention`` is a first name with a case ending: Владимира, Ольгу."""
     return mention.match.method == "inflection" and normalize(mention.match.matched.text) in tables().given_names
@@ -162,9 +171,10 @@ RULES = (
         _not_if_any,
     ),
     Rule(
-        "an everyday word spelt as a name and capitalised after a lowercase word is a place, but before a name"
-        " (Ворог обстріляв Ізюм, shelled Kiev overnight; not the Human Rights Watch)",
-        lambda m, own: own.common and m.match.method == "exact" and not is_important(m.match),
+        "an everyday word spelt as a name and capitalised after a lowercase word is a place, but before a name:"
+        " in Cyrillic, or a big place's in any script, as English capitalises more than names"
+        " (Ворог обстріляв Ізюм, shelled Kiev overnight; not the Human Rights Watch, and Never again, сказал Олег)",
+        lambda m, own: own.common and not own.given_name and _capital_tells(m) and not is_important(m.match),
         LOWER_BEFORE | NAME_AFTER,
         _only_mid_sentence,
     ),
