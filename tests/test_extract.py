@@ -447,7 +447,9 @@ def test_threads_can_share_an_extractor() -> None:
 BESIDE = range((BEFORE | AFTER) + 1)  # every set of facts about the words beside a mention
 
 
-@pytest.mark.parametrize("surface", ["Kyiv", "Bar", "Vladimir", "Anna", "Запорізькому", "Крымский", "Щастя"])
+@pytest.mark.parametrize(
+    "surface", ["Kyiv", "Bar", "Vladimir", "Anna", "Запорізькому", "Крымский", "Щастя", "Ізюм", "Kiev", "Владимира"]
+)
 def test_a_verdict_depends_on_no_fact_beside_a_mention_but_those_it_read(resolver: Resolver, surface: str) -> None:
     # What the run memo keys a run's findings on: the facts around it that the checks read.
     mention = Mention(0, len(surface), surface, resolver.candidates_in_text(surface)[0])

@@ -227,8 +227,8 @@ class RegionLists(TypedDict):
 
 
 TextSection = Literal[
-    "endings", "suffixes", "prepositions", "articles", "adjective_endings", "phrase_endings", "water", "region_words",
-    "region_lists", "organisations", "given_names",
+    "endings", "suffixes", "prepositions", "articles", "adjective_endings", "conjunctions", "phrase_endings", "water",
+    "region_words", "region_lists", "organisations", "given_names",
 ]  # fmt: skip
 
 
@@ -241,6 +241,7 @@ class TextTable(TypedDict):
     prepositions: list[str]
     articles: list[str]
     adjective_endings: list[str]
+    conjunctions: list[str]
     phrase_endings: list[str]
     water: Water
     region_words: list[str]

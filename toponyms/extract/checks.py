@@ -27,7 +27,7 @@ from toponyms.extract.words import (
     word_after,
     word_before,
 )
-from toponyms.model import Mention
+from toponyms.model import Match, Mention
 from toponyms.normalize import normalize
 
 SURE = 0.8  # a mention this sure, found as written, anchors the context of its document
@@ -39,9 +39,10 @@ IMPORTANT_POPULATION = 50_000  # a place this big is meant even when its name is
 PREPOSITION_BEFORE = 1  # the word before is a preposition: in, під, village
 WATER_BEFORE = 2  # the word before is a word for a river: берега (Дніпра), river (Dnipro)
 WATER_AFTER = 4  # the word after is a word for a river: (Dnipro) river
-CYRILLIC_AFTER = 8  # the word after is a lowercase Cyrillic word: (Крымский) мост
+CYRILLIC_AFTER = 8  # the word after is a lowercase Cyrillic word, no conjunction or preposition: (Крымский) мост
 NAME_AFTER = 16  # the word after is capitalised and lowercase after its first letter: (Vladimir) Putin
-BEFORE = PREPOSITION_BEFORE | WATER_BEFORE  # the facts of the word before
+LOWER_BEFORE = 32  # the word before is a lowercase word one blank before, in the same sentence: (обстріляв) Ізюм
+BEFORE = PREPOSITION_BEFORE | WATER_BEFORE | LOWER_BEFORE  # the facts of the word before
 AFTER = WATER_AFTER | CYRILLIC_AFTER | NAME_AFTER  # the facts of the word after
 WATER = WATER_BEFORE | WATER_AFTER
 DRY = (BEFORE | AFTER) & ~WATER  # the facts that may hold in a text without a word for water
@@ -57,8 +58,9 @@ def facts_before(word: str) -> int:
 
 def facts_after(word: str) -> int:
     """The facts that hold of ``word``, standing after a mention."""
-    facts = WATER_AFTER if word in tables().water_after else 0
-    if word[:1].islower() and is_cyrillic(word[:1]):
+    known = tables()
+    facts = WATER_AFTER if word in known.water_after else 0
+    if word[:1].islower() and is_cyrillic(word[:1]) and word not in known.joining:
         facts |= CYRILLIC_AFTER
     if is_name_like(word):
         facts |= NAME_AFTER
@@ -67,8 +69,18 @@ def facts_after(word: str) -> int:
 
 def before_at(text: str, start: int, outer: int) -> int:
     """The facts of the word before ``text[start:]``; at the start of ``text``, those of ``outer``
-    (the facts of the words around ``text`` where it stands)."""
-    return outer & BEFORE if start == 0 else facts_before(word_before(text, start))
+    (the facts of the words around ``text`` where it stands).
+
+    >>> before_at("shelled Kiev", 8, 0) == LOWER_BEFORE, before_at("shelled. Kiev", 9, 0)
+    (True, 0)
+    """
+    if start == 0:
+        return outer & BEFORE
+    word = word_before(text, start)
+    facts = facts_before(word)
+    if word[:1].islower() and text[start - 1] == " " and letter_at(text, start - 2):
+        facts |= LOWER_BEFORE
+    return facts
 
 
 def after_at(text: str, end: int, outer: int) -> int:
@@ -120,6 +132,24 @@ def _only_if_any(facts: int) -> bool | None:
     return facts != 0
 
 
+def _only_mid_sentence(facts: int) -> bool | None:
+    return True if facts == LOWER_BEFORE else None
+
+
+def _capital_tells(mention: Mention) -> bool:
+    """Whether a capital in mid-sentence tells that ``mention``, spelt exactly as a name, is a name:
+    in Cyrillic (Ізюм), or of a big place (Kiev)."""
+    match = mention.match
+    return match.method == "exact" and (
+        is_cyrillic(mention.text[0]) or match.place.population >= IMPORTANT_POPULATION
+    )
+
+
+def _inflects_given_name(mention: Mention) -> bool:
+    """Whether ``mention`` is a first name with a case ending: Владимира, Ольгу."""
+    return mention.match.method == "inflection" and normalize(mention.match.matched.text) in tables().given_names
+
+
 def _is_loose(mention: Mention) -> bool:
     return mention.match.method not in AS_WRITTEN  # Кропивницький is a name as written
 
@@ -128,7 +158,12 @@ def _is_loose(mention: Mention) -> bool:
 RULES = (
     Rule("a preposition is no place", lambda m, own: own.preposition, 0, _never),
     Rule("a name beside a word for water is a river's", lambda m, own: True, WATER, _not_if_any),
-    Rule("a first name before a name is a person's", lambda m, own: own.given_name, NAME_AFTER, _not_if_any),
+    Rule(
+        "a first name (or its case form: Владимира Зеленского) before a name is a person's",
+        lambda m, own: own.given_name or _inflects_given_name(m),
+        NAME_AFTER,
+        _not_if_any,
+    ),
     Rule(
         "a loose match of an adjective before a lowercase word is no place (Крымский мост, Российские войска)",
         lambda m, own: own.adjectival and _is_loose(m),
@@ -136,8 +171,16 @@ RULES = (
         _not_if_any,
     ),
     Rule(
+        "an everyday word spelt as a name and capitalised after a lowercase word is a place, but before a name:"
+        " in Cyrillic, or a big place's in any script, as English capitalises more than names"
+        " (Ворог обстріляв Ізюм, shelled Kiev overnight; not the Human Rights Watch, and Never again, сказал Олег)",
+        lambda m, own: own.common and not own.given_name and _capital_tells(m) and not is_important(m.match),
+        LOWER_BEFORE | NAME_AFTER,
+        _only_mid_sentence,
+    ),
+    Rule(
         "an everyday word is a place after a preposition, or when the place is important",
-        lambda m, own: own.common and not is_important(m),
+        lambda m, own: own.common and not is_important(m.match),
         PREPOSITION_BEFORE,
         _only_if_any,
     ),
@@ -163,9 +206,9 @@ def judge(mention: Mention, beside: int) -> Verdict:
     return Verdict(True, reads)
 
 
-def is_important(mention: Mention) -> bool:
+def is_important(match: Match) -> bool:
     """A country or region, or a big place named in a local language or by a status we know."""
-    place, name = mention.match.place, mention.match.matched
+    place, name = match.place, match.matched
     if place.kind in ("country", "region"):
         return True
     local = name.status != "variant" or name.lang in LOCAL_LANGUAGES or is_cyrillic(name.text[:1])
@@ -173,7 +216,8 @@ def is_important(mention: Mention) -> bool:
 
 
 def without_persons(text: str, mentions: list[Mention]) -> list[Mention]:
-    """Drop loose matches that stand next to an unknown name-like word: Oleksandr Syrskyi."""
+    """Drop loose matches that stand next to an unknown name-like word: Oleksandr Syrskyi (but not
+    a name in an oblique case after the word that governs it: мер Покровська Сергій Добряк)."""
     if all(m.match.method in AS_WRITTEN for m in mentions):
         return mentions
     starts = {m.start for m in mentions}
@@ -183,19 +227,27 @@ def without_persons(text: str, mentions: list[Mention]) -> list[Mention]:
     for mention in mentions:
         if mention.match.method not in AS_WRITTEN and mention.match.method != "gloss":
             start, end = mention.start, mention.end
-            joined_before = False
+            joined_before = governed = False
             # Only a word one space before joins: Kyiv, Kramatorks is two places.
             if text[start - 1 : start] == " " and letter_at(text, start - 2):
                 before = word_before(text, start)
                 begin = start - 1 - len(before)
+                # Жители Белгорода: a Cyrillic noun in the genitive follows a sentence's first word
+                first = is_cyrillic(mention.text[0]) and starts_sentence(text, begin)
                 joined_before = (
                     is_name_like(before)
                     and before.lower() not in prepositions
                     and start - 1 not in ends  # the word before is no mention
-                    # Жители Белгорода: a Cyrillic noun in the genitive follows a sentence's first word
-                    and not (is_cyrillic(mention.text[0]) and starts_sentence(text, begin))
+                    and not first
                 )
-            joined_after = text[end : end + 1] == " " and is_name_like(word_after(text, end))
+                # A Cyrillic name with a case ending after a word that governs it is no surname
+                # before a first name: мер Покровська Сергій Добряк, у Покровську Олександр Кравченко.
+                governed = (
+                    mention.match.method == "inflection"
+                    and is_cyrillic(mention.text[0])
+                    and (first or before[:1].islower() or before.lower() in prepositions)
+                )
+            joined_after = not governed and text[end : end + 1] == " " and is_name_like(word_after(text, end))
             if joined_before or (joined_after and end + 1 not in starts):
                 continue
         kept.append(mention)

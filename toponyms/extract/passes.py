@@ -17,13 +17,13 @@ run memo keys its findings on.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import NamedTuple
 
 import ahocorasick
 
 from toponyms.chars import MARK_SET, has_cyrillic, is_cyrillic, is_mixed
-from toponyms.extract.checks import AFTER, AS_WRITTEN, BEFORE, SURE, after_at, before_at, judge
+from toponyms.extract.checks import AFTER, AS_WRITTEN, BEFORE, SURE, after_at, before_at, is_important, judge
 from toponyms.extract.lookup import Lookup
 from toponyms.extract.spans import Spans
 from toponyms.extract.tables import tables
@@ -42,7 +42,14 @@ from toponyms.extract.words import (
 from toponyms.model import Match, Mention, Unresolved
 from toponyms.normalize import normalize
 
-GARBLE = 0.7  # an unknown capitalised word becomes a mention from this score on
+GARBLE = 0.7  # an unknown capitalised word becomes a mention from this score on ...
+
+
+def inflected_important(match: Match) -> bool:
+    """... unless it is an important place's name with a case ending in place of its last vowel,
+    which pass 1 does not spell: под Константиновкой, в Константиновке (not Петрова, a surname,
+    though it reads as the village Petrove)."""
+    return match.method == "inflection" and is_important(match)
 
 
 class Site(NamedTuple):
@@ -85,13 +92,24 @@ def settles(match: Match) -> bool:
     return match.score >= SURE and match.method in AS_WRITTEN
 
 
-def propose(lookup: Lookup, site: Site, start: int, end: int, *, at_least: float = 0.0, fuzzy: bool = True) -> Proposal:
-    """The mention at ``site.text[start:end]`` if its best candidate reaches ``at_least`` (and the
-    threshold) and it passes the checks where it stands."""
+def propose(
+    lookup: Lookup,
+    site: Site,
+    start: int,
+    end: int,
+    *,
+    at_least: float = 0.0,
+    fuzzy: bool = True,
+    unless: Callable[[Match], bool] | None = None,
+) -> Proposal:
+    """The mention at ``site.text[start:end]`` if its best candidate reaches ``at_least`` (but for
+    a candidate of which ``unless`` holds) and the threshold, and it passes the checks where it
+    stands."""
     text = site.text
     surface = text[start:end]
     best = lookup.best(surface, site.country, fuzzy=fuzzy)
-    if best is None or best.score < max(at_least, lookup.threshold):
+    floor = 0.0 if unless is not None and best is not None and unless(best) else at_least
+    if best is None or best.score < max(floor, lookup.threshold):
         return NOTHING
     mention = Mention(start, end, surface, best)
     verdict = judge(mention, before_at(text, start, site.beside) | after_at(text, end, site.beside))
@@ -258,15 +276,16 @@ def mixed(lookup: Lookup, site: Site, found: Spans) -> int:
 
 
 def garbles(lookup: Lookup, site: Site, found: Spans, unresolved: list[Unresolved]) -> int:
-    """Add the capitalised words that resolve surely though no name spells them (Mirnohrad), and
-    put those shaped like place names that do not into ``unresolved``."""
+    """Add the capitalised words that resolve surely though no name spells them (Mirnohrad), or
+    that are a name with a case ending in place of its last vowel (Константиновке), and put
+    those shaped like place names that do not into ``unresolved``."""
     text, country, reads = site.text, site.country, 0
     suffixes = tables().suffixes
     for word in CAPITALISED.finditer(text):
         start, end = word.span()
         if found.overlaps(start, end) or (word.group(), country) in lookup.no_place:
             continue
-        proposal = propose(lookup, site, start, end, at_least=GARBLE)
+        proposal = propose(lookup, site, start, end, at_least=GARBLE, unless=inflected_important)
         reads |= proposal.reads
         if proposal.mention is not None:
             found.add(proposal.mention)

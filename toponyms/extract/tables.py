@@ -43,6 +43,7 @@ class Tables:
     prepositions: frozenset[str]
     side_openers: frozenset[str]  # prepositions and articles, which a gloss's side may start with
     adjective_endings: tuple[str, ...]
+    joining: frozenset[str]  # conjunctions and prepositions: no noun after an adjective (Родинського и Селидового)
     phrase_endings: tuple[str, ...]
     water_after: frozenset[str]
     water_before: frozenset[str]
@@ -86,6 +87,7 @@ def tables() -> Tables:
         prepositions=frozenset(data["prepositions"]),
         side_openers=frozenset(data["prepositions"]) | frozenset(data["articles"]),
         adjective_endings=tuple(data["adjective_endings"]),  # as written: normalised, России would end like -ий
+        joining=frozenset(data["conjunctions"]) | frozenset(data["prepositions"]),
         phrase_endings=tuple(normalize(ending) for ending in data["phrase_endings"]),
         water_after=frozenset(data["water"]["after"]),
         water_before=frozenset(data["water"]["before"]),
