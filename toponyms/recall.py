@@ -12,6 +12,7 @@ a row of ``FEATURES``: what the old filters decided becomes evidence for a model
 from __future__ import annotations
 
 import math
+import weakref
 from array import array
 from bisect import bisect_left
 from collections import defaultdict
@@ -24,6 +25,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import JaroWinkler, Levenshtein
 
 from toponyms._data import table, words
+from toponyms.index import Postings
 from toponyms.inflect import derived, nominatives
 from toponyms.keys import spelling_key
 from toponyms.normalize import normalize
@@ -90,7 +92,7 @@ class Candidates:
 
 
 class Recall:
-    """Candidate generation for one gazetteer; its tables are built on first use (``_Tables``)."""
+    """Candidate generation for one gazetteer; its tables (``_Tables``) are made on first use, once per gazetteer."""
 
     def __init__(self, gazetteer: Gazetteer) -> None:
         self.gazetteer = gazetteer
@@ -98,7 +100,10 @@ class Recall:
 
     @cached_property
     def _tables(self) -> _Tables:
-        return _Tables(self.gazetteer)
+        tables = _TABLES.get(self.gazetteer)
+        if tables is None:
+            tables = _TABLES[self.gazetteer] = _Tables(self.gazetteer)
+        return tables
 
     def candidates(self, query: str, *, in_text: bool = False) -> Candidates:
         """Every plausible place for ``query`` (``in_text``: lifted from running text), with its features."""
@@ -249,6 +254,9 @@ def _common_prefixes(key: str, others: list[str], np: Any) -> Any:
     return np.logical_and.accumulate(same, axis=1).sum(axis=1)
 
 
+_TABLES: weakref.WeakKeyDictionary[Gazetteer, _Tables] = weakref.WeakKeyDictionary()  # one per gazetteer
+
+
 class _Tables:
     """What features need of each name and place, and the fuzzy retrieval structures.
 
@@ -270,10 +278,11 @@ class _Tables:
         self.hit_form: array = data["hit_form"]
         self.hit_key: array = data["hit_key"]
         self.keys: list[str] = index.keyed.texts
-        self.by_initial: dict[str, list[str]] = data["by_initial"]
         self.initial_numbers: dict[str, array] = data["initial_numbers"]
+        self.by_initial = {letter: [self.keys[number] for number in numbers] for letter, numbers in self.initial_numbers.items()}
         self.length_starts: dict[str, list[int]] = data["length_starts"]
-        self.grams: dict[str, array] = data["grams"]
+        self.grams: Postings = data["grams"]  # trigram -> numbers of the keys that have it
+        self._gram_keys = np.frombuffer(self.grams.hits, dtype=np.int32)
         self.given_names = frozenset(normalize(name) for name in table("text")["given_names"])
         status = np.frombuffer(data["status"], dtype=np.uint8).astype(np.float64)
         year = np.frombuffer(data["year"], dtype=np.int32).astype(np.float64)
@@ -330,40 +339,56 @@ class _Tables:
 
     def _shortlist(self, key: str) -> list[int]:
         """The numbers of the keys that share the most of the query's rarest trigrams (two of them at
-        least, where more than two are looked up), in key order unless more than ``SHORTLIST``."""
+        least, where more than two are looked up)."""
         import numpy as np
 
-        postings = sorted((self.grams[g] for g in set(_trigrams(key)) if g in self.grams), key=len)[:RARE_GRAMS]
+        grams, starts, spans = self.grams.texts, self.grams.starts, []
+        for gram in set(_trigrams(key)):
+            at = bisect_left(grams, gram)
+            if at < len(grams) and grams[at] == gram:
+                spans.append((starts[at], starts[at + 1]))
+        postings = sorted(spans, key=lambda span: span[1] - span[0])[:RARE_GRAMS]  # the rarest
         if not postings:
             return []
-        merged = np.concatenate([np.frombuffer(posting, dtype=np.int32) for posting in postings])
-        merged.sort()
-        first = np.flatnonzero(np.concatenate(([True], merged[1:] != merged[:-1])))
-        counts = np.diff(np.append(first, len(merged)))  # how many of the postings hold each key
-        present = merged[first]
-        if len(postings) > 2:
-            enough = counts >= 2
-            present, counts = present[enough], counts[enough]
+        merged = np.concatenate([self._gram_keys[start:end] for start, end in postings])
+        counts = np.bincount(merged, minlength=len(self.keys))
+        present = np.flatnonzero(counts >= 2) if len(postings) > 2 else np.flatnonzero(counts)
         if len(present) > SHORTLIST:
-            present = present[np.argpartition(counts, -SHORTLIST)[-SHORTLIST:]]
+            present = present[np.argpartition(counts[present], -SHORTLIST)[-SHORTLIST:]]
         return present.tolist()
 
 
 def _plain(gazetteer: Gazetteer) -> dict[str, Any]:
     """What ``_Tables`` is made of, as lists, arrays and bytes (what the cache may hold)."""
+    import numpy as np
+
     index = gazetteer.index
     names = [name for place in gazetteer.places for name in place.names]
     texts = [name.text for name in names]
+    known: dict[str, str | None] = {}
+    scripts = [_script(text, known) for text in texts]
+    # The normalised form of each name: the index's, which is that of its repaired text (the same
+    # unless a word of it mixes scripts), else worked out here.
+    normal, keyed = index.normal, index.keyed
+    indexed_form = _numbers_of_hits(normal, len(names), np).tolist()
     forms: dict[str, int] = {}
-    hit_form = array("i", [forms.setdefault(normalize(text), len(forms)) for text in texts])
-    owners = index.owners
-    namesakes = array("i", [len({owners[hit] for hit in index.by_form(form)}) - 1 if index.by_form(form) else 0 for form in forms])
-    scripts: dict[str, str | None] = {}
-    keys = index.keyed.texts
-    hit_key = array("i", [-1]) * len(names)
-    for number in range(len(keys)):
-        for at in range(index.keyed.starts[number], index.keyed.starts[number + 1]):
-            hit_key[index.keyed.hits[at]] = number
+    hit_form = array("i", [
+        forms.setdefault(
+            normalize(text) if script != "cyrillic" and not text.isascii() and is_mixed(text)
+            else normal.texts[number] if number >= 0 else "",
+            len(forms),
+        )
+        for text, script, number in zip(texts, scripts, indexed_form)
+    ])  # fmt: skip
+    # How many places have a name of each indexed form: distinct (form, place) pairs counted by form.
+    sizes = np.diff(np.frombuffer(normal.starts, dtype=np.int32))
+    pairs = np.repeat(np.arange(len(normal.texts), dtype=np.int64), sizes) * len(gazetteer.places)
+    pairs += np.frombuffer(index.owners, dtype=np.int32)[np.frombuffer(normal.hits, dtype=np.int32)]
+    places_of = np.bincount(np.unique(pairs) // len(gazetteer.places), minlength=len(normal.texts)).tolist()
+    indexed = dict(zip(normal.texts, places_of))
+    namesakes = array("i", [indexed.get(form, 1) - 1 for form in forms])  # beside the one
+    keys = keyed.texts
+    hit_key = array("i", _numbers_of_hits(keyed, len(names), np).astype(np.int32).tobytes())
     initials: defaultdict[str, list[int]] = defaultdict(list)
     grams: defaultdict[str, list[int]] = defaultdict(list)
     for number, key in enumerate(keys):
@@ -372,28 +397,34 @@ def _plain(gazetteer: Gazetteer) -> dict[str, Any]:
             grams[gram].append(number)
     # The keys of each first letter by length, and where each length starts: a length window is one slice.
     by_length = {letter: sorted(numbers, key=lambda number: len(keys[number])) for letter, numbers in initials.items()}
-    by_initial = {letter: [keys[number] for number in numbers] for letter, numbers in by_length.items()}
     return {
         "texts": texts,
         "forms": list(forms),
         "hit_form": hit_form,
-        "namesakes": array("i", namesakes).tobytes(),
+        "namesakes": namesakes.tobytes(),
         "hit_key": hit_key,
         "status": bytes(STATUSES.get(name.status, 1) for name in names),
         "year": array("i", [name.year or 0 for name in names]).tobytes(),
         "lang_known": bytes(name.lang is not None for name in names),
-        "script": bytes(SCRIPTS[_script(name.text, scripts)] for name in names),
+        "script": bytes(SCRIPTS[script] for script in scripts),
         "population": array("q", gazetteer.column("population")),
         "kind": bytes(KIND_CODES.get(kind, 0) for kind in gazetteer.column("kind")),
         "approximate": bytes(bool(value) for value in gazetteer.column("approximate")),
-        "by_initial": by_initial,
         "initial_numbers": {letter: array("i", numbers) for letter, numbers in by_length.items()},
         "length_starts": {
-            letter: [bisect_left(keys, length, key=len) for length in range(len(keys[-1]) + 2)]
-            for letter, keys in by_initial.items()
+            letter: [bisect_left(numbers, length, key=lambda number: len(keys[number])) for length in range(len(keys[numbers[-1]]) + 2)]
+            for letter, numbers in by_length.items()
         },
-        "grams": {gram: array("i", numbers) for gram, numbers in grams.items()},
+        "grams": Postings(grams),
     }
+
+
+def _numbers_of_hits(postings: Postings, names: int, np: Any) -> Any:
+    """For each name, the number of the text it is filed under in ``postings`` (-1: none)."""
+    numbers = np.full(names, -1, dtype=np.intp)
+    sizes = np.diff(np.frombuffer(postings.starts, dtype=np.int32))
+    numbers[np.frombuffer(postings.hits, dtype=np.int32)] = np.repeat(np.arange(len(postings.texts)), sizes)
+    return numbers
 
 
 def _trigrams(key: str) -> list[str]:
@@ -403,6 +434,8 @@ def _trigrams(key: str) -> list[str]:
 
 def _script(text: str, known: dict[str, str | None] | None = None) -> str:
     """The script of a text's letters; ``known`` keeps each character's script between calls."""
+    if text.isascii():
+        return "latin" if any(ch.isalpha() for ch in text) else "other"
     if known is None:
         scripts = {script_of(ch) for ch in text if ch.isalpha()}
     else:
