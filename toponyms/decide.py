@@ -87,14 +87,14 @@ def rank(resolver: Resolver, query: str, *, limit: int, hints: Hints, fuzzy: boo
         weighed = chances * [hints.factor(gazetteer.places[number]) for number in found.places]
         if weighed.sum() > 0:
             chances = weighed * ((1 - none) / weighed.sum())
-    rounded = [round(chance, 6) for chance in chances.tolist()]
+    chances = chances.tolist()
     kept = [at for at, method in enumerate(found.methods) if fuzzy or method != "fuzzy"]
-    if len(kept) > limit > 0:  # only those that can be among the first: as likely as the limit-th at least
-        least = sorted((rounded[at] for at in kept), reverse=True)[limit - 1]
-        kept = [at for at in kept if rounded[at] >= least]
+    if len(kept) > limit > 0:  # only those that can be among the first: as likely as the limit-th at least,
+        least = sorted((chances[at] for at in kept), reverse=True)[limit - 1]  # once rounded (a monotone map)
+        kept = [at for at in kept if chances[at] >= least - 2e-6 and round(chances[at], 6) >= round(least, 6)]
     ids = gazetteer.column("id")
     ranked = sorted(
-        (-rounded[at], ids[found.places[at]], found.places[at], found.hits[at], found.methods[at]) for at in kept
+        (-round(chances[at], 6), ids[found.places[at]], found.places[at], found.hits[at], found.methods[at]) for at in kept
     )
     slot_of, places = gazetteer.index.owner, gazetteer.places
     return [
