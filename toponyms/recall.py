@@ -53,6 +53,9 @@ WRITTEN_CUTOFF = 0.8  # Jaro-Winkler, 0-1
 MIN_KEY = 3  # a shorter key is matched exactly only
 SHORTLIST = 256  # keys handed on from the trigram filter
 RARE_GRAMS = 12
+# The fuzzy retrievals: by ratio and by Jaro-Winkler among the keys of the query's first letter, by ratio
+# among those that share its rarest trigrams (benchmarks/recall.py --ablate times and scores each left out).
+FUZZY_STEPS = frozenset({"ratio", "written", "trigrams"})
 SURNAME_ENDINGS = ("ov", "ev", "in", "yn", "enko", "uk", "chuk", "ski", "sky", "skyi", "ich", "vich")
 
 FEATURES = (
@@ -328,17 +331,20 @@ class _Tables:
             starts = self.length_starts[key[0]]
             low, high = starts[min(shortest, len(starts) - 1)], starts[min(longest + 1, len(starts) - 1)]
             choices, numbers = keys[low:high], self.initial_numbers[key[0]]
-            for _, _, at in process.extract(key, choices, scorer=fuzz.ratio, limit=KEY_LIMIT, score_cutoff=KEY_CUTOFF):
-                found[numbers[low + at]] = None
-            written = process.extract(
-                key, choices, scorer=JaroWinkler.normalized_similarity, limit=WRITTEN_LIMIT, score_cutoff=WRITTEN_CUTOFF
-            )
-            for _, _, at in written:
-                found[numbers[low + at]] = None
-        shortlist = self._shortlist(key)
-        choices = [self.keys[number] for number in shortlist]
-        for _, _, at in process.extract(key, choices, scorer=fuzz.ratio, limit=ANY_LETTER_LIMIT, score_cutoff=KEY_CUTOFF):
-            found[shortlist[at]] = None
+            if "ratio" in FUZZY_STEPS:
+                for _, _, at in process.extract(key, choices, scorer=fuzz.ratio, limit=KEY_LIMIT, score_cutoff=KEY_CUTOFF):
+                    found[numbers[low + at]] = None
+            if "written" in FUZZY_STEPS:
+                written = process.extract(
+                    key, choices, scorer=JaroWinkler.normalized_similarity, limit=WRITTEN_LIMIT, score_cutoff=WRITTEN_CUTOFF
+                )
+                for _, _, at in written:
+                    found[numbers[low + at]] = None
+        if "trigrams" in FUZZY_STEPS:
+            shortlist = self._shortlist(key)
+            choices = [self.keys[number] for number in shortlist]
+            for _, _, at in process.extract(key, choices, scorer=fuzz.ratio, limit=ANY_LETTER_LIMIT, score_cutoff=KEY_CUTOFF):
+                found[shortlist[at]] = None
         at = bisect_left(self.keys, key)
         if at < len(self.keys) and self.keys[at] == key:
             found.pop(at, None)
