@@ -2,6 +2,8 @@
 """Right, wrong and none per kind of query, and how well scores are calibrated, on the TEST split.
 
 Usage: python benchmarks/calibration.py [--data build/training.tsv] [--per-kind N] [--threshold T] [--no-baseline]
+       python benchmarks/calibration.py --latency N [--against REV]
+       python benchmarks/calibration.py --check N [--against REV]
 
 The queries are those of ``scripts/make_training_data.py`` whose places (or words) hash to
 the test split: no place of theirs gave a training or validation query. Three deciders answer
@@ -23,23 +25,29 @@ from __future__ import annotations
 
 import argparse
 import csv
+import importlib
 import statistics
 import sys
+import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+from common import import_versions
 from rapidfuzz import fuzz, process
 
-from toponyms import Resolver
+from toponyms import Gazetteer, Resolver
 from toponyms.decide import probabilities
+from toponyms.keys import spelling_key
 from toponyms.normalize import normalize
 from toponyms.recall import Recall
 
 ROOT = Path(__file__).resolve().parent.parent
 BINS = 10
 BASELINE_CUTOFF = 85.0
+LATENCY_ROUND = 10  # queries timed of one caller before the next caller's turn
 
 Answer = tuple[str | None, float]  # the best candidate's place id (None: no candidate) and its score
 
@@ -102,32 +110,95 @@ def reliability(pairs: list[tuple[float, bool]]) -> tuple[list[tuple[str, int, f
     return table, gap / max(len(pairs), 1)
 
 
-def latency(deciders: Deciders, rows: list[dict[str, str]], count: int) -> None:
-    """Median microseconds of a lookup, today's and the model's, for exact names and for typos.
+def latency(rows: list[dict[str, str]], count: int, against: str | None) -> None:
+    """Median microseconds of a lookup of an exact name and of a typo: the model's (at ``against``
+    too, in the same process), today's formula and two brute-force scans; and the cost of the
+    first model lookup of a fresh resolver, whose lazy structures it makes.
 
-    Each decider is fresh: a new resolver (no query cache) and candidate tables built before timing.
+    Every timed resolver is fresh (no query cache; each query is asked once) and has made one
+    lookup untimed, so that what is made once per gazetteer or per process is made before timing.
+    Lookups are timed in CPU time, which a busy machine disturbs less than wall time.
     """
-    deciders.resolver = Resolver(deciders.gazetteer)
-    deciders.resolver.scoring = "formula"
-    deciders.recall = Recall(deciders.gazetteer)
-    deciders.recall.candidates("warm-up")  # builds the tables, once per gazetteer
-    deciders.model("Pokrovsk", "lookup")  # reads the model file
-    print("\n| queries | n | today (median µs) | model (median µs) | of which candidates (median µs) |")
-    print("|---|---:|---:|---:|---:|")
+    versions = {"working tree": (Gazetteer, Resolver)}
+    if against:
+        folder = tempfile.TemporaryDirectory()
+        versions = {label: (version.Gazetteer, version.Resolver) for label, version in import_versions(against, Path(folder.name)).items()}
+    resolvers: dict[str, Any] = {}
+    print("\n| version | first model lookup of a fresh resolver (ms) | its tables made anew, without the cache (ms) |")
+    print("|---|---:|---:|")
+    for label, (gazetteer_class, resolver_class) in versions.items():
+        gazetteer = gazetteer_class.load()
+        tables = importlib.import_module(resolver_class.__module__.rsplit(".", 1)[0] + ".recall")._Tables
+        first = resolver_class(gazetteer)
+        first.scoring = "model"
+        began = time.perf_counter()
+        first.resolve("Pokrovsk")  # reads the model file and makes (or loads) the candidate tables
+        first_ms = (time.perf_counter() - began) * 1e3
+        digest, gazetteer.digest = gazetteer.digest, None  # no cache to load the tables from
+        began = time.perf_counter()
+        tables(gazetteer)
+        built_ms = (time.perf_counter() - began) * 1e3
+        gazetteer.digest = digest
+        print(f"| {label} | {first_ms:,.0f} | {built_ms:,.0f} |")
+        resolvers[label] = resolver = resolver_class(gazetteer)
+        resolver.scoring = "model"
+        resolver.resolve("Kramatorsk")
+    gazetteer = resolvers["working tree"].gazetteer
+    today = Resolver(gazetteer)
+    today.scoring = "formula"
+    today.resolve("Kramatorsk")
+    recall = resolvers["working tree"].recall
+    keys = list(gazetteer.index.keyed.texts)
+    forms = sorted({normalize(name.text) for place in gazetteer.places for name in place.names} - {""})
+    timed: dict[str, Callable[[str], object]] = {f"model ({label})": resolver.resolve for label, resolver in resolvers.items()}
+    timed |= {
+        "of which candidates": recall.candidates,
+        "today's formula": today.resolve,
+        f"extractOne over {len(keys):,} keys (ratio)": lambda query: process.extractOne(spelling_key(query), keys, scorer=fuzz.ratio),
+        f"extractOne over {len(forms):,} names (WRatio)": lambda query: process.extractOne(
+            normalize(query), forms, scorer=fuzz.WRatio, score_cutoff=BASELINE_CUTOFF
+        ),
+    }
+    print(f"\nMedian CPU µs a lookup; each query once, {LATENCY_ROUND} queries of each caller in turn:\n")
+    print("| queries | n | " + " | ".join(timed) + " | each brute force ÷ model (working tree) |")
+    print("|---|---:|" + "---:|" * (len(timed) + 1))
     for kind in ("exact", "typo"):
         queries = list(dict.fromkeys(row["query"] for row in rows if row["kind"] == kind and row["prior"] == "lookup"))[:count]
         times: dict[str, list[float]] = defaultdict(list)
+        for start in range(0, len(queries), LATENCY_ROUND):  # a few queries of each caller in turn
+            for name, run in timed.items():
+                for query in queries[start : start + LATENCY_ROUND]:
+                    began = time.process_time()
+                    run(query)
+                    times[name].append(time.process_time() - began)
+        medians = [statistics.median(times[name]) * 1e6 for name in timed]
+        brute = " and ".join(f"{median / medians[len(resolvers) - 1]:,.1f}x" for median in medians[-2:])
+        print(f"| {kind} | {len(queries)} | " + " | ".join(f"{median:,.0f}" for median in medians) + f" | {brute} |")
+
+
+def check(rows: list[dict[str, str]], count: int, against: str) -> int:
+    """How many of ``count`` queries get other candidates at ``against`` than in the working tree:
+    other places, names or methods, or a feature that differs by more than 1e-9."""
+    import numpy as np
+
+    with tempfile.TemporaryDirectory() as folder:
+        versions = import_versions(against, Path(folder))
+        recalls = []
+        for version in versions.values():
+            module = importlib.import_module(version.Resolver.__module__.rsplit(".", 1)[0] + ".recall")
+            recalls.append(module.Recall(version.Gazetteer.load()))
+        every = list(dict.fromkeys(row["query"] for row in rows))
+        queries = every[:: max(1, len(every) // count)][:count]  # spread over the kinds and priors
+        queries += ["", "?!", "Kyiv", "Пoкровськ", "Шишaky", "в Константиновке", "Ivano-Frankivsk"]
+        differ = 0
         for query in queries:
-            for name, run in (
-                ("today", lambda: deciders.resolver.resolve(query)),
-                ("model", lambda: deciders.model(query, "lookup")),
-                ("candidates", lambda: deciders.recall.candidates(query)),
-            ):
-                began = time.perf_counter()
-                run()
-                times[name].append(time.perf_counter() - began)
-        cells = " | ".join(f"{statistics.median(times[name]) * 1e6:,.0f}" for name in ("today", "model", "candidates"))
-        print(f"| {kind} | {len(queries)} | {cells} |")
+            old, new = (recall.candidates(query) for recall in recalls)
+            same = (old.query, old.places, old.hits, old.methods) == (new.query, new.places, new.hits, new.methods)
+            if not (same and old.features.shape == new.features.shape and np.allclose(old.features, new.features, rtol=0, atol=1e-9)):
+                differ += 1
+                print(f"differs: {query!r}")
+    print(f"\n{len(queries)} queries: {differ} get other candidates or features at {against} than in the working tree")
+    return 1 if differ else 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -138,13 +209,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threshold", type=float, default=0.5)
     parser.add_argument("--no-baseline", action="store_true")
     parser.add_argument("--latency", type=int, default=0, help="time this many exact and typo lookups instead")
+    parser.add_argument("--against", help="with --latency, time the model at this git revision too; with --check, compare with it")
+    parser.add_argument("--check", type=int, default=0, help="instead, check that this many queries get the candidates --against gives")
     args = parser.parse_args(argv)
     print("$ python benchmarks/calibration.py " + " ".join(argv if argv is not None else sys.argv[1:]))
     rows = read_rows(args.data, args.split)
-    deciders = Deciders(args.threshold, not args.no_baseline)
+    if args.check:
+        return check(rows, args.check, args.against or "main")
     if args.latency:
-        latency(deciders, rows, args.latency)
+        latency(rows, args.latency, args.against)
         return 0
+    deciders = Deciders(args.threshold, not args.no_baseline)
     named: dict[str, tuple[Callable[[str, str], Answer], float]] = {
         "today": (deciders.today, deciders.resolver.threshold), "model": (deciders.model, args.threshold)
     }

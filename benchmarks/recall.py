@@ -1,13 +1,18 @@
 #!/usr/bin/env python
 """Candidate recall: how often the right place is among the candidates at all, today and with toponyms.recall.
 
-Usage: python benchmarks/recall.py [--data build/training.tsv] [--split validation] [--per-kind N]
+Usage: python benchmarks/recall.py [--data build/training.tsv] [--split validation] [--per-kind N] [--ablate]
 
 For each query of ``scripts/make_training_data.py`` that names a place (negatives have no
 right place to find), today's resolver is asked for every candidate it keeps
 (``Resolver.candidates(limit=10**6)``; ``candidates_in_text`` under the text prior), and
 ``toponyms.recall.Recall.candidates`` for its own. A query counts as recalled when its place
 is among them. Also printed: how many candidates each gives (median and 90th percentile).
+
+With ``--ablate``, ``toponyms.recall`` alone, with each of its fuzzy retrievals
+(``recall.FUZZY_STEPS``) left out in turn: the recall, the number of candidates, how many
+queries' right place only that retrieval finds, and the median CPU µs of candidate generation
+(the candidate sets change, so the trained model would have to be trained again on them).
 """
 
 from __future__ import annotations
@@ -16,10 +21,11 @@ import argparse
 import csv
 import statistics
 import sys
+import time
 from collections import defaultdict
 from pathlib import Path
 
-from toponyms import Resolver
+from toponyms import Resolver, recall
 from toponyms.recall import Recall
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,10 +37,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=ROOT / "build" / "training.tsv")
     parser.add_argument("--split", default="validation")
     parser.add_argument("--per-kind", type=int, default=0, help="at most this many queries of each kind (0: all)")
+    parser.add_argument("--ablate", action="store_true", help="leave out each fuzzy retrieval of toponyms.recall in turn")
     args = parser.parse_args(argv)
     print("$ python benchmarks/recall.py " + " ".join(argv if argv is not None else sys.argv[1:]))
     with args.data.open(encoding="utf-8", newline="") as rows_file:
         rows = [row for row in csv.DictReader(rows_file, delimiter="\t", quoting=csv.QUOTE_NONE) if row["split"] == args.split]
+    if args.ablate:
+        ablate(rows, args.per_kind)
+        return 0
     resolver = Resolver()
     resolver.scoring = "formula"  # today's candidates, whatever the default
     recall = Recall(resolver.gazetteer)
@@ -66,6 +76,45 @@ def main(argv: list[str] | None = None) -> int:
         n, old, new = totals
         print(f"| {prior} | all | {n} | {old / n:.1%} | {new / n:.1%} | | |")
     return 0
+
+
+def ablate(rows: list[dict[str, str]], per_kind: int) -> None:
+    """Recall and cost of ``toponyms.recall`` with each of its fuzzy retrievals left out in turn."""
+    by_kind: dict[str, list[dict[str, str]]] = defaultdict(list)
+    for row in rows:
+        if row["truth"]:
+            by_kind[row["kind"]].append(row)
+    queries = [row for kind in sorted(by_kind) for row in by_kind[kind][: per_kind or None]]
+    resolver = Resolver()
+    finder = Recall(resolver.gazetteer)
+    ids = resolver.gazetteer.column("id")
+    finder.candidates("Kramatorsk")  # its tables, before timing
+    every = recall.FUZZY_STEPS
+    found_with: dict[str, list[bool]] = {}
+    print(f"\n{len(queries)} queries that name a place\n")
+    print("| fuzzy retrievals | recall | typo | garble-inner | garble-suffix | candidates (median, p90) | right place found by it alone | median CPU µs |")
+    print("|---|---:|---:|---:|---:|---|---:|---:|")
+    for left_out in ("", *sorted(every)):
+        recall.FUZZY_STEPS = every - {left_out}
+        found, sizes, times = [], [], []
+        for row in queries:
+            began = time.process_time()
+            places = finder.candidates(row["query"]).places
+            times.append(time.process_time() - began)
+            found.append(any(ids[place] == row["truth"] for place in places))
+            sizes.append(len(places))
+        recall.FUZZY_STEPS = every
+        found_with[left_out] = found
+        kinds = [
+            sum(ok for ok, row in zip(found, queries) if row["kind"] == kind) / max(1, sum(row["kind"] == kind for row in queries))
+            for kind in ("typo", "garble-inner", "garble-suffix")
+        ]
+        alone = sum(a and not b for a, b in zip(found_with[""], found)) if left_out else 0
+        print(
+            f"| {'all' if not left_out else 'all but ' + left_out} | {sum(found) / len(found):.1%} | "
+            + " | ".join(f"{share:.1%}" for share in kinds)
+            + f" | {_spread(sizes)} | {alone if left_out else ''} | {statistics.median(times) * 1e6:,.0f} |"
+        )
 
 
 def _spread(sizes: list[int]) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 
 import numpy as np
 import pytest
@@ -11,8 +12,18 @@ from hypothesis import strategies as st
 
 from toponyms import Gazetteer, Resolver
 from toponyms._data import table
-from toponyms.decide import ModelError, _trees, model, probabilities
-from toponyms.recall import COLUMN, FEATURES, Recall
+from toponyms.decide import ModelError, _trees, model, probabilities, rank
+from toponyms.normalize import normalize
+from toponyms.recall import (
+    COLUMN,
+    FEATURES,
+    Recall,
+    _as_good,
+    _best_of_others,
+    _common_prefixes,
+    _Tables,
+)
+from toponyms.resolve import Hints
 
 
 @pytest.fixture(scope="module")
@@ -104,3 +115,85 @@ def test_the_model_seam_scores_names_asked_for_alone_by_probability(gazetteer: G
     assert resolver.candidates("Pokrovsk", country="RU", limit=1)[0].place.country == "RU"
     # names lifted from running text keep the formula, until find's floors are derived from the model
     assert resolver.candidates_in_text("Харкова", limit=3) == formula.candidates_in_text("Харкова", limit=3)
+
+
+def _naive_prefix(a: str, b: str) -> int:
+    n = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text("abcя ", max_size=6), st.lists(st.text("abcя ", max_size=8), min_size=1, max_size=6))
+def test_common_prefixes_are_counted_as_a_plain_loop_counts_them(key: str, others: list[str]) -> None:
+    assert _common_prefixes(key, others, np).tolist() == [_naive_prefix(key, other) for other in others]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 3), st.integers(0, 4), st.floats(1, 1e4)), min_size=1, max_size=12))
+def test_rivals_and_shares_are_those_of_numpys_grouping(rows: list[tuple[int, int, float]]) -> None:
+    groups = np.array([method * 1000 + similarity for method, similarity, _ in rows], dtype=np.float64)
+    weights = np.array([weight for _, _, weight in rows])
+    _, group, counts = np.unique(groups, return_inverse=True, return_counts=True)
+    rivals, shares = _as_good(groups, weights)
+    assert rivals == (counts[group] - 1).tolist()
+    assert shares == np.bincount(group, weights=weights)[group].tolist()  # the same sums, bit for bit
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.sampled_from([0.0, 0.5, 0.75, 1.0]), min_size=1, max_size=8))
+def test_the_best_of_the_others_leaves_each_one_out(values: list[float]) -> None:
+    expected = [max(values[:i] + values[i + 1 :], default=-1.0) for i in range(len(values))]
+    assert _best_of_others(np.array(values), np, missing=-1.0).tolist() == expected
+
+
+NAMED = ["Pokrovsk", "Kostiantynivka", "Харкова", "Kiev", "Dimitrpovka", "Bakhmut", "Artemovsk", "Mariupol", "Шишaky"]
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.sampled_from(NAMED))
+def test_what_is_read_of_each_name_and_place_is_what_they_say(recall: Recall, query: str) -> None:
+    found = recall.candidates(query)
+    gazetteer = recall.gazetteer
+    places, owner = gazetteer.places, gazetteer.index.owner
+    for row, number, hit in zip(found.features[1:], found.places, found.hits):
+        place = places[number]
+        name = place.names[owner(hit)[1]]
+        assert row[COLUMN["status"]] == {"official": 0, "variant": 1, "former": 2, "garbled": 3}[name.status]
+        former = name.status == "former"
+        assert row[COLUMN["former_age"]] == ((2026 - name.year if name.year else 100) if former else -1)
+        assert row[COLUMN["lang_known"]] == (name.lang is not None)
+        assert row[COLUMN["mainstream"]] == gazetteer.index.is_mainstream(hit)
+        namesakes = {gazetteer.index.owners[h] for h in gazetteer.index.by_form(normalize(name.text))}
+        assert row[COLUMN["name_namesakes"]] == pytest.approx(math.log1p(max(len(namesakes) - 1, 0)))
+        assert row[COLUMN["log_population"]] == pytest.approx(math.log10(place.population + 1))
+        assert row[COLUMN["population_unknown"]] == (place.population == 0)
+        assert row[COLUMN["approximate"]] == bool(place.approximate)
+
+
+def test_the_tables_read_from_the_cache_are_those_made_anew(gazetteer: Gazetteer) -> None:
+    assert gazetteer.digest is not None  # the session's gazetteer is compiled, so its tables are cached
+    _Tables(gazetteer)  # made and cached, unless an earlier run cached them
+    cached = _Tables(gazetteer)
+    digest, gazetteer.digest = gazetteer.digest, None
+    try:
+        made = _Tables(gazetteer)
+    finally:
+        gazetteer.digest = digest
+    assert np.array_equal(cached.name_rows, made.name_rows) and np.array_equal(cached.place_rows, made.place_rows)
+    assert cached.by_initial == made.by_initial and cached.length_starts == made.length_starts
+    assert cached.forms == made.forms and cached.hit_form == made.hit_form and cached.hit_key == made.hit_key
+    assert cached.grams.texts == made.grams.texts and cached.grams.hits == made.grams.hits
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.sampled_from(NAMED), st.integers(1, 6), st.booleans())
+def test_a_model_lookup_gives_the_first_of_a_longer_one(gazetteer: Gazetteer, query: str, limit: int, fuzzy: bool) -> None:
+    resolver = Resolver(gazetteer)
+    resolver.scoring = "model"
+    hints = Hints(country="UA") if fuzzy else Hints()
+    longer = rank(resolver, query, limit=100, hints=hints, fuzzy=fuzzy)
+    assert rank(resolver, query, limit=limit, hints=hints, fuzzy=fuzzy) == longer[:limit]

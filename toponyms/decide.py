@@ -42,18 +42,23 @@ class Trees:
     temperature: float  # scores are divided by it before the softmax (fitted on the validation split)
 
     def scores(self, matrix: Any) -> Any:
-        """The summed leaf values of every row of ``matrix`` (rows, FEATURES)."""
+        """The summed leaf values of every row of ``matrix`` (rows, FEATURES).
+
+        Every inner node's test is made on every row at once, in one comparison of a
+        (nodes, rows) block; the walk down then only picks tests by their numbers.
+        """
         import numpy as np
 
         rows = matrix.shape[0]
-        trees = np.arange(self.features.shape[0])
-        node = np.zeros((rows, len(trees)), dtype=np.intp)
+        trees, inner = self.features.shape
+        greater = (matrix.T.take(self.features.ravel(), axis=0) > self.thresholds.ravel()[:, None]).ravel()
+        root = np.arange(0, trees * inner * rows, inner * rows)[:, None] + np.arange(rows)  # (trees, rows)
+        node = np.zeros((trees, rows), dtype=np.intp)
         for _ in range(self.depth):
-            feature = self.features[trees, node]
-            value = np.take_along_axis(matrix, feature, axis=1)
-            node = 2 * node + 1 + (value > self.thresholds[trees, node])
-        leaf = node - (2**self.depth - 1)
-        return self.leaves[trees, leaf].sum(axis=1) / self.temperature
+            node = 2 * node + 1 + greater.take(root + node * rows)
+        leaf = np.arange(0, trees * (inner + 1), inner + 1)[:, None] + node - inner
+        # Added up a row at a time, tree by tree, as numpy sums a row of a (rows, trees) array.
+        return np.ascontiguousarray(self.leaves.take(leaf).T).sum(axis=1) / self.temperature
 
 
 def probabilities(candidates: Candidates, prior: str = "lookup") -> tuple[float, Any]:
@@ -77,17 +82,21 @@ def rank(resolver: Resolver, query: str, *, limit: int, hints: Hints, fuzzy: boo
     if not found.places:
         return []
     none, chances = probabilities(found, "lookup")
-    places = resolver.gazetteer.places
+    gazetteer = resolver.gazetteer
     if hints:
-        weighed = chances * [hints.factor(places[number]) for number in found.places]
+        weighed = chances * [hints.factor(gazetteer.places[number]) for number in found.places]
         if weighed.sum() > 0:
             chances = weighed * ((1 - none) / weighed.sum())
+    chances = chances.tolist()
+    kept = [at for at, method in enumerate(found.methods) if fuzzy or method != "fuzzy"]
+    if len(kept) > limit > 0:  # only those that can be among the first: as likely as the limit-th at least,
+        least = sorted((chances[at] for at in kept), reverse=True)[limit - 1]  # once rounded (a monotone map)
+        kept = [at for at in kept if chances[at] >= least - 2e-6 and round(chances[at], 6) >= round(least, 6)]
+    ids = gazetteer.column("id")
     ranked = sorted(
-        (-round(float(chance), 6), places[number].id, number, hit, method)
-        for number, hit, method, chance in zip(found.places, found.hits, found.methods, chances)
-        if fuzzy or method != "fuzzy"
+        (-round(chances[at], 6), ids[found.places[at]], found.places[at], found.hits[at], found.methods[at]) for at in kept
     )
-    slot_of = resolver.gazetteer.index.owner
+    slot_of, places = gazetteer.index.owner, gazetteer.places
     return [
         Match(place=places[number], score=round(-negative, 4), method=method, matched=places[number].names[slot_of(hit)[1]], query=query)
         for negative, _, number, hit, method in ranked[:limit]

@@ -12,9 +12,11 @@ a row of ``FEATURES``: what the old filters decided becomes evidence for a model
 from __future__ import annotations
 
 import math
+import weakref
 from array import array
 from bisect import bisect_left
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -23,6 +25,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import JaroWinkler, Levenshtein
 
 from toponyms._data import table, words
+from toponyms.index import Postings
 from toponyms.inflect import derived, nominatives
 from toponyms.keys import spelling_key
 from toponyms.normalize import normalize
@@ -50,6 +53,9 @@ WRITTEN_CUTOFF = 0.8  # Jaro-Winkler, 0-1
 MIN_KEY = 3  # a shorter key is matched exactly only
 SHORTLIST = 256  # keys handed on from the trigram filter
 RARE_GRAMS = 12
+# The fuzzy retrievals: by ratio and by Jaro-Winkler among the keys of the query's first letter, by ratio
+# among those that share its rarest trigrams (benchmarks/recall.py --ablate times and scores each left out).
+FUZZY_STEPS = frozenset({"ratio", "written", "trigrams"})
 SURNAME_ENDINGS = ("ov", "ev", "in", "yn", "enko", "uk", "chuk", "ski", "sky", "skyi", "ich", "vich")
 
 FEATURES = (
@@ -89,7 +95,7 @@ class Candidates:
 
 
 class Recall:
-    """Candidate generation for one gazetteer; its tables are built on first use."""
+    """Candidate generation for one gazetteer; its tables (``_Tables``) are made on first use, once per gazetteer."""
 
     def __init__(self, gazetteer: Gazetteer) -> None:
         self.gazetteer = gazetteer
@@ -97,21 +103,23 @@ class Recall:
 
     @cached_property
     def _tables(self) -> _Tables:
-        return _Tables(self.gazetteer)
+        tables = _TABLES.get(self.gazetteer)
+        if tables is None:
+            tables = _TABLES[self.gazetteer] = _Tables(self.gazetteer)
+        return tables
 
     def candidates(self, query: str, *, in_text: bool = False) -> Candidates:
         """Every plausible place for ``query`` (``in_text``: lifted from running text), with its features."""
-        import numpy as np
-
         tables = self._tables
         index = self.index
+        owners = index.owners
         form = normalize(query)
         key = spelling_key(query) if form else ""
-        found: dict[int, list] = {}  # place -> [method rank, hit, key of the hit, flags]
+        found: dict[int, list] = {}  # place -> [method rank, hit, key number of the hit (-1: its own), flags]
 
-        def collect(hits: tuple[int, ...] | list[int], method: int, hit_key: int, flag: int) -> None:
+        def collect(hits: Sequence[int], method: int, hit_key: int, flag: int) -> None:
             for hit in hits:
-                place = index.owners[hit]
+                place = owners[hit]
                 earlier = found.get(place)
                 if earlier is None:
                     found[place] = [method, hit, hit_key, flag]
@@ -132,8 +140,8 @@ class Recall:
             # the first that spells the query's key, else the first.
             form_hits.sort(key=lambda hit: (tables.key_of(hit) != key, hit))
             collect(form_hits, 1, -1, 1)
-            exact = {index.owners[hit] for hit in plain if tables.texts[hit] == query}
-            by_plain_form = {index.owners[hit] for hit in plain}
+            exact = {owners[hit] for hit in plain if tables.texts[hit] == query}
+            by_plain_form = {owners[hit] for hit in plain}
             for place, entry in found.items():  # the step's name, for Match.method: exact, normalized or script
                 entry[0] = 0 if place in exact else 1 if place in by_plain_form else 2
             repaired = normalize(written[0])
@@ -142,73 +150,72 @@ class Recall:
             for nominative in nominatives(repaired, words_of_names=index.words_of_names):
                 collect(index.by_form(nominative), 4, -1, 4)
             if len(key) >= MIN_KEY:
-                for candidate_key in tables.fuzzy_keys(key):
-                    number = tables.key_number[candidate_key]
-                    collect(index.by_key(candidate_key), 5, number, 8)
-        return self._featurise(query, form, key, found, np)  # type: ignore[arg-type]
+                postings, starts = index.keyed.hits, index.keyed.starts
+                for number in tables.fuzzy_keys(key):
+                    collect(postings[starts[number] : starts[number + 1]], 5, number, 8)
+        return self._featurise(query, form, key, found)
 
-    def _featurise(self, query: str, form: str, key: str, found: dict[int, list], np: Any) -> Candidates:
+    def _featurise(self, query: str, form: str, key: str, found: dict[int, list]) -> Candidates:
+        import numpy as np
+
         tables = self._tables
         places = sorted(found)
         n = len(places)
-        matrix = np.full((n + 1, len(FEATURES)), MISSING)
-        query_script = _script(query)
+        matrix = np.empty((n + 1, len(FEATURES)))
+        query_script = SCRIPTS[_script(query)]
         surname = " " not in key and key.endswith(SURNAME_ENDINGS)
         matrix[:, COLUMN["query_script"] :] = [
-            SCRIPTS[query_script], len(form), form.count(" ") + 1 if form else 0,
+            query_script, len(form), form.count(" ") + 1 if form else 0,
             form in words("ordinary_words"), form in words("common_words"), form in tables.given_names, surname,
             MISSING, MISSING,
         ]  # fmt: skip
-        matrix[:, 0] = 0.0
+        matrix[0, : COLUMN["query_script"]] = MISSING
         matrix[0, 0] = 1.0
         matrix[0, COLUMN["log_candidates"]] = math.log(n) if n else 0.0
         if not n:
             return Candidates(query, (), (), (), matrix)
-        found_rows = [found[place] for place in places]
-        hits = [row[1] for row in found_rows]
-        name_keys = [tables.key_of(hit) if hit_key < 0 else tables.keys[hit_key] for _, hit, hit_key, _ in found_rows]
-        name_forms = [tables.form_of(hit) for hit in hits]
+        keys, hit_key, forms, hit_form = tables.keys, tables.hit_key, tables.forms, tables.hit_form
+        steps, hits, name_keys, name_forms, how = [], [], [], [], []
+        for place in places:
+            step, hit, number, flags = found[place]
+            number = hit_key[hit] if number < 0 else number
+            steps.append(step)
+            hits.append(hit)
+            name_keys.append(keys[number] if number >= 0 else "")
+            name_forms.append(forms[hit_form[hit]])
+            how.append((METHOD_LEVELS[step], flags & 1, flags >> 1 & 1, flags >> 2 & 1, flags >> 3 & 1))
         rows = matrix[1:]
-        steps = [row[0] for row in found_rows]
-        method = np.array([METHOD_LEVELS[step] for step in steps], dtype=np.float64)
-        flags = np.array([row[3] for row in found_rows])
-        rows[:, COLUMN["method"]] = method
-        for bit, column in enumerate(("by_form", "by_key", "by_inflection", "by_fuzzy")):
-            rows[:, COLUMN[column]] = (flags >> bit) & 1
+        rows[:, 0] = 0.0
+        rows[:, COLUMN["method"] : COLUMN["by_fuzzy"] + 1] = how  # the method, then a column for each flag
+        method = rows[:, COLUMN["method"]]
         ratio = process.cdist([key], name_keys, scorer=fuzz.ratio, dtype=np.float64)[0] / 100
         rows[:, COLUMN["key_ratio"]] = ratio
         rows[:, COLUMN["key_jaro_winkler"]] = process.cdist([key], name_keys, scorer=JaroWinkler.normalized_similarity)[0]
         rows[:, COLUMN["key_distance"]] = process.cdist([key], name_keys, scorer=Levenshtein.distance)[0]
         rows[:, COLUMN["form_ratio"]] = process.cdist([form], name_forms, scorer=fuzz.ratio, dtype=np.float64)[0] / 100
         size = max(len(key), 1)
-        rows[:, COLUMN["prefix"]] = [_common_prefix(key, other) / size for other in name_keys]
-        rows[:, COLUMN["suffix"]] = [_common_prefix(key[::-1], other[::-1]) / size for other in name_keys]
-        rows[:, COLUMN["same_first"]] = [bool(key) and other[:1] == key[:1] for other in name_keys]
-        rows[:, COLUMN["length_difference"]] = [len(other) - len(key) for other in name_keys]
-        rows[:, COLUMN["derived"]] = [derived(form, other) for other in name_forms]
-        status = np.array([tables.status[hit] for hit in hits], dtype=np.float64)
-        year = np.array([tables.year[hit] for hit in hits], dtype=np.float64)
-        rows[:, COLUMN["status"]] = status
-        former = status == STATUSES["former"]
-        rows[:, COLUMN["former_age"]] = np.where(former, np.where(year > 0, REFERENCE_YEAR - year, 100.0), MISSING)
-        rows[:, COLUMN["mainstream"]] = [tables.mainstream[hit] for hit in hits]
-        rows[:, COLUMN["lang_known"]] = [tables.lang_known[hit] for hit in hits]
-        rows[:, COLUMN["same_script"]] = [tables.script[hit] == SCRIPTS[query_script] for hit in hits]
-        rows[:, COLUMN["name_namesakes"]] = np.log1p([tables.namesakes(other) for other in name_forms])
-        population = np.array([tables.population[place] for place in places], dtype=np.float64)
-        log_population = np.log10(population + 1)
-        rows[:, COLUMN["log_population"]] = log_population
-        rows[:, COLUMN["population_unknown"]] = population == 0
-        rows[:, COLUMN["kind"]] = [tables.kind[place] for place in places]
-        rows[:, COLUMN["approximate"]] = [tables.approximate[place] for place in places]
+        rows[:, COLUMN["prefix"]] = _common_prefixes(key, name_keys, np) / size
+        rows[:, COLUMN["suffix"]] = _common_prefixes(key[::-1], [other[::-1] for other in name_keys], np) / size
+        rows[:, COLUMN["same_first"] : COLUMN["derived"] + 1] = [
+            (bool(key) and other[:1] == key[:1], len(other) - len(key), derived(form, other_form))
+            for other, other_form in zip(name_keys, name_forms)
+        ]
+        # What is known of each name and each place beforehand: two blocks of adjacent columns.
+        rows[:, COLUMN["status"] : COLUMN["name_namesakes"] + 1] = tables.name_rows[hits]
+        same_script = rows[:, COLUMN["same_script"]]
+        same_script[:] = same_script == query_script
+        numbers = np.array(places)
+        rows[:, COLUMN["log_population"] : COLUMN["approximate"] + 1] = tables.place_rows[numbers]
+        population = tables.population[numbers]
+        log_population = rows[:, COLUMN["log_population"]]
         # The candidate among the others: as good a match (same method, same similarity), bigger, better.
-        _, group, counts = np.unique(method * 1000 + np.round(ratio * 999), return_inverse=True, return_counts=True)
         weight = np.sqrt(population + 1000)
+        rivals, shares = _as_good(method * 1000 + np.round(ratio * 999), weight)
         rows[:, COLUMN["log_candidates"]] = math.log(n)
-        rows[:, COLUMN["rivals_as_good"]] = counts[group] - 1
-        rows[:, COLUMN["population_rank"]] = n - np.searchsorted(np.sort(population), population, side="right")
+        rows[:, COLUMN["rivals_as_good"]] = rivals
+        rows[:, COLUMN["population_rank"]] = n - _sorted(population).searchsorted(population, side="right")
         rows[:, COLUMN["log_population_gap"]] = log_population - log_population.max()
-        rows[:, COLUMN["share"]] = weight / np.bincount(group, weights=weight)[group]
+        rows[:, COLUMN["share"]] = weight / shares
         rows[:, COLUMN["ratio_gap"]] = ratio - _best_of_others(ratio, np)
         rows[:, COLUMN["method_gap"]] = -_best_of_others(-method, np, missing=-len(METHOD_LEVELS)) - method
         matrix[:, COLUMN["best_method"]] = method.min()
@@ -216,103 +223,221 @@ class Recall:
         return Candidates(query, tuple(places), tuple(hits), tuple(METHODS[step] for step in steps), matrix)
 
 
+def _as_good(groups: Any, weights: Any) -> tuple[list[int], list[float]]:
+    """For each candidate, how many others are in its group, and the summed weight of its group
+    (added up in candidate order)."""
+    counts: dict[float, int] = {}
+    sums: dict[float, float] = {}
+    groups = groups.tolist()
+    for group, weight in zip(groups, weights.tolist()):
+        counts[group] = counts.get(group, 0) + 1
+        sums[group] = sums.get(group, 0.0) + weight
+    return [counts[group] - 1 for group in groups], [sums[group] for group in groups]
+
+
 def _best_of_others(values: Any, np: Any, missing: float = 0.0) -> Any:
     """For each element, the largest of the others (``missing`` where there is none)."""
     if len(values) == 1:
         return np.array([missing])
-    top = np.argmax(values)
-    first = values[top]
-    second = np.max(np.delete(values, top))
-    best = np.full(len(values), first)
-    best[top] = second
+    top = values.argmax()
+    best = np.full(len(values), values[top])
+    best[top] = _sorted(values)[-2]  # the largest once the top one is left out
     return best
 
 
+def _sorted(values: Any) -> Any:
+    """A sorted copy (``np.sort`` without the cost of its wrapper)."""
+    values = values.copy()
+    values.sort()
+    return values
+
+
+def _common_prefixes(key: str, others: list[str], np: Any) -> Any:
+    """How many leading characters each of ``others`` shares with ``key``, as an array."""
+    if not key:
+        return np.zeros(len(others))
+    table = np.array(others)  # fixed-width UTF-32, padded with zeros, which no key character is
+    width = table.dtype.itemsize // 4
+    shared = min(len(key), width)
+    letters = table.view(np.uint32).reshape(len(others), width)[:, :shared]
+    same = letters == np.frombuffer(key[:shared].encode("utf-32-le"), dtype=np.uint32)
+    return np.logical_and.accumulate(same, axis=1).sum(axis=1)
+
+
+_TABLES: weakref.WeakKeyDictionary[Gazetteer, _Tables] = weakref.WeakKeyDictionary()  # one per gazetteer
+
+
 class _Tables:
-    """What features need of each name and place, as flat lists, and the fuzzy retrieval structures."""
+    """What features need of each name and place, and the fuzzy retrieval structures.
+
+    The plain data (``_plain``) is worked out once per gazetteer and cached beside its compiled
+    copy (``Gazetteer.derived``); numpy blocks of per-name and per-place feature columns are
+    made from it when it is loaded.
+    """
 
     def __init__(self, gazetteer: Gazetteer) -> None:
+        import numpy as np
+
         index = gazetteer.index
-        names = [name for place in gazetteer.places for name in place.names]
-        self.texts = [name.text for name in names]
-        self.status = [STATUSES.get(name.status, 1) for name in names]
-        self.year = [name.year or 0 for name in names]
-        self.lang_known = [name.lang is not None for name in names]
-        self.mainstream = index.mainstream
-        self.script = [SCRIPTS[_script(name.text)] for name in names]
-        self.population = list(gazetteer.column("population"))
-        self.kind = [KIND_CODES.get(kind, 0) for kind in gazetteer.column("kind")]
-        self.approximate = list(gazetteer.column("approximate"))
-        self.keys = index.keyed.texts
-        self.key_number = {key: number for number, key in enumerate(self.keys)}
-        hit_key = array("i", [-1]) * len(names)
-        for number, _ in enumerate(self.keys):
-            for at in range(index.keyed.starts[number], index.keyed.starts[number + 1]):
-                hit_key[index.keyed.hits[at]] = number
-        self._hit_key = hit_key
-        self._index = index
+        names = len(index.owners)
+        data = gazetteer.derived(
+            "recall-tables", lambda: _plain(gazetteer), kind=dict, check=lambda data: len(data["texts"]) == names
+        )
+        self.texts: list[str] = data["texts"]
+        self.forms: list[str] = data["forms"]
+        self.hit_form: array = data["hit_form"]
+        self.hit_key: array = data["hit_key"]
+        self.keys: list[str] = index.keyed.texts
+        self.initial_numbers: dict[str, array] = data["initial_numbers"]
+        self.by_initial = {letter: [self.keys[number] for number in numbers] for letter, numbers in self.initial_numbers.items()}
+        self.length_starts: dict[str, list[int]] = data["length_starts"]
+        self.grams: Postings = data["grams"]  # trigram -> numbers of the keys that have it
+        self._gram_keys = np.frombuffer(self.grams.hits, dtype=np.int32)
         self.given_names = frozenset(normalize(name) for name in table("text")["given_names"])
-        initials: defaultdict[str, list[str]] = defaultdict(list)
-        grams: defaultdict[str, list[int]] = defaultdict(list)
-        for number, key in enumerate(self.keys):
-            initials[key[0]].append(key)
-            for gram in set(_trigrams(key)):
-                grams[gram].append(number)
-        # The keys of each first letter by length, and where each length starts: a length window is one slice.
-        self.by_initial = {letter: sorted(keys, key=len) for letter, keys in initials.items()}
-        self.length_starts = {
-            letter: [bisect_left(keys, length, key=len) for length in range(len(keys[-1]) + 2)]
-            for letter, keys in self.by_initial.items()
-        }
-        self.grams = {gram: array("i", numbers) for gram, numbers in grams.items()}
+        status = np.frombuffer(data["status"], dtype=np.uint8).astype(np.float64)
+        year = np.frombuffer(data["year"], dtype=np.int32).astype(np.float64)
+        former = status == STATUSES["former"]
+        namesakes = np.frombuffer(data["namesakes"], dtype=np.int32)[np.frombuffer(self.hit_form, dtype=np.int32)]
+        self.name_rows = np.column_stack([
+            status,
+            np.where(former, np.where(year > 0, REFERENCE_YEAR - year, 100.0), MISSING),
+            np.frombuffer(index.mainstream, dtype=np.uint8),
+            np.frombuffer(data["lang_known"], dtype=np.uint8),
+            np.frombuffer(data["script"], dtype=np.uint8),
+            np.log1p(namesakes.astype(np.float64)),
+        ]).astype(np.float64)  # fmt: skip
+        self.population = np.asarray(data["population"], dtype=np.float64)
+        self.place_rows = np.column_stack([
+            np.log10(self.population + 1),
+            self.population == 0,
+            np.frombuffer(data["kind"], dtype=np.uint8),
+            np.frombuffer(data["approximate"], dtype=np.uint8),
+        ]).astype(np.float64)  # fmt: skip
 
     def key_of(self, hit: int) -> str:
-        number = self._hit_key[hit]
+        number = self.hit_key[hit]
         return self.keys[number] if number >= 0 else ""
 
-    def form_of(self, hit: int) -> str:
-        return normalize(self.texts[hit])
-
-    def namesakes(self, form: str) -> int:
-        """How many places have a name of this normalised form, beside the one."""
-        hits = self._index.by_form(form)
-        return len({self._index.owners[hit] for hit in hits}) - 1 if hits else 0
-
-    def fuzzy_keys(self, key: str) -> list[str]:
-        """Keys like ``key``: by ratio and by Jaro-Winkler among those of its first letter, and by
-        ratio among those that share its rarest trigrams whatever their first letter."""
+    def fuzzy_keys(self, key: str) -> list[int]:
+        """The numbers of the keys like ``key``: by ratio and by Jaro-Winkler among those of its first
+        letter, and by ratio among those that share its rarest trigrams whatever their first letter;
+        each list best first, the earlier of equals first (``process.extract``'s order)."""
         cutoff = KEY_CUTOFF / 100
         shortest = math.ceil(len(key) * cutoff / (2 - cutoff) - 1e-9)
         longest = math.floor(len(key) * (2 - cutoff) / cutoff + 1e-9)
-        keys = self.by_initial.get(key[0], [])
-        starts = self.length_starts.get(key[0], [0])
-        choices = keys[starts[min(shortest, len(starts) - 1)] : starts[min(longest + 1, len(starts) - 1)]]
-        found: dict[str, None] = {}
-        for choice, _, _ in process.extract(key, choices, scorer=fuzz.ratio, limit=KEY_LIMIT, score_cutoff=KEY_CUTOFF):
-            found[choice] = None
-        written = process.extract(
-            key, choices, scorer=JaroWinkler.normalized_similarity, limit=WRITTEN_LIMIT, score_cutoff=WRITTEN_CUTOFF
-        )
-        for choice, _, _ in written:
-            found[choice] = None
-        shortlist = self._shortlist(key)
-        for choice, _, _ in process.extract(key, shortlist, scorer=fuzz.ratio, limit=ANY_LETTER_LIMIT, score_cutoff=KEY_CUTOFF):
-            found[choice] = None
-        found.pop(key, None)
+        found: dict[int, None] = {}
+        keys = self.by_initial.get(key[0])
+        if keys:
+            starts = self.length_starts[key[0]]
+            low, high = starts[min(shortest, len(starts) - 1)], starts[min(longest + 1, len(starts) - 1)]
+            choices, numbers = keys[low:high], self.initial_numbers[key[0]]
+            if "ratio" in FUZZY_STEPS:
+                for _, _, at in process.extract(key, choices, scorer=fuzz.ratio, limit=KEY_LIMIT, score_cutoff=KEY_CUTOFF):
+                    found[numbers[low + at]] = None
+            if "written" in FUZZY_STEPS:
+                written = process.extract(
+                    key, choices, scorer=JaroWinkler.normalized_similarity, limit=WRITTEN_LIMIT, score_cutoff=WRITTEN_CUTOFF
+                )
+                for _, _, at in written:
+                    found[numbers[low + at]] = None
+        if "trigrams" in FUZZY_STEPS:
+            shortlist = self._shortlist(key)
+            choices = [self.keys[number] for number in shortlist]
+            for _, _, at in process.extract(key, choices, scorer=fuzz.ratio, limit=ANY_LETTER_LIMIT, score_cutoff=KEY_CUTOFF):
+                found[shortlist[at]] = None
+        at = bisect_left(self.keys, key)
+        if at < len(self.keys) and self.keys[at] == key:
+            found.pop(at, None)
         return list(found)
 
-    def _shortlist(self, key: str) -> list[str]:
+    def _shortlist(self, key: str) -> list[int]:
+        """The numbers of the keys that share the most of the query's rarest trigrams (two of them at
+        least, where more than two are looked up)."""
         import numpy as np
 
-        postings = sorted((self.grams[g] for g in set(_trigrams(key)) if g in self.grams), key=len)[:RARE_GRAMS]
+        grams, starts, spans = self.grams.texts, self.grams.starts, []
+        for gram in set(_trigrams(key)):
+            at = bisect_left(grams, gram)
+            if at < len(grams) and grams[at] == gram:
+                spans.append((starts[at], starts[at + 1]))
+        postings = sorted(spans, key=lambda span: span[1] - span[0])[:RARE_GRAMS]  # the rarest
         if not postings:
             return []
-        merged = np.concatenate([np.frombuffer(posting, dtype=np.int32) for posting in postings])
+        merged = np.concatenate([self._gram_keys[start:end] for start, end in postings])
         counts = np.bincount(merged, minlength=len(self.keys))
-        present = np.flatnonzero(counts >= 2) if len(postings) > 2 else np.flatnonzero(counts)
+        present = (counts >= 2 if len(postings) > 2 else counts).nonzero()[0]
         if len(present) > SHORTLIST:
-            present = present[np.argpartition(counts[present], -SHORTLIST)[-SHORTLIST:]]
-        return [self.keys[k] for k in present.tolist()]
+            present = present[counts[present].argpartition(-SHORTLIST)[-SHORTLIST:]]
+        return present.tolist()
+
+
+def _plain(gazetteer: Gazetteer) -> dict[str, Any]:
+    """What ``_Tables`` is made of, as lists, arrays and bytes (what the cache may hold)."""
+    import numpy as np
+
+    index = gazetteer.index
+    names = [name for place in gazetteer.places for name in place.names]
+    texts = [name.text for name in names]
+    known: dict[str, str | None] = {}
+    scripts = [_script(text, known) for text in texts]
+    # The normalised form of each name: the index's, which is that of its repaired text (the same
+    # unless a word of it mixes scripts), else worked out here.
+    normal, keyed = index.normal, index.keyed
+    indexed_form = _numbers_of_hits(normal, len(names), np).tolist()
+    forms: dict[str, int] = {}
+    hit_form = array("i", [
+        forms.setdefault(
+            normalize(text) if script != "cyrillic" and not text.isascii() and is_mixed(text)
+            else normal.texts[number] if number >= 0 else "",
+            len(forms),
+        )
+        for text, script, number in zip(texts, scripts, indexed_form)
+    ])  # fmt: skip
+    # How many places have a name of each indexed form: distinct (form, place) pairs counted by form.
+    sizes = np.diff(np.frombuffer(normal.starts, dtype=np.int32))
+    pairs = np.repeat(np.arange(len(normal.texts), dtype=np.int64), sizes) * len(gazetteer.places)
+    pairs += np.frombuffer(index.owners, dtype=np.int32)[np.frombuffer(normal.hits, dtype=np.int32)]
+    places_of = np.bincount(np.unique(pairs) // len(gazetteer.places), minlength=len(normal.texts)).tolist()
+    indexed = dict(zip(normal.texts, places_of))
+    namesakes = array("i", [indexed.get(form, 1) - 1 for form in forms])  # beside the one
+    keys = keyed.texts
+    hit_key = array("i", _numbers_of_hits(keyed, len(names), np).astype(np.int32).tobytes())
+    initials: defaultdict[str, list[int]] = defaultdict(list)
+    grams: defaultdict[str, list[int]] = defaultdict(list)
+    for number, key in enumerate(keys):
+        initials[key[0]].append(number)
+        for gram in set(_trigrams(key)):
+            grams[gram].append(number)
+    # The keys of each first letter by length, and where each length starts: a length window is one slice.
+    by_length = {letter: sorted(numbers, key=lambda number: len(keys[number])) for letter, numbers in initials.items()}
+    return {
+        "texts": texts,
+        "forms": list(forms),
+        "hit_form": hit_form,
+        "namesakes": namesakes.tobytes(),
+        "hit_key": hit_key,
+        "status": bytes(STATUSES.get(name.status, 1) for name in names),
+        "year": array("i", [name.year or 0 for name in names]).tobytes(),
+        "lang_known": bytes(name.lang is not None for name in names),
+        "script": bytes(SCRIPTS[script] for script in scripts),
+        "population": array("q", gazetteer.column("population")),
+        "kind": bytes(KIND_CODES.get(kind, 0) for kind in gazetteer.column("kind")),
+        "approximate": bytes(bool(value) for value in gazetteer.column("approximate")),
+        "initial_numbers": {letter: array("i", numbers) for letter, numbers in by_length.items()},
+        "length_starts": {
+            letter: [bisect_left(numbers, length, key=lambda number: len(keys[number])) for length in range(len(keys[numbers[-1]]) + 2)]
+            for letter, numbers in by_length.items()
+        },
+        "grams": Postings(grams),
+    }
+
+
+def _numbers_of_hits(postings: Postings, names: int, np: Any) -> Any:
+    """For each name, the number of the text it is filed under in ``postings`` (-1: none)."""
+    numbers = np.full(names, -1, dtype=np.intp)
+    sizes = np.diff(np.frombuffer(postings.starts, dtype=np.int32))
+    numbers[np.frombuffer(postings.hits, dtype=np.int32)] = np.repeat(np.arange(len(postings.texts)), sizes)
+    return numbers
 
 
 def _trigrams(key: str) -> list[str]:
@@ -320,19 +445,16 @@ def _trigrams(key: str) -> list[str]:
     return [padded[i : i + 3] for i in range(len(padded) - 2)]
 
 
-def _script(text: str) -> str:
-    scripts = {script_of(ch) for ch in text if ch.isalpha()}
+def _script(text: str, known: dict[str, str | None] | None = None) -> str:
+    """The script of a text's letters; ``known`` keeps each character's script between calls."""
+    if text.isascii():
+        return "latin" if any(ch.isalpha() for ch in text) else "other"
+    if known is None:
+        scripts = {script_of(ch) for ch in text if ch.isalpha()}
+    else:
+        scripts = {known[ch] if ch in known else known.setdefault(ch, script_of(ch)) for ch in set(text) if ch.isalpha()}
     if scripts == {"latin"}:
         return "latin"
     if scripts == {"cyrillic"}:
         return "cyrillic"
     return "mixed" if scripts >= {"latin", "cyrillic"} else "other"
-
-
-def _common_prefix(a: str, b: str) -> int:
-    n = 0
-    for x, y in zip(a, b):
-        if x != y:
-            break
-        n += 1
-    return n
