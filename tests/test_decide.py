@@ -104,3 +104,29 @@ def test_the_model_seam_scores_names_asked_for_alone_by_probability(gazetteer: G
     assert resolver.candidates("Pokrovsk", country="RU", limit=1)[0].place.country == "RU"
     # names lifted from running text keep the formula, until find's floors are derived from the model
     assert resolver.candidates_in_text("Харкова", limit=3) == formula.candidates_in_text("Харкова", limit=3)
+
+
+@pytest.mark.parametrize(
+    ("query", "place"),
+    [
+        ("Pokrovsk", "gn:704422"),  # Donetsk oblast's town, not its Russian namesake nor Engels' name until 1931
+        ("Krasnoarmeysk", "gn:704422"),  # Pokrovsk's name until 2016, still the Russian news' name for it
+        ("Zaporozhye", "gn:687700"),
+        ("Харкова", "gn:706483"),  # Kharkiv, in the genitive
+        ("Києві", "gn:703448"),  # Kyiv, in the locative
+        ("Bakhmut", "gn:713174"),
+        ("Artemovsk", "gn:713174"),  # Bakhmut's name until 2016
+    ],
+)
+def test_the_seeds_names_mean_their_place_under_the_model(gazetteer: Gazetteer, query: str, place: str) -> None:
+    resolver = Resolver(gazetteer)
+    resolver.scoring = "model"
+    found = resolver.resolve(query)
+    assert found is not None and found.place.id == place and found.score >= 0.5, (query, found)
+
+
+@pytest.mark.parametrize("query", ["Pushilin", "Zelensky", "Syrskyi"])
+def test_surnames_are_no_place_under_the_model(gazetteer: Gazetteer, query: str) -> None:
+    resolver = Resolver(gazetteer)
+    resolver.scoring = "model"
+    assert resolver.resolve(query) is None, resolver.candidates(query, limit=1)
