@@ -39,10 +39,12 @@ Query kinds:
 - ``former``: a former name, as written or romanised anew; a name replaced ``y`` years ago is
   used with the chance ``exp(-y / FORMER_FADE_YEARS)`` (unknown year: ``FORMER_UNDATED``), so that
   Pokrovsk, Engels' name until 1931, is seldom asked for as Engels;
-- ``negative``: an everyday word (wordfreq, en/ru/uk), a given name or an organisation, capitalised;
+- ``negative``: an everyday word (wordfreq, en/ru/uk), a given name or an organisation, capitalised,
+  that no place bears as written or in a case form (Києві and Харкова are frequent words, and places);
 - ``surname``: a person's surname — those of ``benchmarks/nonplaces.txt`` and ones made of a
-  place's or a given name's stem and a surname ending (Pokrovsk -> Pokrovenko, Пушилин-like),
-  none of them a name of the gazetteer under any spelling.
+  place's or a given name's stem and a surname ending (Donetsk -> Donetenko, Василь -> Васильов) —
+  that no place bears as written or in a case form. One spelt like a place's name in another system
+  is kept: the news names the general Syrskyi far more often than the village Syrskoye.
 
 Each row also says how identifiable its place is from the name it was made from: ``rival``
 is the largest prior weight of another place bearing that exact name (normalised), as a
@@ -76,7 +78,7 @@ import wordfreq
 
 from toponyms import Gazetteer
 from toponyms._data import table
-from toponyms.keys import spelling_key
+from toponyms.inflect import nominatives
 from toponyms.model import Name, Place
 from toponyms.normalize import normalize
 from toponyms.transliterate import romanize
@@ -97,7 +99,7 @@ AREA_SHARE = 0.1  # of the queries of each prior name a raion, hromada, region o
 AREA_KINDS = ("district", "community", "region", "country")
 TEXT_PSEUDO = 100  # the text prior draws a settlement in proportion to its population plus this
 LOOKUP_PSEUDO = 1000  # the lookup prior in proportion to the square root of its population plus this
-NEWS_SHARE = 0.5  # of the lookup prior's settlements drawn as the text prior draws them (chosen on validation)
+NEWS_SHARE = 0.25  # of the lookup prior's settlements drawn as the text prior draws them (chosen on validation)
 OFFICIAL_WEIGHT = 4  # an exact query takes an official name this many times as often as another
 FORMER_FADE_YEARS = 20.0
 FORMER_UNDATED = 0.2
@@ -229,10 +231,11 @@ class Maker:
         self.to_cyrillic = dict(homoglyphs["lowercase"])
         rules = table("inflection")["rules"]
         self.oblique: dict[str, list[str]] = {}  # a nominative ending -> the oblique endings that may stand for it
-        for ending, nominatives in rules:
-            for nominative in nominatives:
+        for ending, bases in rules:
+            for nominative in bases:
                 self.oblique.setdefault(nominative, []).append(ending)
         self.forms = {form for place in gazetteer for name in place.names if (form := normalize(name.text))}
+        self.words_of_names = gazetteer.index.words_of_names
         self.given_names = sorted(name for name in table("text")["given_names"] if name.isalpha())
         text = table("text")
         endings = {*text["suffixes"], *text["adjective_endings"], *STEM_ENDINGS}
@@ -400,15 +403,19 @@ class Maker:
         people.extend(line for line, surname in _nonplaces() if not surname)
         for person in people:
             found.setdefault(person, "person or organisation")
-        return [(word, origin) for word, origin in found.items() if normalize(word) and normalize(word) not in self.forms]
+        return [(word, origin) for word, origin in found.items() if not self.is_form(word)]
 
-    def is_name(self, word: str) -> bool:
-        """Whether ``word`` is a name of the gazetteer, as written or under another spelling."""
-        return not normalize(word) or normalize(word) in self.forms or bool(self.gazetteer.index.by_key(spelling_key(word)))
+    def is_form(self, word: str) -> bool:
+        """Whether a place bears ``word`` as written or in a case form (Києві is Київ's, Харкова Харків's)."""
+        form = normalize(word)
+        if not form or form in self.forms:
+            return True
+        return any(nominative in self.forms for nominative in nominatives(form, words_of_names=self.words_of_names))
 
     def listed_surnames(self) -> list[str]:
-        """The surnames of ``benchmarks/nonplaces.txt`` that are no name of the gazetteer."""
-        return [line for line, surname in _nonplaces() if surname and not self.is_name(line)]
+        """The surnames of ``benchmarks/nonplaces.txt`` that no place bears as written or in a case form:
+        the news means the person by them even where a place's name is spelt alike (Syrskyi, Syrskoye)."""
+        return [line for line, surname in _nonplaces() if surname and not self.is_form(line)]
 
     def surname(self, place: Place, rng: random.Random) -> tuple[str, str, str] | None:
         """A surname made of the stem of a name of ``place`` (or, one time in four, of a given name)."""
@@ -430,7 +437,7 @@ class Maker:
             endings = tuple(e for e in endings if "sk" not in e and "ск" not in e)
         made = next((e for e in endings if stem.lower().endswith(e) and len(stem) > len(e) + 2), None)
         word = stem if made is not None else stem + rng.choice(endings)  # Pashkovskiy -> Pashkov
-        return None if self.is_name(word) else (word, "made", source)
+        return None if self.is_form(word) else (word, "made", source)
 
 
 def _nonplaces() -> Iterator[tuple[str, bool]]:
