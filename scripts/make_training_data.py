@@ -9,13 +9,23 @@ it belongs to. Places are split WHOLE, by a stable hash of their id (``SPLITS``)
 the validation or test split never gives a training query; a negative word is split by the hash
 of its text the same way.
 
-Two priors draw the places: ``lookup`` (a name asked for alone: settlements roughly uniform —
-in proportion to the square root of population plus ``LOOKUP_PSEUDO``, so that Kyiv is asked
-for about fifty times as often as a village of unknown size, not as often — with a share of
-raions, hromadas, regions and countries) and ``text`` (a name met in news: settlements in
-proportion to their population, with the same share of areas). Every kind draws its places
-from the prior (``former`` from the prior's places that have a former name), and a draft
-that does not apply to the place drawn makes no query of that draw. Query kinds:
+Two priors draw the places, each with a share ``AREA_SHARE`` of raions, hromadas, regions and
+countries drawn uniformly:
+
+- ``text`` (a name met in news) draws a settlement as often as the news names it: in proportion
+  to its population plus ``TEXT_PSEUDO``, times its country's news rate — how much more often
+  than its share of the population the news passages of ``benchmarks/passages`` (en, ru, uk)
+  name a settlement of that country (``news_rates``: Ukraine's about 3.2, Russia's 0.16);
+- ``lookup`` (a name asked for alone) is a mixture: with the chance ``NEWS_SHARE`` the place the
+  news means (the ``text`` prior), otherwise any settlement, in proportion to the square root of
+  its population plus ``LOOKUP_PSEUDO`` (Kyiv about fifty times as often as a village of unknown
+  size). Users who look a name up mostly mean the place the news means; the villages keep enough
+  of the draws to resolve when their names are their own. ``NEWS_SHARE`` was chosen on the
+  validation split (``scripts/choose_news_share.py``; docs/decisions.md has its figures).
+
+Every kind draws its places from the prior (``former`` from the prior's places that have a
+former name), and a draft that does not apply to the place drawn makes no query of that draw.
+Query kinds:
 
 - ``exact``: a name of the place as the gazetteer writes it, official names ``OFFICIAL_WEIGHT``
   times as often as the others (namesakes make these hard);
@@ -29,7 +39,18 @@ that does not apply to the place drawn makes no query of that draw. Query kinds:
 - ``former``: a former name, as written or romanised anew; a name replaced ``y`` years ago is
   used with the chance ``exp(-y / FORMER_FADE_YEARS)`` (unknown year: ``FORMER_UNDATED``), so that
   Pokrovsk, Engels' name until 1931, is seldom asked for as Engels;
-- ``negative``: an everyday word (wordfreq, en/ru/uk) or a person's name, capitalised.
+- ``negative``: an everyday word (wordfreq, en/ru/uk), a given name or an organisation, capitalised,
+  that no place bears as written or in a case form (Києві and Харкова are frequent words, and places);
+- ``surname``: a person's surname — those of ``benchmarks/nonplaces.txt`` and ones made of a
+  place's or a given name's stem and a surname ending (Donetsk -> Donetenko, Василь -> Васильов) —
+  that no place bears as written or in a case form. One spelt like a place's name in another system
+  is kept: the news names the general Syrskyi far more often than the village Syrskoye.
+
+Each row also says how identifiable its place is from the name it was made from: ``rival``
+is the largest prior weight of another place bearing that exact name (normalised), as a
+fraction of its own place's (0: a name of its own; empty for no place). When a namesake
+weighs about as much, no decider can know which was meant (``benchmarks/calibration.py``
+reports those queries apart).
 
 The same arguments give the same bytes: one seeded generator per (prior, kind), places in
 gazetteer order, no set iterated unsorted. Needs the ``build`` extra (wordfreq).
@@ -57,6 +78,7 @@ import wordfreq
 
 from toponyms import Gazetteer
 from toponyms._data import table
+from toponyms.inflect import nominatives
 from toponyms.model import Name, Place
 from toponyms.normalize import normalize
 from toponyms.transliterate import romanize
@@ -64,15 +86,20 @@ from toponyms.transliterate import romanize
 ROOT = Path(__file__).resolve().parent.parent
 SPELLINGS = ROOT / "data" / "news_spellings.json"
 NONPLACES = ROOT / "benchmarks" / "nonplaces.txt"
+SURNAMES_SECTION = "# --- Russian and Ukrainian surnames"  # the part of NONPLACES that lists surnames
+PASSAGES = tuple(ROOT / "benchmarks" / "passages" / f"{language}.json" for language in ("en", "ru", "uk"))
 SPLITS = (("train", 70), ("validation", 15), ("test", 15))  # shares of the hash space, in percent
 PRIORS = ("lookup", "text")
 KINDS = (
     "exact", "typo", "transliteration", "spelling", "garble-suffix", "garble-inner", "case", "mixed", "former", "negative",
+    "surname",
 )  # fmt: skip
+NONPLACE_KINDS = ("negative", "surname")
 AREA_SHARE = 0.1  # of the queries of each prior name a raion, hromada, region or country
 AREA_KINDS = ("district", "community", "region", "country")
 TEXT_PSEUDO = 100  # the text prior draws a settlement in proportion to its population plus this
 LOOKUP_PSEUDO = 1000  # the lookup prior in proportion to the square root of its population plus this
+NEWS_SHARE = 0.25  # of the lookup prior's settlements drawn as the text prior draws them (chosen on validation)
 OFFICIAL_WEIGHT = 4  # an exact query takes an official name this many times as often as another
 FORMER_FADE_YEARS = 20.0
 FORMER_UNDATED = 0.2
@@ -98,6 +125,13 @@ ENDING_SWAPS = (  # a romanised ending and what another system or language makes
 SYLLABLES = ("ro", "ra", "zh", "ko", "ny", "li", "ma", "ve", "do", "sha", "ta", "ki", "lo", "mu", "ch", "gor", "vo")
 VOWEL_SWAPS = {"o": "a", "a": "o", "u": "o", "e": "i", "i": "e", "y": "i", "о": "а", "а": "о", "е": "и", "и": "е", "і": "и"}
 CONSONANT_SWAPS = {"d": "t", "t": "d", "b": "p", "p": "b", "v": "f", "f": "v", "g": "k", "k": "g", "h": "g", "z": "s", "s": "z"}
+SURNAME_ENDINGS = {  # a surname made of a stem: these endings, by script; "sky" only after a stem that had no "sk"
+    "latin": ("ov", "ev", "in", "yn", "enko", "uk", "chuk", "ko", "yak", "ich", "ovych", "ova", "ina", "sky", "skyi", "ski"),
+    "cyrillic": ("ов", "ев", "ин", "ын", "енко", "ук", "чук", "ко", "як", "ич", "ович", "ова", "ина", "ский", "ський"),
+}  # fmt: skip
+# stripped from a name to make a stem, besides text.json's suffixes and adjective endings
+STEM_ENDINGS = ("yi", "iy", "yy", "ij", "ky", "ki", "ka", "ke", "ko", "ye", "ia", "ya", "iv", "ка", "ке", "ки", "ко")
+REAL_SURNAMES = 4  # at most a quarter of the surname queries are the listed ones, the rest are made
 PREFIXES = ("Novo", "Staro", "Krasno", "Velyko", "Mala", "Verkhn", "Nyzhn", "Nizhn", "Pervo", "Bilo", "Belo", "Chervono")
 
 
@@ -109,6 +143,7 @@ class Row(NamedTuple):
     query: str
     truth: str  # a place id, or "" for no place
     source: str  # the gazetteer name (or word) the query was made from
+    rival: str  # the heaviest namesake's prior weight over the place's (``rival``), "" for no place
 
 
 def split_of(ident: str) -> str:
@@ -196,10 +231,15 @@ class Maker:
         self.to_cyrillic = dict(homoglyphs["lowercase"])
         rules = table("inflection")["rules"]
         self.oblique: dict[str, list[str]] = {}  # a nominative ending -> the oblique endings that may stand for it
-        for ending, nominatives in rules:
-            for nominative in nominatives:
+        for ending, bases in rules:
+            for nominative in bases:
                 self.oblique.setdefault(nominative, []).append(ending)
         self.forms = {form for place in gazetteer for name in place.names if (form := normalize(name.text))}
+        self.words_of_names = gazetteer.index.words_of_names
+        self.given_names = sorted(name for name in table("text")["given_names"] if name.isalpha())
+        text = table("text")
+        endings = {*text["suffixes"], *text["adjective_endings"], *STEM_ENDINGS}
+        self.place_endings = sorted(endings, key=lambda ending: (-len(ending), ending))
 
     # --- drafts: each returns (query, detail, source) or None -----------------------------
 
@@ -360,12 +400,75 @@ class Maker:
                 if zipf <= NEGATIVE_ZIPF[1] and len(word) >= SHORTEST_WORD and word.isalpha():
                     found.setdefault(word[:1].upper() + word[1:], f"wordfreq {language}")
         people = list(table("text")["given_names"])
-        for line in NONPLACES.read_text("utf-8").splitlines():
-            if line.strip() and not line.startswith("#"):
-                people.append(line.strip())
+        people.extend(line for line, surname in _nonplaces() if not surname)
         for person in people:
             found.setdefault(person, "person or organisation")
-        return [(word, origin) for word, origin in found.items() if normalize(word) and normalize(word) not in self.forms]
+        return [(word, origin) for word, origin in found.items() if not self.is_form(word)]
+
+    def is_form(self, word: str) -> bool:
+        """Whether a place bears ``word`` as written or in a case form (Києві is Київ's, Харкова Харків's)."""
+        form = normalize(word)
+        if not form or form in self.forms:
+            return True
+        return any(nominative in self.forms for nominative in nominatives(form, words_of_names=self.words_of_names))
+
+    def listed_surnames(self) -> list[str]:
+        """The surnames of ``benchmarks/nonplaces.txt`` that no place bears as written or in a case form:
+        the news means the person by them even where a place's name is spelt alike (Syrskyi, Syrskoye)."""
+        return [line for line, surname in _nonplaces() if surname and not self.is_form(line)]
+
+    def surname(self, place: Place, rng: random.Random) -> tuple[str, str, str] | None:
+        """A surname made of the stem of a name of ``place`` (or, one time in four, of a given name)."""
+        if rng.random() < 0.25:
+            source = rng.choice(self.given_names)
+        else:
+            names = [n.text for n in place.names if n.status != "former" and n.text.isalpha()]
+            names = [t for t in names if is_latin(t) or is_cyrillic(t)]
+            if not names:
+                return None
+            source = rng.choice(names[:4])
+        lower = source.lower()
+        ending = next((e for e in self.place_endings if lower.endswith(e) and len(lower) - len(e) >= 3), "")
+        stem = source[: len(source) - len(ending)]
+        while len(stem) > 3 and stem[-1].lower() in VOWELS:
+            stem = stem[:-1]
+        endings = SURNAME_ENDINGS["latin" if is_latin(source) else "cyrillic"]
+        if "sk" in ending or "ск" in ending or "ськ" in ending:
+            endings = tuple(e for e in endings if "sk" not in e and "ск" not in e)
+        made = next((e for e in endings if stem.lower().endswith(e) and len(stem) > len(e) + 2), None)
+        word = stem if made is not None else stem + rng.choice(endings)  # Pashkovskiy -> Pashkov
+        return None if self.is_form(word) else (word, "made", source)
+
+
+def _nonplaces() -> Iterator[tuple[str, bool]]:
+    """The entries of ``benchmarks/nonplaces.txt``, each with whether it is listed as a surname."""
+    section = ""
+    for line in NONPLACES.read_text("utf-8").splitlines():
+        if line.startswith("# ---"):
+            section = line
+        elif line.strip() and not line.startswith("#"):
+            yield line.strip(), section.startswith(SURNAMES_SECTION)
+
+
+def news_rates(gazetteer: Gazetteer) -> dict[str, float]:
+    """Per country, how much more often than its share of the population the news passages name
+    one of its settlements (each mention counted; one mention more for every country, so that
+    none is never named)."""
+    kind = dict(zip(gazetteer.column("id"), gazetteer.column("kind")))
+    country_of = dict(zip(gazetteer.column("id"), gazetteer.column("country")))
+    people: dict[str, float] = {}
+    for place in gazetteer.places:
+        if place.kind == "populated place":
+            people[place.country] = people.get(place.country, 0.0) + place.population + TEXT_PSEUDO
+    named = dict.fromkeys(people, 1)
+    for path in PASSAGES:
+        for passage in json.loads(path.read_text("utf-8")):
+            for mention in passage["mentions"]:
+                ident = mention.get("id") or f"gn:{mention.get('geonameid')}"
+                if kind.get(ident) == "populated place":
+                    named[country_of[ident]] += 1
+    mentions, population = sum(named.values()), sum(people.values())
+    return {country: (named[country] / mentions) / (people[country] / population) for country in sorted(people)}
 
 
 class Prior:
@@ -375,6 +478,13 @@ class Prior:
         self.settlements = settlements
         self.cumulative = list(accumulate(weights))
         self.areas = areas
+        total = self.cumulative[-1]
+        self.chances = {place.id: (1 - AREA_SHARE) * weight / total for place, weight in zip(settlements, weights)}
+        self.chances.update((place.id, AREA_SHARE / len(areas)) for place in areas)
+
+    def chance(self, place: Place) -> float:
+        """How likely one draw is to give ``place``."""
+        return self.chances.get(place.id, 0.0)
 
     def draw(self, rng: random.Random, among: frozenset[str] | None = None) -> Place:
         """A place of the prior; with ``among``, one of those ids (drawn from the prior, the others refused)."""
@@ -388,16 +498,26 @@ class Prior:
                 return place
 
 
-def priors(gazetteer: Gazetteer) -> dict[str, Prior]:
+def priors(gazetteer: Gazetteer, news_share: float = NEWS_SHARE) -> dict[str, Prior]:
     settlements = [p for p in gazetteer.places if p.kind == "populated place"]
     areas = [p for p in gazetteer.places if p.kind in AREA_KINDS]
-    return {
-        "lookup": Prior(settlements, [math.sqrt(p.population + LOOKUP_PSEUDO) for p in settlements], areas),
-        "text": Prior(settlements, [p.population + TEXT_PSEUDO for p in settlements], areas),
-    }
+    rates = news_rates(gazetteer)
+    news = [rates[p.country] * (p.population + TEXT_PSEUDO) for p in settlements]
+    anyone = [math.sqrt(p.population + LOOKUP_PSEUDO) for p in settlements]
+    news_total, anyone_total = sum(news), sum(anyone)
+    lookup = [news_share * a / news_total + (1 - news_share) * b / anyone_total for a, b in zip(news, anyone)]
+    return {"lookup": Prior(settlements, lookup, areas), "text": Prior(settlements, news, areas)}
 
 
-def make(gazetteer: Gazetteer, per_kind: int, seed: int) -> Iterator[Row]:
+def rival(gazetteer: Gazetteer, prior: Prior, place: Place, source: str) -> float:
+    """The largest prior weight of another place bearing ``source`` (normalised), over ``place``'s."""
+    index, places = gazetteer.index, gazetteer.places
+    others = {index.owners[hit] for hit in index.by_form(normalize(source))}
+    heaviest = max((prior.chance(places[number]) for number in others if places[number].id != place.id), default=0.0)
+    return heaviest / prior.chance(place)
+
+
+def make(gazetteer: Gazetteer, per_kind: int, seed: int, news_share: float = NEWS_SHARE) -> Iterator[Row]:
     """Up to ``per_kind`` queries of each kind under each prior (one per place drawn), in a fixed order."""
     maker = Maker(gazetteer)
     drafts: dict[str, Callable[[Place, random.Random], tuple[str, str, str] | None]] = {
@@ -406,13 +526,24 @@ def make(gazetteer: Gazetteer, per_kind: int, seed: int) -> Iterator[Row]:
         "case": maker.case, "mixed": maker.mixed, "former": maker.former,
     }  # fmt: skip
     negatives = maker.negatives()
+    listed = maker.listed_surnames()
     renamed = frozenset(p.id for p in gazetteer.places if any(n.status == "former" for n in p.names))
-    for prior_name, prior in priors(gazetteer).items():
+    for prior_name, prior in priors(gazetteer, news_share).items():
         for kind in KINDS:
             rng = random.Random(f"{seed}:{prior_name}:{kind}")
-            if kind == "negative":
-                for word, origin in rng.sample(negatives, min(per_kind, len(negatives))):
-                    yield Row(split_of(f"word:{normalize(word)}"), prior_name, kind, origin, word, "", word)
+            if kind in NONPLACE_KINDS:
+                if kind == "negative":
+                    words = rng.sample(negatives, min(per_kind, len(negatives)))
+                else:
+                    words = [(word, "listed") for word in rng.sample(listed, min(per_kind // REAL_SURNAMES, len(listed)))]
+                    seen = {normalize(word) for word, _ in words}
+                    for _ in range(per_kind - len(words)):
+                        draft = maker.surname(prior.draw(rng), rng)
+                        if draft is not None and normalize(draft[0]) not in seen:
+                            seen.add(normalize(draft[0]))
+                            words.append((draft[0], f"made of {draft[2]}"))
+                for word, origin in words:
+                    yield Row(split_of(f"word:{normalize(word)}"), prior_name, kind, origin, word, "", word, "")
                 continue
             for _ in range(per_kind):
                 place = prior.draw(rng, renamed if kind == "former" else None)
@@ -423,7 +554,8 @@ def make(gazetteer: Gazetteer, per_kind: int, seed: int) -> Iterator[Row]:
                     query, detail, source = draft
                     query = " ".join(query.split())
                     if query and normalize(query) and (kind == "exact" or normalize(query) != normalize(source)):
-                        yield Row(split_of(place.id), prior_name, kind, detail, query, place.id, source)
+                        namesake = f"{rival(gazetteer, prior, place, source):.4g}"
+                        yield Row(split_of(place.id), prior_name, kind, detail, query, place.id, source, namesake)
                         break
 
 
@@ -431,16 +563,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--per-kind", type=int, default=3000, help="places drawn for each kind under each prior")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--news-share", type=float, default=NEWS_SHARE, help="the lookup prior's share of the text prior")
     parser.add_argument("--out", type=Path, default=ROOT / "build" / "training.tsv")
     args = parser.parse_args(argv)
     if args.per_kind < 1:
         parser.error("--per-kind must be at least 1")
+    if not 0 <= args.news_share <= 1:
+        parser.error("--news-share must be from 0 to 1")
     gazetteer = Gazetteer.load()
     args.out.parent.mkdir(parents=True, exist_ok=True)
     counts: dict[tuple[str, str], int] = {}
     with args.out.open("w", encoding="utf-8", newline="\n") as out:
         out.write("\t".join(Row._fields) + "\n")
-        for row in make(gazetteer, args.per_kind, args.seed):
+        for row in make(gazetteer, args.per_kind, args.seed, args.news_share):
             if any("\t" in value or "\n" in value for value in row):
                 continue  # no field of a TSV row may hold a tab or a line break
             out.write("\t".join(row) + "\n")

@@ -197,3 +197,39 @@ def test_a_model_lookup_gives_the_first_of_a_longer_one(gazetteer: Gazetteer, qu
     hints = Hints(country="UA") if fuzzy else Hints()
     longer = rank(resolver, query, limit=100, hints=hints, fuzzy=fuzzy)
     assert rank(resolver, query, limit=limit, hints=hints, fuzzy=fuzzy) == longer[:limit]
+
+
+@pytest.mark.parametrize(
+    ("query", "place"),
+    [
+        ("Pokrovsk", "gn:704422"),  # Donetsk oblast's town, not its Russian namesake nor Engels' name until 1931
+        pytest.param(
+            "Krasnoarmeysk", "gn:704422",  # Pokrovsk's name until 2016, still the Russian news' name for it
+            marks=pytest.mark.xfail(strict=True, reason="0.43: two Russian towns bear it, and the model sees no country"),
+        ),  # fmt: skip
+        ("Zaporozhye", "gn:687700"),
+        ("Харкова", "gn:706483"),  # Kharkiv, in the genitive
+        ("Києві", "gn:703448"),  # Kyiv, in the locative
+        ("Bakhmut", "gn:713174"),
+        ("Artemovsk", "gn:713174"),  # Bakhmut's name until 2016
+    ],
+)
+def test_the_seeds_names_mean_their_place_under_the_model(gazetteer: Gazetteer, query: str, place: str) -> None:
+    resolver = Resolver(gazetteer)
+    resolver.scoring = "model"
+    found = resolver.resolve(query)
+    assert found is not None and found.place.id == place and found.score >= 0.5, (query, found)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "Pushilin",
+        "Zelensky",
+        pytest.param("Syrskyi", marks=pytest.mark.xfail(strict=True, reason="0.61 for the village Syrskoye, spelt alike")),
+    ],
+)
+def test_surnames_are_no_place_under_the_model(gazetteer: Gazetteer, query: str) -> None:
+    resolver = Resolver(gazetteer)
+    resolver.scoring = "model"
+    assert resolver.resolve(query) is None, resolver.candidates(query, limit=1)

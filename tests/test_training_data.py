@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import random
 import subprocess
 import sys
 from collections import Counter
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
+from toponyms import Gazetteer
 
 pytest.importorskip("wordfreq")
 
@@ -34,7 +36,31 @@ def test_training_data_is_byte_reproducible_and_splits_whole_places(tmp_path: Pa
     assert all(count <= 20 for count in counts.values())
     assert [count for (_, kind), count in sorted(counts.items()) if kind == "exact"] == [20, 20]  # every place has a name
     assert {row["split"] for row in rows} == {"train", "validation", "test"}
-    assert all(row["truth"] == "" for row in rows if row["kind"] == "negative")
+    assert all(row["truth"] == "" and row["rival"] == "" for row in rows if row["kind"] in ("negative", "surname"))
+    assert all(float(row["rival"]) >= 0 for row in rows if row["truth"])
+    assert {row["detail"] for row in rows if row["kind"] == "surname"} >= {"listed"}
+
+
+def test_surnames_are_no_name_of_the_gazetteer_and_the_news_prior_favours_ukraine(gazetteer: Gazetteer) -> None:
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        from make_training_data import Maker, news_rates, priors
+    finally:
+        sys.path.remove(str(ROOT / "scripts"))
+    maker = Maker(gazetteer)
+    rng = random.Random(0)
+    made = [maker.surname(place, rng) for place in gazetteer.places[:400]]
+    words = [draft[0] for draft in made if draft is not None]
+    assert len(words) > 100 and not any(maker.is_form(word) for word in words)
+    assert "Pushilin" in maker.listed_surnames() and "Kharkov" not in maker.listed_surnames()
+    assert maker.is_form("Києві") and maker.is_form("Харкова") and not maker.is_form("Pushilin")
+    rates = news_rates(gazetteer)
+    assert rates["UA"] > 10 * rates["RU"]  # the news names Ukraine's places far more often than their share
+    with_news, without = priors(gazetteer, 0.5)["lookup"], priors(gazetteer, 0.0)["lookup"]
+    pokrovsk = gazetteer.get("gn:704422")
+    village = next(p for p in gazetteer.places if p.kind == "populated place" and p.population < 300)
+    assert pokrovsk is not None and with_news.chance(pokrovsk) > 2 * without.chance(pokrovsk)
+    assert without.chance(village) > with_news.chance(village) > without.chance(village) / 2
 
 
 def test_a_place_keeps_its_split() -> None:
