@@ -85,7 +85,9 @@ class RunMemo:
         mentions: list[Mention] = []
         unresolved: list[Unresolved] = []
         settled, lists_regions = True, False
-        relevant = _EVERY_FACT if tables().water.search(text) is not None else DRY  # the facts that may hold here
+        # The facts that may hold here: all, or none of water in a text with no word for it; looked
+        # for once a run's checks read a fact, as the checks of few runs do.
+        relevant = 0
         kept = self._kept
         if len(kept.findings) > CACHE_LIMIT:
             kept = self._kept = Kept({}, [])
@@ -93,8 +95,11 @@ class RunMemo:
         for run in self.scanners.runs.finditer(text):
             key = run.group()
             findings = cached((key, country, 0))
-            if findings is None or findings.reads & relevant:
-                findings = self._standing(kept, key, country, text, *run.span(), 0, relevant)
+            if findings is None or findings.reads:
+                if not relevant:
+                    relevant = _EVERY_FACT if tables().water.search(text) is not None else DRY
+                if findings is None or findings.reads & relevant:
+                    findings = self._standing(kept, key, country, text, *run.span(), 0, relevant)
             lists_regions = lists_regions or findings.lists_regions
             if findings.mentions:
                 start = run.start()
