@@ -183,11 +183,14 @@ def centre(anchors: list[Match], country: str | None) -> tuple[float, float] | N
     # Counted, not weighed by score: a sure name and its canonical name (Rostov at 0.94, Rostov-on-Don
     # at 1.0) must give the same main country, so that clean() is idempotent. A tie goes to the
     # country named first (``anchors`` are in the order of the text).
-    votes: dict[str, int] = {}
-    for match in anchors:
-        votes[match.place.country] = votes.get(match.place.country, 0) + 1
-    focus = country or max(votes, key=votes.__getitem__)
+    places = [match.place for match in anchors]
+    focus = country or places[0].country
+    if country is None and any(place.country != focus for place in places):
+        votes: dict[str, int] = {}
+        for place in places:
+            votes[place.country] = votes.get(place.country, 0) + 1
+        focus = max(votes, key=votes.__getitem__)
     # Distance is the hint, not the country, which the caller alone may impose (Pokrovsk near
     # Rostov is in Ukraine, 220 km away).
-    local = [match.place for match in anchors if match.place.country == focus] or [m.place for m in anchors]
+    local = [place for place in places if place.country == focus] or places
     return round(sum(p.lat for p in local) / len(local)), round(sum(p.lon for p in local) / len(local))
