@@ -27,6 +27,27 @@ def test_lookup_json_for_scripts() -> None:
     assert set(records[0]) >= {"id", "name", "kind", "region", "country", "score", "method", "matched"}
 
 
+def test_lookup_scores_by_the_model_when_asked() -> None:
+    from toponyms import Resolver
+
+    resolver = Resolver()
+    resolver.scoring = "model"
+    expected = [(m.place.id, m.score) for m in resolver.candidates("Pokrovsk", limit=3)]
+    done = run("lookup", "Pokrovsk", "--scoring", "model", "--json", "--limit", "3")
+    assert done.returncode == 0, done.stderr
+    assert [(record["id"], record["score"]) for record in json.loads(done.stdout)] == expected
+    why = run("lookup", "Pokrovsk", "--scoring", "model", "--explain")
+    assert "scored by the model" in why.stdout, why.stdout
+    assert run("lookup", "Pokrovsk", "--scoring", "guess").returncode == 2
+
+
+def test_lookup_into_a_closed_pipe_says_nothing() -> None:
+    command = f"{sys.executable} -m toponyms lookup Bakhmut --json --limit 5 | head -c 1"
+    done = subprocess.run(command, shell=True, capture_output=True, text=True, timeout=120)
+    assert done.stdout == "["
+    assert done.stderr == "", done.stderr
+
+
 def test_lookup_country_hint() -> None:
     done = run("lookup", "Pokrovsk", "--country", "RU", "--json", "--limit", "1")
     assert json.loads(done.stdout)[0]["country"] == "RU"

@@ -57,7 +57,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as error:
         print(f"toponyms: --country: {error}", file=sys.stderr)
         return USAGE
-    return args.run(args, resolver)
+    try:
+        return args.run(args, resolver)
+    except BrokenPipeError:  # the reader of standard output has gone, as with `toponyms lookup ... | head`
+        _quiet_stdout()
+        return NOT_FOUND
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -92,6 +96,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     lookup.add_argument("--limit", type=_positive, default=5, help="how many candidates (default 5)")
     lookup.add_argument("--json", action="store_true", help="print JSON for scripts")
+    lookup.add_argument(
+        "--scoring",
+        choices=("formula", "model"),
+        default="formula",
+        help="formula: today's score (default); model: the trained model's probability, not yet the default "
+        "(docs/decisions.md)",
+    )
     lookup.add_argument(
         "--explain",
         action="store_true",
@@ -211,6 +222,7 @@ def _build_gazetteer(args: argparse.Namespace) -> int:
 
 
 def _lookup(args: argparse.Namespace, resolver: Resolver) -> int:
+    resolver.scoring = args.scoring
     if args.explain:
         return _explain(args, resolver)
     try:
