@@ -120,7 +120,9 @@ def test_the_places_the_formulas_rules_drop_are_named_with_the_rule(resolver: Re
 def test_the_model_says_why_a_word_is_no_place(model_resolver: Resolver) -> None:
     why = explain("Summit", resolver=model_resolver)
     assert why.answer is None and why.no_place > 0.5
-    assert why.no_place_evidence[0].name == "ordinary_word" and why.no_place_evidence[0].effect > 0
+    # An everyday word, found fuzzily only: the two reasons weigh about alike (0.44 and 0.47 once in_ukraine came in).
+    assert {evidence.name for evidence in why.no_place_evidence[:2]} == {"ordinary_word", "best_method"}
+    assert all(evidence.effect > 0.2 for evidence in why.no_place_evidence[:2])
 
 
 def test_the_reference_is_a_sure_exact_hit(resolver: Resolver) -> None:

@@ -13,6 +13,7 @@ import pytest
 
 from conftest import ROOT
 from toponyms import Gazetteer
+from toponyms.recall import NEWS_COUNTRY
 
 pytest.importorskip("wordfreq")
 
@@ -56,6 +57,7 @@ def test_surnames_are_no_name_of_the_gazetteer_and_the_news_prior_favours_ukrain
     assert maker.is_form("Києві") and maker.is_form("Харкова") and not maker.is_form("Pushilin")
     rates = news_rates(gazetteer)
     assert rates["UA"] > 10 * rates["RU"]  # the news names Ukraine's places far more often than their share
+    assert max(rates, key=rates.__getitem__) == NEWS_COUNTRY  # the country the model's "in_ukraine" stands for
     with_news, without = priors(gazetteer, 0.5)["lookup"], priors(gazetteer, 0.0)["lookup"]
     pokrovsk = gazetteer.get("gn:704422")
     village = next(p for p in gazetteer.places if p.kind == "populated place" and p.population < 300)

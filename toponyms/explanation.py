@@ -49,7 +49,7 @@ if TYPE_CHECKING:
 __all__ = ["Considered", "Evidence", "Explanation", "Filtered", "REFERENCE", "explain", "render"]
 
 # What a sure answer looks like to the model: an exact hit of the official name (no language given,
-# as GeoNames gives none) of a town of 10,000 people, the biggest of its fifteen candidates or so,
+# as GeoNames gives none) of a town of 10,000 people in Ukraine, the biggest of its fifteen candidates or so,
 # the others found fuzzily (Kramatorsk's row, Bakhmut's); for a query that is no everyday word or
 # person's name. A feature's effect is the change in probability had it taken this value. The
 # query's script, length and word count have none: a query is what it is.
@@ -63,6 +63,7 @@ REFERENCE = {
     "ratio_gap": 0.2, "method_gap": 3.0,
     "ordinary_word": 0.0, "common_word": 0.0, "given_name": 0.0, "surname_shape": 0.0,
     "best_method": 0.0, "best_key_ratio": 1.0,
+    "in_ukraine": 1.0,
 }  # fmt: skip
 FEATURE_EVIDENCE = 6  # the model's features shown per candidate, those that moved it most
 NOTICEABLE = 0.0005  # a smaller effect is no evidence

@@ -44,6 +44,10 @@ METHOD_LEVELS = (0, 0, 0, 1, 2, 3)
 STATUSES = {"official": 0, "variant": 1, "former": 2, "garbled": 3}
 KIND_CODES = {"populated place": 0, "community": 1, "district": 2, "region": 3, "country": 4}
 SCRIPTS = {"latin": 0, "cyrillic": 1, "mixed": 2, "other": 3}
+# The country the news is about: it names that country's settlements far more often than their share
+# of the population says (scripts/make_training_data.py, news_rates: Ukraine about 3.3, Russia 0.14),
+# and the model is told whether a candidate is there ("in_ukraine").
+NEWS_COUNTRY = "UA"
 REFERENCE_YEAR = 2026  # the age of a former name is counted to this year, so that features do not drift
 KEY_LIMIT = 24  # fuzzy keys kept by ratio among the keys of the query's first letter ...
 WRITTEN_LIMIT = 12  # ... and by Jaro-Winkler among them ...
@@ -74,9 +78,11 @@ FEATURES = (
     # the query
     "query_script", "query_length", "query_words", "ordinary_word", "common_word", "given_name", "surname_shape",
     "best_method", "best_key_ratio",
+    # the place, again: added last, so that the columns before it keep their numbers
+    "in_ukraine",  # 1 where the place is in NEWS_COUNTRY
 )  # fmt: skip
 COLUMN = {name: number for number, name in enumerate(FEATURES)}
-QUERY_FEATURES = FEATURES[FEATURES.index("query_script") :]  # the same on every row of one query
+QUERY_FEATURES = FEATURES[COLUMN["query_script"] : COLUMN["best_key_ratio"] + 1]  # the same on every row of one query
 MISSING = -1.0  # a candidate's feature on the "no place" row
 
 
@@ -164,12 +170,13 @@ class Recall:
         matrix = np.empty((n + 1, len(FEATURES)))
         query_script = SCRIPTS[_script(query)]
         surname = " " not in key and key.endswith(SURNAME_ENDINGS)
-        matrix[:, COLUMN["query_script"] :] = [
+        matrix[:, COLUMN["query_script"] : COLUMN["best_key_ratio"] + 1] = [
             query_script, len(form), form.count(" ") + 1 if form else 0,
             form in words("ordinary_words"), form in words("common_words"), form in tables.given_names, surname,
             MISSING, MISSING,
         ]  # fmt: skip
         matrix[0, : COLUMN["query_script"]] = MISSING
+        matrix[0, COLUMN["in_ukraine"]] = MISSING
         matrix[0, 0] = 1.0
         matrix[0, COLUMN["log_candidates"]] = math.log(n) if n else 0.0
         if not n:
@@ -205,7 +212,9 @@ class Recall:
         same_script = rows[:, COLUMN["same_script"]]
         same_script[:] = same_script == query_script
         numbers = np.array(places)
-        rows[:, COLUMN["log_population"] : COLUMN["approximate"] + 1] = tables.place_rows[numbers]
+        place_rows = tables.place_rows[numbers]
+        rows[:, COLUMN["log_population"] : COLUMN["approximate"] + 1] = place_rows[:, :-1]
+        rows[:, COLUMN["in_ukraine"]] = place_rows[:, -1]
         population = tables.population[numbers]
         log_population = rows[:, COLUMN["log_population"]]
         # The candidate among the others: as good a match (same method, same similarity), bigger, better.
@@ -312,6 +321,7 @@ class _Tables:
             self.population == 0,
             np.frombuffer(data["kind"], dtype=np.uint8),
             np.frombuffer(data["approximate"], dtype=np.uint8),
+            np.frombuffer(data["in_ukraine"], dtype=np.uint8),
         ]).astype(np.float64)  # fmt: skip
 
     def key_of(self, hit: int) -> str:
@@ -423,6 +433,7 @@ def _plain(gazetteer: Gazetteer) -> dict[str, Any]:
         "population": array("q", gazetteer.column("population")),
         "kind": bytes(KIND_CODES.get(kind, 0) for kind in gazetteer.column("kind")),
         "approximate": bytes(bool(value) for value in gazetteer.column("approximate")),
+        "in_ukraine": bytes(country == NEWS_COUNTRY for country in gazetteer.column("country")),
         "initial_numbers": {letter: array("i", numbers) for letter, numbers in by_length.items()},
         "length_starts": {
             letter: [bisect_left(numbers, length, key=lambda number: len(keys[number])) for length in range(len(keys[numbers[-1]]) + 2)]
