@@ -374,11 +374,13 @@ class Resolver:
             for number, (f, weight, confidence) in enumerate(zip(found, weights, confidences))
         ]
         best = [min(rows)] if limit == 1 and rows else sorted(rows)[:limit]
-        return [
-            Match(place=places[f.place], score=round(confidences[n], 4), method=f.method, matched=places[f.place].names[f.name], query=query)
-            for *_, n in best
-            for f in (found[n],)
-        ]
+        matches = []
+        for *_, number in best:
+            f, place = found[number], places[found[number].place]
+            matches.append(
+                Match(place=place, score=round(confidences[number], 4), method=f.method, matched=place.names[f.name], query=query)
+            )
+        return matches
 
 
 def _namesake_floors(

@@ -33,7 +33,8 @@ class DocumentContext:
         hromadas it names surely ("Novoselivka, Pokrovsk district"). The anchors are the mentions
         sure as found, then also those whose canonical name is sure, as clean() writes them (DNPR,
         cleaned into Dnipro, anchors the cleaned text: so that clean() is idempotent, it anchors
-        here too)."""
+        here too). Where none is sure, the unsure ones that lead (``_leads``) anchor instead, and a
+        village is looked for among its namesakes in the anchors' raions (``_near``)."""
         # Loops rather than generators: this runs for most documents.
         anchors: list[Match] = []
         doubted: list[Mention] = []  # the unsure mentions: those that lead anchor where none is sure
@@ -144,8 +145,8 @@ class DocumentContext:
         return frozenset(m.place.raion_code for m in anchors if m.place.raion_code in raions)
 
     def _leads(self, match: Match) -> bool:
-        """Whether ``match``, unsure, anchors all the same: found as written (or inflected), a populated
-        place at least at the threshold, which its name means when asked for alone too, where
+        """Whether ``match``, unsure, anchors all the same: found as an anchor must be (``ANCHORING``), a
+        populated place at least at the threshold, which its name means when asked for alone too, where
         namesakes of comparable weight would share it (Pokrovsk beside Engels' former name, but not
         one Novoselivka of dozens). Cached."""
         place = match.place
@@ -155,7 +156,10 @@ class DocumentContext:
         leads = self._leading.get(key)
         if leads is None:
             alone = self.lookup.resolver.resolve(match.query)
-            leads = self._leading[key] = alone is not None and alone.place is place
+            leads = alone is not None and alone.place is place
+            if len(self._leading) > CACHE_LIMIT:  # keyed by the surfaces of texts: bounded as the lookup is
+                self._leading.clear()
+            self._leading[key] = leads
         return leads
 
     def _anchors_when_written(self, match: Match, country: str | None) -> bool:

@@ -100,20 +100,17 @@ class RunMemo:
                     relevant = _EVERY_FACT if tables().water.search(text) is not None else DRY
                 if findings is None or findings.reads & relevant:
                     findings = self._standing(kept, key, country, text, *run.span(), 0, relevant)
-            # Unpacked at once: this runs for every run of every text, and each field read costs.
-            _, run_settled, run_lists_regions, run_unresolved, run_mentions = findings
-            if run_lists_regions:
-                lists_regions = True
-            if run_mentions:
+            lists_regions = lists_regions or findings.lists_regions
+            if findings.mentions:
                 start = run.start()
-                for a, b, surface, match in run_mentions:  # a loop, not a comprehension: most runs hold one
+                for a, b, surface, match in findings.mentions:  # a loop, not a comprehension: most runs hold one
                     add(Mention(start + a, start + b, surface, matches[match]))
-                settled = settled and run_settled
-            if run_unresolved:
+                settled = settled and findings.settled
+            if findings.unresolved:
                 start = run.start()
                 unresolved += [
                     Unresolved(start + a, start + b, surface, None if best is None else matches[best])
-                    for a, b, surface, best in run_unresolved
+                    for a, b, surface, best in findings.unresolved
                 ]
         return Passes(mentions, unresolved, settled, lists_regions)
 
