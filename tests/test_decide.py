@@ -79,6 +79,26 @@ def test_case_and_look_alike_letters_do_not_change_the_answer(recall: Recall, na
     assert _best(recall, changed)[0] == _best(recall, name)[0]
 
 
+LOOK_ALIKES = dict(zip("асеорху", "aceopxy"))  # Cyrillic letters and the Latin ones that look the same
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.data())
+def test_a_latin_look_alike_in_a_cyrillic_name_changes_no_candidate_and_no_feature(recall: Recall, data) -> None:
+    names = recall.gazetteer.column("name")  # any place: its Cyrillic names are drawn below
+    place = recall.gazetteer.places[data.draw(st.integers(0, len(names) - 1))]
+    cyrillic = [n.text for n in place.names if n.text.isalpha() and all("\u0400" <= ch <= "\u04ff" for ch in n.text)]
+    cyrillic = [text for text in cyrillic if any(ch in LOOK_ALIKES for ch in text[1:])]
+    if not cyrillic:
+        return
+    name = data.draw(st.sampled_from(cyrillic))
+    at = data.draw(st.sampled_from([i for i, ch in enumerate(name) if i and ch in LOOK_ALIKES]))
+    swapped = name[:at] + LOOK_ALIKES[name[at]] + name[at + 1 :]
+    original, perturbed = recall.candidates(name), recall.candidates(swapped)
+    assert perturbed.places == original.places, swapped
+    assert np.array_equal(perturbed.features, original.features), swapped
+
+
 def test_a_model_file_that_does_not_fit_is_refused() -> None:
     data = json.loads(json.dumps(table("decision")))
     assert model("lookup").leaves.shape[0] == len(data["priors"]["lookup"]["leaves"])

@@ -120,7 +120,8 @@ class Recall:
         index = self.index
         owners = index.owners
         form = normalize(query)
-        key = spelling_key(query) if form else ""
+        written = readings(query) if form and is_mixed(query) else [query]
+        key = spelling_key(written[0]) if form else ""  # the key of the query in one script
         found: dict[int, list] = {}  # place -> [method rank, hit, key number of the hit (-1: its own), flags]
 
         def collect(hits: Sequence[int], method: int, hit_key: int, flag: int) -> None:
@@ -135,7 +136,6 @@ class Recall:
                         earlier[:3] = [method, hit, hit_key]
 
         if form:
-            written = readings(query) if is_mixed(query) else [query]
             plain = index.by_form(form)
             form_hits = list(plain)
             for reading in written if len(written) > 1 or written[0] != query else ():
