@@ -46,7 +46,7 @@ MAX_RECORD = 1 << 26
 # The modules read the limits above, so they come after them.
 from toponyms.corpus.jobs import FOLDER_SUFFIXES, Job, UsageError, expand, plan  # noqa: E402
 from toponyms.corpus.reading import (  # noqa: E402
-    FORMATS, SUFFIX_FORMATS, _read_text, format_of, iter_records, read_jsonl, read_text,
+    FORMATS, SUFFIX_FORMATS, _read_text, format_of, iter_records, read_jsonl, read_text,  # noqa: F401
 )  # fmt: skip
 from toponyms.corpus.record import STDIN, Record, shown  # noqa: E402
 from toponyms.corpus.report import (  # noqa: E402
@@ -54,7 +54,8 @@ from toponyms.corpus.report import (  # noqa: E402
     aliases_to_gazetteer, mention_fields, mention_record, snippet,
 )  # fmt: skip
 from toponyms.corpus.rows import read_csv  # noqa: E402
-from toponyms.corpus.runner import Cleaner, _work_chunk, clean_file, clean_jobs, scan_records  # noqa: E402
+# The pool's workers run ``_work_chunk`` as the package has it, so that a test can put another in its place.
+from toponyms.corpus.runner import Cleaner, _work_chunk, clean_file, clean_jobs, scan_records  # noqa: E402, F401
 from toponyms.corpus.writing import AtomicFile, WriteError  # noqa: E402
 from toponyms.workers import WorkerError  # noqa: E402
 
@@ -62,4 +63,13 @@ __all__ = [
     "AtomicFile", "Job", "Record", "Report", "UsageError", "WorkerError", "WriteError", "aliases_to_gazetteer",
     "clean_file", "clean_jobs", "expand", "iter_records", "mention_record", "plan", "read_csv", "read_jsonl",
     "read_text", "shown",
+]  # fmt: skip
+
+__all__ = [
+    "CHUNK_BYTES", "CHUNK_RECORDS", "CONTEXT", "CONTEXTS", "FOLDER_SUFFIXES", "FORMATS", "MAX_ALIASES", "MAX_FIELD",
+    "MAX_PROBLEMS", "MAX_RECORD", "MAX_UNRESOLVED", "STDIN", "SUFFIX_FORMATS", "AliasSighting", "AtomicFile", "Cleaner",
+    "Job", "PlaceSummary", "PlaceTally", "Problem", "Record", "Report", "ReportData", "Sighting", "UnresolvedEntry",
+    "UsageError", "WorkerError", "WriteError", "aliases_to_gazetteer", "clean_file", "clean_jobs", "expand",
+    "format_of", "iter_records", "mention_fields", "mention_record", "plan", "read_csv", "read_jsonl", "read_text",
+    "scan_records", "shown", "snippet",
 ]  # fmt: skip
