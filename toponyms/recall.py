@@ -155,7 +155,7 @@ class Recall:
             collect(index.by_key(key), 3, -1, 2)
             for nominative in nominatives(repaired, words_of_names=index.words_of_names):
                 collect(index.by_form(nominative), 4, -1, 4)
-            if len(key) >= MIN_KEY:
+            if len(key) >= MIN_KEY and not form_hits:  # a name found as written needs no resemblance
                 postings, starts = index.keyed.hits, index.keyed.starts
                 for number in tables.fuzzy_keys(key):
                     collect(postings[starts[number] : starts[number + 1]], 5, number, 8)
