@@ -136,7 +136,8 @@ def reliability(pairs: list[tuple[float, bool]]) -> tuple[list[tuple[str, int, f
 def latency(rows: list[dict[str, str]], count: int, against: str | None) -> None:
     """Median microseconds of a lookup of an exact name and of a typo: the model's (at ``against``
     too, in the same process), today's formula and two brute-force scans; and the cost of the
-    first model lookup of a fresh resolver, whose lazy structures it makes.
+    first model lookup of a fresh resolver, whose lazy structures it makes (or reads from the cache),
+    and what they cost made anew: the candidate tables and the answers worked out for every name.
 
     Every timed resolver is fresh (no query cache; each query is asked once) and has made one
     lookup untimed, so that what is made once per gazetteer or per process is made before timing.
@@ -147,11 +148,16 @@ def latency(rows: list[dict[str, str]], count: int, against: str | None) -> None
         folder = tempfile.TemporaryDirectory()
         versions = {label: (version.Gazetteer, version.Resolver) for label, version in import_versions(against, Path(folder.name)).items()}
     resolvers: dict[str, Any] = {}
-    print("\n| version | first model lookup of a fresh resolver (ms) | its tables made anew, without the cache (ms) |")
-    print("|---|---:|---:|")
+    print(
+        "\n| version | first model lookup of a fresh resolver (ms) | its tables made anew, without the cache (ms) "
+        "| the answers of its names made anew (ms) |"
+    )
+    print("|---|---:|---:|---:|")
     for label, (gazetteer_class, resolver_class) in versions.items():
         gazetteer = gazetteer_class.load()
-        tables = importlib.import_module(resolver_class.__module__.rsplit(".", 1)[0] + ".recall")._Tables
+        package = resolver_class.__module__.rsplit(".", 1)[0]
+        tables = importlib.import_module(package + ".recall")._Tables
+        answers = getattr(importlib.import_module(package + ".decide"), "Answers", None)  # none before model-exact
         first = resolver_class(gazetteer)
         first.scoring = "model"
         began = time.perf_counter()
@@ -161,8 +167,13 @@ def latency(rows: list[dict[str, str]], count: int, against: str | None) -> None
         began = time.perf_counter()
         tables(gazetteer)
         built_ms = (time.perf_counter() - began) * 1e3
+        answered = ""
+        if answers is not None:
+            began = time.perf_counter()
+            answers(first.recall)
+            answered = f"{(time.perf_counter() - began) * 1e3:,.0f}"
         gazetteer.digest = digest
-        print(f"| {label} | {first_ms:,.0f} | {built_ms:,.0f} |")
+        print(f"| {label} | {first_ms:,.0f} | {built_ms:,.0f} | {answered} |")
         resolvers[label] = resolver = resolver_class(gazetteer)
         resolver.scoring = "model"
         resolver.resolve("Kramatorsk")
