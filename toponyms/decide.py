@@ -94,8 +94,6 @@ def rank(resolver: Resolver, query: str, *, limit: int, hints: Hints, fuzzy: boo
     (whatever its case or marks) is answered from ``Answers``, the same probabilities worked out
     beforehand.
     """
-    import numpy as np
-
     gazetteer = resolver.gazetteer
     stored = answers(resolver.recall)
     entry = stored.entry(query)
@@ -108,6 +106,8 @@ def rank(resolver: Resolver, query: str, *, limit: int, hints: Hints, fuzzy: boo
     elif not hints:  # the first places in the order worked out beforehand
         return stored.first(entry, query, limit)
     else:
+        import numpy as np
+
         places, hits, methods, none, chances = stored.read(entry, query)
         chances = np.array(chances)
     if hints:
