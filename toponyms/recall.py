@@ -202,16 +202,18 @@ class Recall:
         keys, hit_key, forms, hit_form = tables.keys, tables.hit_key, tables.forms, tables.hit_form
         places, steps, hits, name_keys, name_forms, how, query_of = [], [], [], [], [], [], []
         for number, item in enumerate(batch):
-            for place in sorted(item.found):
-                step, hit, key_number, flags = item.found[place]
+            found = item.found
+            ordered = sorted(found)
+            places += ordered
+            query_of += [number] * len(ordered)
+            for place in ordered:
+                step, hit, key_number, flags = found[place]
                 key_number = hit_key[hit] if key_number < 0 else key_number
-                places.append(place)
                 steps.append(step)
                 hits.append(hit)
                 name_keys.append(keys[key_number] if key_number >= 0 else "")
                 name_forms.append(forms[hit_form[hit]])
                 how.append((METHOD_LEVELS[step], flags & 1, flags >> 1 & 1, flags >> 2 & 1, flags >> 3 & 1))
-                query_of.append(number)
         candidates = []
         at = 0
         for item, size, start in zip(batch, sizes, starts.tolist()):
@@ -229,8 +231,8 @@ class Recall:
         below[none] = False
         rows = matrix[below]  # a copy, with the query's columns filled in
         owner = np.array(query_of)
-        query_keys = [batch[number].key for number in query_of]
-        query_forms = [batch[number].form for number in query_of]
+        query_keys = [batch[number].key for number in query_of] if len(batch) > 1 else [batch[0].key] * len(places)
+        query_forms = [batch[number].form for number in query_of] if len(batch) > 1 else [batch[0].form] * len(places)
         rows[:, 0] = 0.0
         rows[:, COLUMN["method"] : COLUMN["by_fuzzy"] + 1] = how  # the method, then a column for each flag
         method = rows[:, COLUMN["method"]]
@@ -313,7 +315,8 @@ class _Groups:
     def __init__(self, sizes: Any, np: Any) -> None:
         self.np = np
         self.sizes = sizes
-        self.starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.intp)
+        self.starts = np.zeros(len(sizes), dtype=np.intp)
+        np.cumsum(sizes[:-1], out=self.starts[1:])
 
     def spread(self, values: Any) -> Any:
         """A value of each run on each of its rows."""
