@@ -204,9 +204,9 @@ def latency(rows: list[dict[str, str]], count: int, against: str | None) -> None
     print(f"\nMedian CPU µs a lookup; each query once, {LATENCY_ROUND} queries of each caller in turn:\n")
     print("| queries | n | " + " | ".join(callers()) + " | each brute force ÷ model (working tree) |")
     print("|---|---:|" + "---:|" * (len(callers()) + 1))
-    # A place is made the first time a lookup of the process answers it (``PlaceTable``), ~10 µs for a
-    # village, by the first caller in turn (main's model, then this tree's): "exact, again" asks the
-    # exact names anew, of fresh resolvers, once every caller has had its places made.
+    # Every place is made before timing (the names of the WRatio baseline go through them all), so no
+    # caller pays for making a place (``PlaceTable``); "exact, again" asks the exact names anew, of
+    # fresh resolvers, to show how steady the first row is.
     for kind in ("exact", "typo", "exact, again"):
         timed = callers()
         queries = list(dict.fromkeys(row["query"] for row in rows if row["kind"] == kind.split(",")[0] and row["prior"] == "lookup"))[:count]
