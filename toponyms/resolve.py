@@ -84,6 +84,10 @@ class _Found:
     mainstream: bool
 
 
+# The candidates found for a query, their strengths and their weights before hints.
+Weighed = tuple[tuple[_Found, ...], tuple[float, ...], tuple[float, ...]]
+
+
 class Resolver:
     """Resolves names against one gazetteer (the bundled one by default).
 
@@ -101,7 +105,7 @@ class Resolver:
         self.threshold = threshold
         # Finding candidates costs more than ranking them: each query's are kept, with what of their
         # weights no hint changes.
-        self._found: dict[tuple[str, bool, bool], tuple[list[_Found], list[float], list[float]]] = {}
+        self._found: dict[tuple[str, bool, bool], Weighed] = {}
 
     def _codes_within(self, within: str | Iterable[str] | None) -> frozenset[str]:
         """The raion and hromada codes that ``within`` names; a ValueError names what it does not."""
@@ -330,24 +334,27 @@ class Resolver:
                 collect((hit,), "fuzzy", (key_similarity + fuzz.ratio(form, name) / 100) / 2)
         return list(found.values())
 
-    def _weighed(self, found: list[_Found]) -> tuple[list[_Found], list[float], list[float]]:
-        """``found`` with each candidate's strength and its weight before hints."""
+    def _weighed(self, found: list[_Found]) -> Weighed:
+        """``found`` with each candidate's strength and its weight before hints, as tuples: kept for
+        every query, and tuples of numbers the garbage collector stops tracking once it has seen them."""
         places = self.gazetteer.places
         # A candidate's share of the weight counts how well it matched: a poor fuzzy
         # match to a big town must not crowd out a close match to a small one.
-        strengths = [_strength(f.method, f.similarity) for f in found]
-        bases = [
-            _weight(places[f.place], places[f.place].names[f.name], f.mainstream, None) * strength**SHARPNESS
-            for f, strength in zip(found, strengths)
-        ]
-        return found, strengths, bases
+        strengths = tuple([_strength(f.method, f.similarity) for f in found])
+        bases = tuple(
+            [
+                _weight(places[f.place], places[f.place].names[f.name], f.mainstream, None) * strength**SHARPNESS
+                for f, strength in zip(found, strengths)
+            ]
+        )
+        return tuple(found), strengths, bases
 
     def _rank(
         self,
         query: str,
-        found: list[_Found],
-        strengths: list[float],
-        bases: list[float],
+        found: Sequence[_Found],
+        strengths: Sequence[float],
+        bases: Sequence[float],
         *,
         limit: int,
         country: str | None,
@@ -358,9 +365,10 @@ class Resolver:
         alone: bool = False,
     ) -> list[Match]:
         places = self.gazetteer.places
+        candidates = [places[f.place] for f in found]
         hinted = country or near is not None or regions or areas
         hints = Hints(country.upper() if country else None, near, near_km, regions, areas) if hinted else None
-        weights = bases if hints is None else [base * hints.factor(places[f.place]) for f, base in zip(found, bases)]
+        weights = bases if hints is None else [base * hints.factor(place) for place, base in zip(candidates, bases)]
         total = sum(weights) or 1.0
         floors = _namesake_floors(found, places, weights, strengths) if alone else [SHARE_FLOOR] * len(found)
         confidences = [
@@ -370,13 +378,13 @@ class Resolver:
         # Rows compare as their keys (the number last, where the rest tie, keeps the order found);
         # the extractor asks for the best alone, which min() finds without sorting them all.
         rows = [
-            (-round(confidence, 6), -weight, places[f.place].id, number)
-            for number, (f, weight, confidence) in enumerate(zip(found, weights, confidences))
+            (-round(confidence, 6), -weight, place.id, number)
+            for number, (place, weight, confidence) in enumerate(zip(candidates, weights, confidences))
         ]
         best = [min(rows)] if limit == 1 and rows else sorted(rows)[:limit]
         matches = []
         for *_, number in best:
-            f, place = found[number], places[found[number].place]
+            f, place = found[number], candidates[number]
             matches.append(
                 Match(place=place, score=round(confidences[number], 4), method=f.method, matched=place.names[f.name], query=query)
             )
@@ -384,7 +392,7 @@ class Resolver:
 
 
 def _namesake_floors(
-    found: list[_Found], places: Sequence[Place], weights: list[float], strengths: list[float]
+    found: Sequence[_Found], places: Sequence[Place], weights: Sequence[float], strengths: Sequence[float]
 ) -> list[float]:
     """Each candidate's floor, shared with its namesakes of comparable standing.
 

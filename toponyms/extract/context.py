@@ -4,7 +4,8 @@ regions it names surely and in the raions and hromadas it names surely."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
+from functools import cached_property
 
 from toponyms.extract.checks import AS_WRITTEN, SURE
 from toponyms.extract.lookup import NO_AREAS, Lookup
@@ -131,12 +132,18 @@ class DocumentContext:
         column, making no places; the raions of each name are cached."""
         named_in = self._raions_named.get(name)
         if named_in is None:
-            index, raion_of = self.lookup.gazetteer.index, self.lookup.gazetteer.column("raion_code")
+            index, raion_of = self.lookup.gazetteer.index, self._raion_of
             named_in = frozenset(raion_of[index.owner(hit)[0]] for hit in index.by_form(normalize(name)))
             if len(self._raions_named) > CACHE_LIMIT:
                 self._raions_named.clear()
             self._raions_named[name] = named_in
         return not named_in.isdisjoint(raions)
+
+    @cached_property
+    def _raion_of(self) -> Sequence[str | None]:
+        """The raion code of each place, in order: read once (a gazetteer made in memory builds the column
+        anew at each call)."""
+        return self.lookup.gazetteer.column("raion_code")
 
     def _raions(self, anchors: list[Match]) -> frozenset[str]:
         """The raions of ``anchors`` (by code) that the gazetteer has: a city of an oblast's rank has its
@@ -189,12 +196,14 @@ def centre(anchors: list[Match], country: str | None) -> tuple[float, float] | N
     # country named first (``anchors`` are in the order of the text).
     places = [match.place for match in anchors]
     focus = country or places[0].country
-    if country is None and any(place.country != focus for place in places):
+    local = [place for place in places if place.country == focus]
+    if country is None and len(local) < len(places):
         votes: dict[str, int] = {}
         for place in places:
             votes[place.country] = votes.get(place.country, 0) + 1
         focus = max(votes, key=votes.__getitem__)
+        local = [place for place in places if place.country == focus]
     # Distance is the hint, not the country, which the caller alone may impose (Pokrovsk near
     # Rostov is in Ukraine, 220 km away).
-    local = [place for place in places if place.country == focus] or places
-    return round(sum(p.lat for p in local) / len(local)), round(sum(p.lon for p in local) / len(local))
+    local = local or places
+    return round(sum([p.lat for p in local]) / len(local)), round(sum([p.lon for p in local]) / len(local))

@@ -23,6 +23,9 @@ _Query = tuple[str, str | None, tuple[float, float] | None, frozenset[str], froz
 Stored = tuple[int, int, str, float, int | None]  # an ``Ahead`` as the compiled cache keeps it
 
 
+_UNKNOWN = object()  # a surface not looked up yet (None: one with no candidate)
+
+
 class Ahead(NamedTuple):
     """How a name of the gazetteer resolves in running text, worked out ahead: its best
     candidate, and whether it is a mention standing as a run of its own.
@@ -87,8 +90,9 @@ class Lookup:
     ) -> Match | None:
         """The best candidate for ``surface``, or None if it has none; cached."""
         key = (surface, country, near, regions, within, fuzzy)
-        if key in self._best:
-            return self._best[key]
+        best = self._best.get(key, _UNKNOWN)
+        if best is not _UNKNOWN:
+            return best
         if country is None and near is None and not regions and not within and surface in self.ahead:
             ahead = self.ahead_of(surface)
             best = None if ahead is None else self.match(ahead, surface)
