@@ -26,7 +26,7 @@ class DocumentContext:
         self.lookup = lookup
         self._anchoring: dict[tuple[int, str | None], bool] = {}  # whether a place's name anchors, by id
         self._leading: dict[tuple[str, int], bool] = {}  # whether a name means its place alone too
-        self._raions_named: dict[str, frozenset[str | None]] = {}  # the raions of the places of a name
+        self._raions_named: dict[str, tuple[str | None, ...]] = {}  # the raions of the places of a name
 
     def settle(self, mentions: list[Mention], country: str | None) -> list[Mention]:
         """``mentions`` with the unsure ones resolved again near the document's anchors, in the
@@ -133,11 +133,12 @@ class DocumentContext:
         named_in = self._raions_named.get(name)
         if named_in is None:
             index, raion_of = self.lookup.gazetteer.index, self._raion_of
-            named_in = frozenset(raion_of[index.owner(hit)[0]] for hit in index.by_form(normalize(name)))
+            # A tuple, which the garbage collector stops tracking, as it does not a frozenset.
+            named_in = tuple({raion_of[index.owner(hit)[0]] for hit in index.by_form(normalize(name))})
             if len(self._raions_named) > CACHE_LIMIT:
                 self._raions_named.clear()
             self._raions_named[name] = named_in
-        return not named_in.isdisjoint(raions)
+        return not raions.isdisjoint(named_in)
 
     @cached_property
     def _raion_of(self) -> Sequence[str | None]:
@@ -148,8 +149,10 @@ class DocumentContext:
     def _raions(self, anchors: list[Match]) -> frozenset[str]:
         """The raions of ``anchors`` (by code) that the gazetteer has: a city of an oblast's rank has its
         oblast's code for one."""
+        if not anchors:
+            return NO_AREAS
         raions = self.lookup.gazetteer.areas
-        return frozenset(m.place.raion_code for m in anchors if m.place.raion_code in raions)
+        return frozenset([m.place.raion_code for m in anchors if m.place.raion_code in raions])
 
     def _leads(self, match: Match) -> bool:
         """Whether ``match``, unsure, anchors all the same: found as an anchor must be (``ANCHORING``), a
@@ -191,6 +194,8 @@ def centre(anchors: list[Match], country: str | None) -> tuple[float, float] | N
     answers); None without anchors."""
     if not anchors:
         return None
+    if len(anchors) == 1:  # as in most documents: its place is the centre
+        return round(anchors[0].place.lat), round(anchors[0].place.lon)
     # Counted, not weighed by score: a sure name and its canonical name (Rostov at 0.94, Rostov-on-Don
     # at 1.0) must give the same main country, so that clean() is idempotent. A tie goes to the
     # country named first (``anchors`` are in the order of the text).
