@@ -287,15 +287,16 @@ class Resolver:
         if not form:
             return []
         found: dict[int, _Found] = {}
+        # The index's columns, read directly: this runs for every hit of every new query.
+        owners, slots, mainstreams, places = index.owners, index.slots, index.mainstream, self.gazetteer.places
 
         def collect(hits: Iterable[int], method: str, similarity: float = 1.0) -> None:
             for hit in hits:
-                place, slot = index.owner(hit)
-                mainstream = index.is_mainstream(hit)
+                place, slot, mainstream = owners[hit], slots[hit], bool(mainstreams[hit])
                 # A spelling shared only with an obscure variant is weaker evidence.
                 sure = OBSCURE_VARIANT if method == "transliteration" and not mainstream else similarity
                 how = method
-                if how == "normalized" and self.gazetteer.places[place].names[slot].text == query:
+                if how == "normalized" and places[place].names[slot].text == query:
                     how = "exact"
                 earlier = found.get(place)
                 if earlier is None or _strength(how, sure) > _strength(earlier.method, earlier.similarity):
