@@ -134,7 +134,7 @@ class DocumentContext:
         if named_in is None:
             index, raion_of = self.lookup.gazetteer.index, self._raion_of
             # A tuple, which the garbage collector stops tracking, as it does not a frozenset.
-            named_in = tuple({raion_of[index.owner(hit)[0]] for hit in index.by_form(normalize(name))})
+            named_in = tuple({raion_of[index.owners[hit]] for hit in index.by_form(normalize(name))})
             if len(self._raions_named) > CACHE_LIMIT:
                 self._raions_named.clear()
             self._raions_named[name] = named_in
