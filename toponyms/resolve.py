@@ -18,7 +18,7 @@ from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache, cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from rapidfuzz import fuzz
 
@@ -75,13 +75,19 @@ QUERY_REACH = 2
 FOUND_CACHE = 100_000  # queries whose candidates are kept, for ranking them again with other hints
 
 
-@dataclass(frozen=True, slots=True)
-class _Found:
+class _Found(NamedTuple):
+    """A candidate found for a query: its place and name (by number), how it matched and how well.
+    A named tuple: made for every hit of every new query, where a frozen dataclass costs twice as much."""
+
     place: int
     name: int
     method: str
     similarity: float
     mainstream: bool
+
+
+# The candidates found for a query, their strengths and their weights before hints.
+Weighed = tuple[tuple[_Found, ...], tuple[float, ...], tuple[float, ...]]
 
 
 class Resolver:
@@ -101,7 +107,7 @@ class Resolver:
         self.threshold = threshold
         # Finding candidates costs more than ranking them: each query's are kept, with what of their
         # weights no hint changes.
-        self._found: dict[tuple[str, bool, bool], tuple[list[_Found], list[float], list[float]]] = {}
+        self._found: dict[tuple[str, bool, bool], Weighed] = {}
 
     def _codes_within(self, within: str | Iterable[str] | None) -> frozenset[str]:
         """The raion and hromada codes that ``within`` names; a ValueError names what it does not."""
@@ -281,15 +287,16 @@ class Resolver:
         if not form:
             return []
         found: dict[int, _Found] = {}
+        # The index's columns, read directly: this runs for every hit of every new query.
+        owners, slots, mainstreams, places = index.owners, index.slots, index.mainstream, self.gazetteer.places
 
         def collect(hits: Iterable[int], method: str, similarity: float = 1.0) -> None:
             for hit in hits:
-                place, slot = index.owner(hit)
-                mainstream = index.is_mainstream(hit)
+                place, slot, mainstream = owners[hit], slots[hit], bool(mainstreams[hit])
                 # A spelling shared only with an obscure variant is weaker evidence.
                 sure = OBSCURE_VARIANT if method == "transliteration" and not mainstream else similarity
                 how = method
-                if how == "normalized" and self.gazetteer.places[place].names[slot].text == query:
+                if how == "normalized" and places[place].names[slot].text == query:
                     how = "exact"
                 earlier = found.get(place)
                 if earlier is None or _strength(how, sure) > _strength(earlier.method, earlier.similarity):
@@ -330,24 +337,27 @@ class Resolver:
                 collect((hit,), "fuzzy", (key_similarity + fuzz.ratio(form, name) / 100) / 2)
         return list(found.values())
 
-    def _weighed(self, found: list[_Found]) -> tuple[list[_Found], list[float], list[float]]:
-        """``found`` with each candidate's strength and its weight before hints."""
+    def _weighed(self, found: list[_Found]) -> Weighed:
+        """``found`` with each candidate's strength and its weight before hints, as tuples: kept for
+        every query, and tuples of numbers the garbage collector stops tracking once it has seen them."""
         places = self.gazetteer.places
         # A candidate's share of the weight counts how well it matched: a poor fuzzy
         # match to a big town must not crowd out a close match to a small one.
-        strengths = [_strength(f.method, f.similarity) for f in found]
-        bases = [
-            _weight(places[f.place], places[f.place].names[f.name], f.mainstream, None) * strength**SHARPNESS
-            for f, strength in zip(found, strengths)
-        ]
-        return found, strengths, bases
+        strengths = tuple([_strength(f.method, f.similarity) for f in found])
+        bases = tuple(
+            [
+                _weight(places[f.place], places[f.place].names[f.name], f.mainstream, None) * strength**SHARPNESS
+                for f, strength in zip(found, strengths)
+            ]
+        )
+        return tuple(found), strengths, bases
 
     def _rank(
         self,
         query: str,
-        found: list[_Found],
-        strengths: list[float],
-        bases: list[float],
+        found: Sequence[_Found],
+        strengths: Sequence[float],
+        bases: Sequence[float],
         *,
         limit: int,
         country: str | None,
@@ -358,9 +368,10 @@ class Resolver:
         alone: bool = False,
     ) -> list[Match]:
         places = self.gazetteer.places
+        candidates = [places[f.place] for f in found]
         hinted = country or near is not None or regions or areas
         hints = Hints(country.upper() if country else None, near, near_km, regions, areas) if hinted else None
-        weights = bases if hints is None else [base * hints.factor(places[f.place]) for f, base in zip(found, bases)]
+        weights = bases if hints is None else [base * hints.factor(place) for place, base in zip(candidates, bases)]
         total = sum(weights) or 1.0
         floors = _namesake_floors(found, places, weights, strengths) if alone else [SHARE_FLOOR] * len(found)
         confidences = [
@@ -370,13 +381,13 @@ class Resolver:
         # Rows compare as their keys (the number last, where the rest tie, keeps the order found);
         # the extractor asks for the best alone, which min() finds without sorting them all.
         rows = [
-            (-round(confidence, 6), -weight, places[f.place].id, number)
-            for number, (f, weight, confidence) in enumerate(zip(found, weights, confidences))
+            (-round(confidence, 6), -weight, place.id, number)
+            for number, (place, weight, confidence) in enumerate(zip(candidates, weights, confidences))
         ]
         best = [min(rows)] if limit == 1 and rows else sorted(rows)[:limit]
         matches = []
         for *_, number in best:
-            f, place = found[number], places[found[number].place]
+            f, place = found[number], candidates[number]
             matches.append(
                 Match(place=place, score=round(confidences[number], 4), method=f.method, matched=place.names[f.name], query=query)
             )
@@ -384,7 +395,7 @@ class Resolver:
 
 
 def _namesake_floors(
-    found: list[_Found], places: Sequence[Place], weights: list[float], strengths: list[float]
+    found: Sequence[_Found], places: Sequence[Place], weights: Sequence[float], strengths: Sequence[float]
 ) -> list[float]:
     """Each candidate's floor, shared with its namesakes of comparable standing.
 

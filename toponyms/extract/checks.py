@@ -231,22 +231,23 @@ def without_persons(text: str, mentions: list[Mention]) -> list[Mention]:
             # Only a word one space before joins: Kyiv, Kramatorks is two places.
             if text[start - 1 : start] == " " and letter_at(text, start - 2):
                 before = word_before(text, start)
-                begin = start - 1 - len(before)
-                # Жители Белгорода: a Cyrillic noun in the genitive follows a sentence's first word
-                first = is_cyrillic(mention.text[0]) and starts_sentence(text, begin)
                 joined_before = (
                     is_name_like(before)
                     and before.lower() not in prepositions
                     and start - 1 not in ends  # the word before is no mention
-                    and not first
                 )
                 # A Cyrillic name with a case ending after a word that governs it is no surname
                 # before a first name: мер Покровська Сергій Добряк, у Покровську Олександр Кравченко.
-                governed = (
-                    mention.match.method == "inflection"
+                inflected = mention.match.method == "inflection" and is_cyrillic(mention.text[0])
+                governed = inflected and (before[:1].islower() or before.lower() in prepositions)
+                # Жители Белгорода: a Cyrillic noun in the genitive follows a sentence's first word,
+                # which governs it (looked at last, where it would change either answer).
+                if (
+                    (joined_before or inflected and not governed)
                     and is_cyrillic(mention.text[0])
-                    and (first or before[:1].islower() or before.lower() in prepositions)
-                )
+                    and starts_sentence(text, start - 1 - len(before))
+                ):
+                    joined_before, governed = False, inflected
             joined_after = not governed and text[end : end + 1] == " " and is_name_like(word_after(text, end))
             if joined_before or (joined_after and end + 1 not in starts):
                 continue

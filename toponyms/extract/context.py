@@ -4,7 +4,8 @@ regions it names surely and in the raions and hromadas it names surely."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
+from functools import cached_property
 
 from toponyms.extract.checks import AS_WRITTEN, SURE
 from toponyms.extract.lookup import NO_AREAS, Lookup
@@ -25,7 +26,7 @@ class DocumentContext:
         self.lookup = lookup
         self._anchoring: dict[tuple[int, str | None], bool] = {}  # whether a place's name anchors, by id
         self._leading: dict[tuple[str, int], bool] = {}  # whether a name means its place alone too
-        self._raions_named: dict[str, frozenset[str | None]] = {}  # the raions of the places of a name
+        self._raions_named: dict[str, tuple[str | None, ...]] = {}  # the raions of the places of a name
 
     def settle(self, mentions: list[Mention], country: str | None) -> list[Mention]:
         """``mentions`` with the unsure ones resolved again near the document's anchors, in the
@@ -131,18 +132,27 @@ class DocumentContext:
         column, making no places; the raions of each name are cached."""
         named_in = self._raions_named.get(name)
         if named_in is None:
-            index, raion_of = self.lookup.gazetteer.index, self.lookup.gazetteer.column("raion_code")
-            named_in = frozenset(raion_of[index.owner(hit)[0]] for hit in index.by_form(normalize(name)))
+            index, raion_of = self.lookup.gazetteer.index, self._raion_of
+            # A tuple, which the garbage collector stops tracking, as it does not a frozenset.
+            named_in = tuple({raion_of[index.owners[hit]] for hit in index.by_form(normalize(name))})
             if len(self._raions_named) > CACHE_LIMIT:
                 self._raions_named.clear()
             self._raions_named[name] = named_in
-        return not named_in.isdisjoint(raions)
+        return not raions.isdisjoint(named_in)
+
+    @cached_property
+    def _raion_of(self) -> Sequence[str | None]:
+        """The raion code of each place, in order: read once (a gazetteer made in memory builds the column
+        anew at each call)."""
+        return self.lookup.gazetteer.column("raion_code")
 
     def _raions(self, anchors: list[Match]) -> frozenset[str]:
         """The raions of ``anchors`` (by code) that the gazetteer has: a city of an oblast's rank has its
         oblast's code for one."""
+        if not anchors:
+            return NO_AREAS
         raions = self.lookup.gazetteer.areas
-        return frozenset(m.place.raion_code for m in anchors if m.place.raion_code in raions)
+        return frozenset([m.place.raion_code for m in anchors if m.place.raion_code in raions])
 
     def _leads(self, match: Match) -> bool:
         """Whether ``match``, unsure, anchors all the same: found as an anchor must be (``ANCHORING``), a
@@ -184,17 +194,21 @@ def centre(anchors: list[Match], country: str | None) -> tuple[float, float] | N
     answers); None without anchors."""
     if not anchors:
         return None
+    if len(anchors) == 1:  # as in most documents: its place is the centre
+        return round(anchors[0].place.lat), round(anchors[0].place.lon)
     # Counted, not weighed by score: a sure name and its canonical name (Rostov at 0.94, Rostov-on-Don
     # at 1.0) must give the same main country, so that clean() is idempotent. A tie goes to the
     # country named first (``anchors`` are in the order of the text).
     places = [match.place for match in anchors]
     focus = country or places[0].country
-    if country is None and any(place.country != focus for place in places):
+    local = [place for place in places if place.country == focus]
+    if country is None and len(local) < len(places):
         votes: dict[str, int] = {}
         for place in places:
             votes[place.country] = votes.get(place.country, 0) + 1
         focus = max(votes, key=votes.__getitem__)
+        local = [place for place in places if place.country == focus]
     # Distance is the hint, not the country, which the caller alone may impose (Pokrovsk near
     # Rostov is in Ukraine, 220 km away).
-    local = [place for place in places if place.country == focus] or places
-    return round(sum(p.lat for p in local) / len(local)), round(sum(p.lon for p in local) / len(local))
+    local = local or places
+    return round(sum([p.lat for p in local]) / len(local)), round(sum([p.lon for p in local]) / len(local))

@@ -48,7 +48,7 @@ class Extractor:
 
     def scan(self, text: str, *, country: str | None = None) -> Scan:
         """Mentions, unresolved candidates and glossed aliases of ``text``."""
-        found, mentions, aliases = self._all_passes(text, country)
+        found, mentions, aliases = self._all_passes(text, country, candidates=True)
         unresolved: tuple[Unresolved, ...] = ()
         if found.unresolved:
             covered = [(m.start, m.end) for m in mentions]
@@ -57,7 +57,7 @@ class Extractor:
 
     def find(self, text: str, *, country: str | None = None) -> list[Mention]:
         """Every place mention of ``text``: sorted, non-overlapping, ``m.text == text[m.start:m.end]``."""
-        return self._all_passes(text, country)[1]
+        return self._all_passes(text, country, candidates=False)[1]
 
     def scan_runs(self, text: str, *, country: str | None = None) -> Passes:
         """What passes 1-3 find in ``text``, run by run, through the memo."""
@@ -78,11 +78,14 @@ class Extractor:
         if country is not None:
             self.lookup.resolver.check_country(country)
 
-    def _all_passes(self, text: str, country: str | None) -> tuple[Passes, list[Mention], list[Alias]]:
-        """What passes 1-3 find in ``text``, then its mentions and aliases after all the passes."""
+    def _all_passes(
+        self, text: str, country: str | None, *, candidates: bool
+    ) -> tuple[Passes, list[Mention], list[Alias]]:
+        """What passes 1-3 find in ``text`` (with its unresolved candidates if ``candidates``), then
+        its mentions and aliases after all the passes."""
         self._check(text, country)
         # The checks before each pass are made here: most texts need few passes, and a call costs.
-        found = self.memo.scan(text, country)
+        found = self.memo.scan(text, country, candidates=candidates)
         mentions = found.mentions
         if found.lists_regions:
             mentions = self._regions.apply(text, country, mentions)

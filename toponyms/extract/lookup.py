@@ -18,9 +18,15 @@ CONTEXT_KM = 150.0  # a document's places spread over a region: its centre is a 
 AHEAD = 250_000  # names whose resolution is worked out once per gazetteer, ahead of any text
 NO_AREAS: frozenset[str] = frozenset()  # a text that names no region (raion, hromada) surely
 
-# The best candidate of a surface: by surface, country, centre, regions, areas and whether fuzzily.
-_Query = tuple[str, str | None, tuple[float, float] | None, frozenset[str], frozenset[str], bool]
+# The best candidate of a surface: by surface, country, centre, regions, areas (None for none)
+# and whether fuzzily. Most keys then hold strings, numbers and None alone: tuples that the
+# garbage collector stops tracking once it has seen them, where a cache of a hundred thousand
+# keys holding sets would cost it time at each full collection.
+_Query = tuple[str, str | None, tuple[float, float] | None, frozenset[str] | None, frozenset[str] | None, bool]
 Stored = tuple[int, int, str, float, int | None]  # an ``Ahead`` as the compiled cache keeps it
+
+
+_UNKNOWN = object()  # a surface not looked up yet (None: one with no candidate)
 
 
 class Ahead(NamedTuple):
@@ -86,9 +92,10 @@ class Lookup:
         fuzzy: bool = True,
     ) -> Match | None:
         """The best candidate for ``surface``, or None if it has none; cached."""
-        key = (surface, country, near, regions, within, fuzzy)
-        if key in self._best:
-            return self._best[key]
+        key = (surface, country, near, regions or None, within or None, fuzzy)
+        best = self._best.get(key, _UNKNOWN)
+        if best is not _UNKNOWN:
+            return best
         if country is None and near is None and not regions and not within and surface in self.ahead:
             ahead = self.ahead_of(surface)
             best = None if ahead is None else self.match(ahead, surface)

@@ -80,8 +80,9 @@ class RunMemo:
         self._kept = Kept({}, [])
         self._openers: dict[tuple[str, str | None], bool] = {}  # whether a word opens no name (opens_no_name)
 
-    def scan(self, text: str, country: str | None) -> Passes:
-        """What passes 1-3 find in ``text``, run by run."""
+    def scan(self, text: str, country: str | None, *, candidates: bool = True) -> Passes:
+        """What passes 1-3 find in ``text``, run by run; ``candidates=False`` leaves out the unresolved
+        candidates (``find`` has no use for them)."""
         mentions: list[Mention] = []
         unresolved: list[Unresolved] = []
         settled, lists_regions = True, False
@@ -106,7 +107,7 @@ class RunMemo:
                 for a, b, surface, match in findings.mentions:  # a loop, not a comprehension: most runs hold one
                     add(Mention(start + a, start + b, surface, matches[match]))
                 settled = settled and findings.settled
-            if findings.unresolved:
+            if findings.unresolved and candidates:
                 start = run.start()
                 unresolved += [
                     Unresolved(start + a, start + b, surface, None if best is None else matches[best])

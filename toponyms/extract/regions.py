@@ -83,7 +83,9 @@ class RegionLists:
 
     @cached_property
     def _prefixes(self) -> frozenset[str]:
-        """The first letters of the names of the gazetteer's regions, lowercase, in every spelling."""
-        regions = (place for place in self.lookup.gazetteer if place.kind == "region")
+        """The first letters of the names of the gazetteer's regions, lowercase, in every spelling.
+        Found by the column of kinds, so that only the regions are made of a compiled gazetteer's places."""
+        gazetteer = self.lookup.gazetteer
+        regions = (gazetteer.places[n] for n, kind in enumerate(gazetteer.column("kind")) if kind == "region")
         forms = (form for place in regions for name in place.names for form in surface_forms(name.text))
         return frozenset(form[:REGION_PREFIX] for form in forms)
