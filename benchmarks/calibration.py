@@ -50,6 +50,7 @@ from typing import Any
 from common import import_versions
 import numpy as np
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Levenshtein
 
 from toponyms import Gazetteer, Resolver
 from toponyms.decide import Trees, _trees, model
@@ -61,6 +62,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BINS = 10
 BASELINE_CUTOFF = 85.0
 LATENCY_ROUND = 10  # queries timed of one caller before the next caller's turn
+NEAREST_KINDS = ("typo", "garble-inner", "garble-suffix")  # what --nearest counts
 COMPARABLE = 0.1  # a namesake of at least this share of the place's prior weight makes a query undecidable
 
 Answer = tuple[str | None, float]  # the best candidate's place id (None: no candidate) and its score
@@ -74,6 +76,39 @@ def read_rows(path: Path, split: str) -> list[dict[str, str]]:
 def identifiable(row: dict[str, str]) -> bool:
     """Whether no namesake of comparable prior weight shares the name the query was made from."""
     return not row.get("rival") or float(row["rival"]) < COMPARABLE
+
+
+class Nearest:
+    """How a query's written form stands to the names of its own place and of the others.
+
+    Levenshtein distance between normalised forms, over every name of the gazetteer: ``OWN`` where
+    a name of its place is nearer than any other place's, ``TIED`` where another place's name is as
+    near, ``ELSEWHERE`` where one is nearer. Past ``OWN`` the form no longer points at the place
+    meant, and only the prior can still pick it: a typo of a village that lands as near to another
+    village's name is lost to any decider but by luck (a ceiling for the accuracy targets).
+    """
+
+    OWN, TIED, ELSEWHERE = 0, 1, 2
+
+    def __init__(self, gazetteer: Gazetteer) -> None:
+        self.forms: dict[str, set[str]] = defaultdict(set)
+        self.own: dict[str, list[str]] = defaultdict(list)
+        for place in gazetteer.places:
+            for name in place.names:
+                form = normalize(name.text)
+                if form:
+                    self.forms[form].add(place.id)
+                    self.own[place.id].append(form)
+        self.choices = sorted(self.forms)
+
+    def standing(self, query: str, truth: str) -> int:
+        form = normalize(query)
+        own = min((Levenshtein.distance(form, name) for name in self.own[truth]), default=None)
+        if not form or own is None:
+            return self.OWN
+        near = process.extract(form, self.choices, scorer=Levenshtein.distance, score_cutoff=own, limit=None)
+        distances = [distance for name, distance, _ in near if self.forms[name] - {truth}]
+        return self.OWN if not distances else self.ELSEWHERE if min(distances) < own else self.TIED
 
 
 class Deciders:
@@ -266,6 +301,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--against", help="with --latency, time the model at this git revision too; with --check, compare with it")
     parser.add_argument("--check", type=int, default=0, help="instead, check that this many queries get the candidates --against gives")
     parser.add_argument("--model", type=Path, default=None, help="a decision.json to score with (default: the package's)")
+    parser.add_argument(
+        "--nearest", action="store_true", help="also count the queries whose form is nearer to another place's name (typos, garbles)"
+    )
     args = parser.parse_args(argv)
     print("$ python benchmarks/calibration.py " + " ".join(argv if argv is not None else sys.argv[1:]))
     rows = read_rows(args.data, args.split)
@@ -280,6 +318,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     if not args.no_baseline:
         named["baseline"] = (deciders.baseline, 0.0)
+    nearest: Nearest | None = None
     for prior in ("lookup", "text"):
         by_kind: dict[str, list[dict[str, str]]] = defaultdict(list)
         for row in rows:
@@ -318,6 +357,24 @@ def main(argv: list[str] | None = None) -> int:
             print(f"| {label} | {sum(counts[0])} | " + " | ".join(
                 f"{t[0] / n:.1%} | {t[1] / n:.1%} | {t[2] / n:.1%}" for t in counts
             ) + " |")  # fmt: skip
+        if args.nearest:
+            nearest = nearest or Nearest(deciders.gazetteer)
+            print("\nIdentifiable queries by how near (Levenshtein, normalised) their written form is to their own"
+                  " place's names and to the others' (``Nearest``), and the model's right answers among those nearest"
+                  " to their own:\n")
+            print("| kind | n | another place's name as near | nearer | model right where its own is nearest |")
+            print("|---|---:|---:|---:|---:|")
+            for kind in NEAREST_KINDS:
+                queries = [row for row in by_kind.get(kind, [])[: args.per_kind or None] if identifiable(row)]
+                standings = [nearest.standing(row["query"], row["truth"]) for row in queries]
+                own = [row for row, standing in zip(queries, standings) if standing == Nearest.OWN]
+                right = 0
+                for row in own:
+                    best, score = deciders.model(row["query"], prior)
+                    right += best == row["truth"] and score >= args.threshold
+                n = max(len(queries), 1)
+                tied, nearer = standings.count(Nearest.TIED), standings.count(Nearest.ELSEWHERE)
+                print(f"| {kind} | {len(queries)} | {tied / n:.1%} | {nearer / n:.1%} | {right / max(len(own), 1):.1%} |")
         n = sum(sum(totals[next(iter(named)), decidable]) for decidable in (True, False))
         print("\nmean time per query: " + ", ".join(f"{name} {seconds[name] / n * 1e3:.2f} ms" for name in named))
         for name in ("today", "model"):
