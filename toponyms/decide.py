@@ -13,18 +13,27 @@ Nothing in the file runs: it is numbers and feature names, checked when first re
 
 from __future__ import annotations
 
+import weakref
+from array import array
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from typing import TYPE_CHECKING, Any
 
 from toponyms._data import table
+from toponyms.keys import spelling_key
 from toponyms.model import Match
-from toponyms.recall import FEATURES, Candidates
+from toponyms.normalize import normalize
+from toponyms.recall import FEATURES, METHODS, SCRIPTS, Candidates, Found, _script
+from toponyms.script import is_mixed
 
 if TYPE_CHECKING:
+    from toponyms.gazetteer import Gazetteer
+    from toponyms.recall import Recall
     from toponyms.resolve import Hints, Resolver
 
 PRIORS = ("lookup", "text")
+FUZZY = METHODS.index("fuzzy")
+BATCH = 2048  # names whose candidates are featurised and scored at once when the answers are made
 
 
 class ModelError(ValueError):
@@ -63,12 +72,17 @@ class Trees:
 
 def probabilities(candidates: Candidates, prior: str = "lookup") -> tuple[float, Any]:
     """(P(no place), P(each candidate place)) for ``candidates`` under ``prior``; they add up to one."""
+    scores = _softmax(model(prior).scores(candidates.features))
+    return float(scores[0]), scores[1:]
+
+
+def _softmax(scores: Any) -> Any:
+    """The scores of one query's rows made probabilities (in place)."""
     import numpy as np
 
-    scores = model(prior).scores(candidates.features)
     scores = np.exp(scores - scores.max())
     scores /= scores.sum()
-    return float(scores[0]), scores[1:]
+    return scores
 
 
 def rank(resolver: Resolver, query: str, *, limit: int, hints: Hints, fuzzy: bool = True) -> list[Match]:
@@ -76,31 +90,177 @@ def rank(resolver: Resolver, query: str, *, limit: int, hints: Hints, fuzzy: boo
 
     The hints say which place, not whether the name is one: each candidate is weighed by
     ``Hints.factor`` and the places share again what the model gave them all (P(no place) stays);
-    ``fuzzy=False`` leaves out the places found only by resemblance.
+    ``fuzzy=False`` leaves out the places found only by resemblance. A name of the gazetteer
+    (whatever its case or marks) is answered from ``Answers``, the same probabilities worked out
+    beforehand.
     """
-    found = resolver.recall.candidates(query)
-    if not found.places:
-        return []
-    none, chances = probabilities(found, "lookup")
     gazetteer = resolver.gazetteer
+    stored = answers(resolver.recall)
+    entry = stored.entry(query)
+    if entry < 0:
+        found = resolver.recall.candidates(query)
+        if not found.places:
+            return []
+        none, chances = probabilities(found, "lookup")
+        places, hits, methods = found.places, found.hits, found.methods
+    elif not hints:  # the first places in the order worked out beforehand
+        return stored.first(entry, query, limit)
+    else:
+        import numpy as np
+
+        places, hits, methods, none, chances = stored.read(entry, query)
+        chances = np.array(chances)
     if hints:
-        weighed = chances * [hints.factor(gazetteer.places[number]) for number in found.places]
+        weighed = chances * [hints.factor(gazetteer.places[number]) for number in places]
         if weighed.sum() > 0:
             chances = weighed * ((1 - none) / weighed.sum())
     chances = chances.tolist()
-    kept = [at for at, method in enumerate(found.methods) if fuzzy or method != "fuzzy"]
+    kept = [at for at, method in enumerate(methods) if fuzzy or method != "fuzzy"]
     if len(kept) > limit > 0:  # only those that can be among the first: as likely as the limit-th at least,
         least = sorted((chances[at] for at in kept), reverse=True)[limit - 1]  # once rounded (a monotone map)
         kept = [at for at in kept if chances[at] >= least - 2e-6 and round(chances[at], 6) >= round(least, 6)]
     ids = gazetteer.column("id")
-    ranked = sorted(
-        (-round(chances[at], 6), ids[found.places[at]], found.places[at], found.hits[at], found.methods[at]) for at in kept
-    )
-    slot_of, places = gazetteer.index.owner, gazetteer.places
-    return [
-        Match(place=places[number], score=round(-negative, 4), method=method, matched=places[number].names[slot_of(hit)[1]], query=query)
-        for negative, _, number, hit, method in ranked[:limit]
-    ]
+    ranked = sorted((-round(chances[at], 6), ids[places[at]], places[at], at) for at in kept)
+    return [_match(gazetteer, query, places[at], hits[at], methods[at], chances[at]) for *_, at in ranked[:limit]]
+
+
+def _match(gazetteer: Gazetteer, query: str, number: int, hit: int, method: str, chance: float) -> Match:
+    place = gazetteer.places[number]
+    return Match(place=place, score=round(round(chance, 6), 4), method=method, matched=place.names[gazetteer.index.slots[hit]], query=query)
+
+
+class Answers:
+    """The lookup model's answer for every name of a gazetteer, worked out beforehand.
+
+    A name found as written (exact, normalised) gets no fuzzy candidates (``Recall.found``), so
+    its candidates and their features depend on its normalised form, its spelling key and its
+    script alone: one entry for each of those of the gazetteer's names (a name that mixes scripts
+    has none). An entry keeps its places, their names hit, their probabilities and P(no place),
+    as ``probabilities`` gives them, and the order ``rank`` puts them in without hints. They are
+    made for all names at once (``Recall.found`` and ``Recall._featurise`` over many names, the
+    trees over all their rows) and cached beside the compiled gazetteer (``Gazetteer.derived``).
+    """
+
+    def __init__(self, recall: Recall) -> None:
+        gazetteer = recall.gazetteer
+        index = gazetteer.index
+        self.gazetteer = gazetteer
+        self.texts: list[str] = recall._tables.texts
+        self.by_form, self.owners = index.by_form, index.owners
+        data = gazetteer.derived(
+            "model-answers", lambda: _answers(recall), kind=dict, check=lambda data: len(data["entry_of_hit"]) == len(index.owners)
+        )
+        self.forms: list[str] = data["forms"]
+        self.keys: list[str] = data["keys"]
+        self.scripts: bytes = data["scripts"]
+        self.starts: array = data["starts"]
+        self.places: array = data["places"]
+        self.hits: array = data["hits"]
+        self.steps: bytes = data["steps"]
+        self.chances: array = data["chances"]
+        self.none: array = data["none"]
+        self.order: array = data["order"]
+        self.entry_of = {text: entry for text, entry in zip(self.texts, data["entry_of_hit"]) if entry >= 0}
+
+    @cached_property
+    def _by_spelling(self) -> dict[tuple[str, str, int], int]:
+        return {spelling: entry for entry, spelling in enumerate(zip(self.forms, self.keys, self.scripts))}
+
+    def entry(self, query: str) -> int:
+        """The entry that answers ``query``, or -1."""
+        entry = self.entry_of.get(query)
+        if entry is not None:
+            return entry
+        form = normalize(query)
+        if not form or is_mixed(query) or not self.by_form(form):
+            return -1
+        return self._by_spelling.get((form, spelling_key(query), SCRIPTS[_script(query)]), -1)
+
+    def read(self, entry: int, query: str) -> tuple[list[int], list[int], list[str], float, list[float]]:
+        """(places, hits, methods, P(no place), P(each place)) of ``entry``, asked for as ``query``."""
+        start, end = self.starts[entry], self.starts[entry + 1]
+        places, hits = self.places[start:end].tolist(), self.hits[start:end].tolist()
+        methods = [self._method(entry, query, at) for at in range(start, end)]
+        return places, hits, methods, self.none[entry], self.chances[start:end].tolist()
+
+    def first(self, entry: int, query: str, limit: int) -> list[Match]:
+        """The first ``limit`` places of ``entry`` asked for as ``query``, as ``rank`` orders them without hints."""
+        start = self.starts[entry]
+        places, hits, chances, gazetteer = self.places, self.hits, self.chances, self.gazetteer
+        return [
+            _match(gazetteer, query, places[at], hits[at], self._method(entry, query, at), chances[at])
+            for at in [start + at for at in self.order[start : self.starts[entry + 1]][:limit]]
+        ]
+
+    def _method(self, entry: int, query: str, at: int) -> str:
+        """The step that found the ``at``-th place of ``entry``: "exact" where a name of it found as
+        written is written as ``query``, else "normalized"; a later step by its name."""
+        step = self.steps[at]
+        if step > 2:
+            return METHODS[step]
+        place, hit, owners, texts = self.places[at], self.hits[at], self.owners, self.texts
+        if texts[hit] == query or any(owners[other] == place and texts[other] == query for other in self.by_form(self.forms[entry])):
+            return "exact"
+        return "normalized"
+
+
+_ANSWERS: weakref.WeakKeyDictionary[Gazetteer, Answers] = weakref.WeakKeyDictionary()  # one per gazetteer
+
+
+def answers(recall: Recall) -> Answers:
+    """The ``Answers`` of ``recall``'s gazetteer, made (or read from the cache) on first use."""
+    found = _ANSWERS.get(recall.gazetteer)
+    if found is None:
+        found = _ANSWERS[recall.gazetteer] = Answers(recall)
+    return found
+
+
+def _answers(recall: Recall) -> dict[str, Any]:
+    """What ``Answers`` is made of, as lists, arrays and bytes (what the cache may hold)."""
+    import numpy as np
+
+    gazetteer = recall.gazetteer
+    ids = gazetteer.column("id")
+    trees = model("lookup")
+    known: dict[str, str | None] = {}
+    entry_of: dict[tuple[str, str, int], int] = {}
+    numbers: dict[str, int] = {}
+    batch: list[Found] = []
+    for text in recall._tables.texts:
+        if text in numbers or is_mixed(text):
+            continue
+        found = recall.found(text)
+        if not found.form or any(step == FUZZY for step, *_ in found.found.values()):
+            numbers[text] = -1
+            continue
+        spelling = (found.form, found.key, SCRIPTS[_script(found.query, known)])
+        numbers[text] = entry_of.setdefault(spelling, len(entry_of))
+        if numbers[text] == len(batch):
+            batch.append(found)
+    starts, places, hits, steps, chances, none, order = array("i", [0]), array("i"), array("i"), bytearray(), array("d"), array("d"), array("i")
+    for first in range(0, len(batch), BATCH):
+        matrix, candidates = recall._featurise(batch[first : first + BATCH])
+        scores = trees.scores(matrix)
+        row = 0
+        for item, found in zip(batch[first : first + BATCH], candidates):
+            shares = _softmax(np.array(scores[row : row + len(found.places) + 1]))  # as ``probabilities`` does
+            row += len(found.places) + 1
+            chance = shares[1:].tolist()
+            none.append(float(shares[0]))
+            places.extend(found.places)
+            hits.extend(found.hits)
+            steps.extend(item.found[place][0] for place in found.places)
+            chances.extend(chance)
+            order.extend(sorted(range(len(chance)), key=lambda at: (-round(chance[at], 6), ids[found.places[at]], found.places[at])))
+            starts.append(len(places))
+    return {
+        "entry_of_hit": array("i", [numbers.get(text, -1) for text in recall._tables.texts]),
+        "forms": [item.form for item in batch],
+        "keys": [item.key for item in batch],
+        "scripts": bytes(SCRIPTS[_script(item.query, known)] for item in batch),
+        "starts": starts, "places": places, "hits": hits, "steps": bytes(steps),
+        "chances": chances, "none": none, "order": order,
+    }  # fmt: skip
 
 
 @cache

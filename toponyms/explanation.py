@@ -49,18 +49,18 @@ if TYPE_CHECKING:
 __all__ = ["Considered", "Evidence", "Explanation", "Filtered", "REFERENCE", "explain", "render"]
 
 # What a sure answer looks like to the model: an exact hit of the official name (no language given,
-# as GeoNames gives none) of a town of 10,000 people in Ukraine, the biggest of its fifteen candidates or so,
-# the others found fuzzily (Kramatorsk's row, Bakhmut's); for a query that is no everyday word or
+# as GeoNames gives none) of a town of 10,000 people in Ukraine, its name's only candidate (a name found
+# as written has no fuzzy ones: Kramatorsk's row, Bakhmut's); for a query that is no everyday word or
 # person's name. A feature's effect is the change in probability had it taken this value. The
 # query's script, length and word count have none: a query is what it is.
 REFERENCE = {
-    "method": 0.0, "by_form": 1.0, "by_key": 1.0, "by_inflection": 0.0, "by_fuzzy": 1.0,
+    "method": 0.0, "by_form": 1.0, "by_key": 1.0, "by_inflection": 0.0, "by_fuzzy": 0.0,
     "key_ratio": 1.0, "key_jaro_winkler": 1.0, "key_distance": 0.0, "form_ratio": 1.0,
     "prefix": 1.0, "suffix": 1.0, "same_first": 1.0, "length_difference": 0.0, "derived": 0.0,
     "status": 0.0, "former_age": -1.0, "mainstream": 1.0, "lang_known": 0.0, "same_script": 1.0, "name_namesakes": 0.0,
     "log_population": 4.0, "population_unknown": 0.0, "kind": 0.0, "approximate": 0.0,
-    "log_candidates": 2.7, "rivals_as_good": 0.0, "population_rank": 0.0, "log_population_gap": 0.0, "share": 1.0,
-    "ratio_gap": 0.2, "method_gap": 3.0,
+    "log_candidates": 0.0, "rivals_as_good": 0.0, "population_rank": 0.0, "log_population_gap": 0.0, "share": 1.0,
+    "ratio_gap": 1.0, "method_gap": 6.0,
     "ordinary_word": 0.0, "common_word": 0.0, "given_name": 0.0, "surname_shape": 0.0,
     "best_method": 0.0, "best_key_ratio": 1.0,
     "in_ukraine": 1.0,

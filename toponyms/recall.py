@@ -20,7 +20,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import JaroWinkler, Levenshtein
@@ -124,13 +124,18 @@ class Recall:
 
     def candidates(self, query: str, *, in_text: bool = False) -> Candidates:
         """Every plausible place for ``query`` (``in_text``: lifted from running text), with its features."""
+        return self._featurise([self.found(query)])[1][0]
+
+    def found(self, query: str) -> Found:
+        """What each step finds for ``query``: the query and its form and key as the features see
+        them, and for each place [method rank, hit, key number of the hit (-1: its own), flags]."""
         tables = self._tables
         index = self.index
         owners = index.owners
         form = normalize(query)
         written = readings(query) if form and is_mixed(query) else [query]
         key = spelling_key(written[0]) if form else ""  # the key of the query in one script
-        found: dict[int, list] = {}  # place -> [method rank, hit, key number of the hit (-1: its own), flags]
+        found: dict[int, list] = {}
 
         def collect(hits: Sequence[int], method: int, hit_key: int, flag: int) -> None:
             for hit in hits:
@@ -158,86 +163,146 @@ class Recall:
             by_plain_form = {owners[hit] for hit in plain}
             for place, entry in found.items():  # the step's name, for Match.method: exact, normalized or script
                 entry[0] = 0 if place in exact else 1 if place in by_plain_form else 2
-            repaired = normalize(written[0])
+            repaired = normalize(written[0]) if written[0] != query else form
             query, form = written[0], repaired  # what the features see: the query in one script
             collect(index.by_key(key), 3, -1, 2)
             for nominative in nominatives(repaired, words_of_names=index.words_of_names):
                 collect(index.by_form(nominative), 4, -1, 4)
-            if len(key) >= MIN_KEY:
+            if len(key) >= MIN_KEY and not form_hits:  # a name found as written needs no resemblance
                 postings, starts = index.keyed.hits, index.keyed.starts
                 for number in tables.fuzzy_keys(key):
                     collect(postings[starts[number] : starts[number + 1]], 5, number, 8)
-        return self._featurise(query, form, key, found)
+        return Found(query, form, key, found)
 
-    def _featurise(self, query: str, form: str, key: str, found: dict[int, list]) -> Candidates:
+    def _featurise(self, batch: Sequence[Found]) -> tuple[np.ndarray, list[Candidates]]:
+        """The features of the candidates of many queries: one matrix of all their rows, and each
+        query's ``Candidates``, whose features are its slice of the matrix ("no place" row first).
+
+        One query alone and the same query among others get the same features, bit for bit: every
+        value of a row is worked out from that row alone or from its own query's rows (groups never
+        mix queries; what is summed is summed in the order of one query's candidates).
+        """
         import numpy as np
 
         tables = self._tables
-        places = sorted(found)
-        n = len(places)
-        matrix = np.empty((n + 1, len(FEATURES)))
-        query_script = SCRIPTS[_script(query)]
-        surname = " " not in key and key.endswith(SURNAME_ENDINGS)
-        matrix[:, COLUMN["query_script"] : COLUMN["best_key_ratio"] + 1] = [
-            query_script, len(form), form.count(" ") + 1 if form else 0,
-            form in words("ordinary_words"), form in words("common_words"), form in tables.given_names, surname,
-            MISSING, MISSING,
-        ]  # fmt: skip
-        matrix[0, : COLUMN["query_script"]] = MISSING
-        matrix[0, COLUMN["in_ukraine"]] = MISSING
-        matrix[0, 0] = 1.0
-        matrix[0, COLUMN["log_candidates"]] = math.log(n) if n else 0.0
-        if not n:
-            return Candidates(query, (), (), (), matrix)
+        sizes = [len(item.found) for item in batch]
+        repeats = np.array(sizes) + 1  # each query's rows
+        starts = np.zeros(len(batch) + 1, dtype=np.intp)
+        np.cumsum(repeats, out=starts[1:])
+        matrix = np.empty((int(starts[-1]), len(FEATURES)))
+        first, last = COLUMN["query_script"], COLUMN["best_key_ratio"]
+        known: dict[str, str | None] = {}
+        scripts = [SCRIPTS[_script(item.query, known)] for item in batch]
+        given, ordinary, common = tables.given_names, words("ordinary_words"), words("common_words")
+        matrix[:, first : last + 1] = np.repeat([
+            (
+                script, len(item.form), item.form.count(" ") + 1 if item.form else 0,
+                item.form in ordinary, item.form in common, item.form in given,
+                " " not in item.key and item.key.endswith(SURNAME_ENDINGS), MISSING, MISSING,
+            )
+            for script, item in zip(scripts, batch)
+        ], repeats, axis=0)  # fmt: skip
+        none = starts[:-1]
+        matrix[none, :first] = MISSING
+        matrix[none, COLUMN["in_ukraine"]] = MISSING
+        matrix[none, 0] = 1.0
+        matrix[none, COLUMN["log_candidates"]] = [math.log(size) if size else 0.0 for size in sizes]
         keys, hit_key, forms, hit_form = tables.keys, tables.hit_key, tables.forms, tables.hit_form
-        steps, hits, name_keys, name_forms, how = [], [], [], [], []
-        for place in places:
-            step, hit, number, flags = found[place]
-            number = hit_key[hit] if number < 0 else number
-            steps.append(step)
-            hits.append(hit)
-            name_keys.append(keys[number] if number >= 0 else "")
-            name_forms.append(forms[hit_form[hit]])
-            how.append((METHOD_LEVELS[step], flags & 1, flags >> 1 & 1, flags >> 2 & 1, flags >> 3 & 1))
-        rows = matrix[1:]
+        places, steps, hits, name_keys, name_forms, how, query_of = [], [], [], [], [], [], []
+        for number, item in enumerate(batch):
+            found = item.found
+            ordered = sorted(found)
+            places += ordered
+            query_of += [number] * len(ordered)
+            for place in ordered:
+                step, hit, key_number, flags = found[place]
+                key_number = hit_key[hit] if key_number < 0 else key_number
+                steps.append(step)
+                hits.append(hit)
+                name_keys.append(keys[key_number] if key_number >= 0 else "")
+                name_forms.append(forms[hit_form[hit]])
+                how.append((METHOD_LEVELS[step], flags & 1, flags >> 1 & 1, flags >> 2 & 1, flags >> 3 & 1))
+        candidates = []
+        at = 0
+        for item, size, start in zip(batch, sizes, starts.tolist()):
+            candidates.append(
+                Candidates(
+                    item.query, tuple(places[at : at + size]), tuple(hits[at : at + size]),
+                    tuple(METHODS[step] for step in steps[at : at + size]), matrix[start : start + size + 1],
+                )
+            )  # fmt: skip
+            at += size
+        if not places:
+            return matrix, candidates
+        # The rows of the places: computed as one block, then put below each query's "no place" row.
+        below = np.ones(len(matrix), dtype=bool)
+        below[none] = False
+        rows = matrix[below]  # a copy, with the query's columns filled in
+        owner = np.array(query_of)
+        query_keys = [batch[number].key for number in query_of] if len(batch) > 1 else [batch[0].key] * len(places)
+        query_forms = [batch[number].form for number in query_of] if len(batch) > 1 else [batch[0].form] * len(places)
         rows[:, 0] = 0.0
         rows[:, COLUMN["method"] : COLUMN["by_fuzzy"] + 1] = how  # the method, then a column for each flag
         method = rows[:, COLUMN["method"]]
-        ratio = process.cdist([key], name_keys, scorer=fuzz.ratio, dtype=np.float64)[0] / 100
+        ratio = _pairs(query_keys, name_keys, fuzz.ratio, np.float64) / 100
         rows[:, COLUMN["key_ratio"]] = ratio
-        rows[:, COLUMN["key_jaro_winkler"]] = process.cdist([key], name_keys, scorer=JaroWinkler.normalized_similarity)[0]
-        rows[:, COLUMN["key_distance"]] = process.cdist([key], name_keys, scorer=Levenshtein.distance)[0]
-        rows[:, COLUMN["form_ratio"]] = process.cdist([form], name_forms, scorer=fuzz.ratio, dtype=np.float64)[0] / 100
-        size = max(len(key), 1)
-        rows[:, COLUMN["prefix"]] = _common_prefixes(key, name_keys, np) / size
-        rows[:, COLUMN["suffix"]] = _common_prefixes(key[::-1], [other[::-1] for other in name_keys], np) / size
+        rows[:, COLUMN["key_jaro_winkler"]] = _pairs(query_keys, name_keys, JaroWinkler.normalized_similarity)
+        rows[:, COLUMN["key_distance"]] = _pairs(query_keys, name_keys, Levenshtein.distance)
+        rows[:, COLUMN["form_ratio"]] = _pairs(query_forms, name_forms, fuzz.ratio, np.float64) / 100
+        lengths = np.array([max(len(item.key), 1) for item in batch])[owner]
+        batch_keys = [item.key for item in batch]
+        rows[:, COLUMN["prefix"]] = _common_prefixes(batch_keys, owner, name_keys, np) / lengths
+        reversed_keys = [key[::-1] for key in batch_keys]
+        rows[:, COLUMN["suffix"]] = _common_prefixes(reversed_keys, owner, [other[::-1] for other in name_keys], np) / lengths
         rows[:, COLUMN["same_first"] : COLUMN["derived"] + 1] = [
             (bool(key) and other[:1] == key[:1], len(other) - len(key), derived(form, other_form))
-            for other, other_form in zip(name_keys, name_forms)
+            for key, other, form, other_form in zip(query_keys, name_keys, query_forms, name_forms)
         ]
         # What is known of each name and each place beforehand: two blocks of adjacent columns.
         rows[:, COLUMN["status"] : COLUMN["name_namesakes"] + 1] = tables.name_rows[hits]
         same_script = rows[:, COLUMN["same_script"]]
-        same_script[:] = same_script == query_script
+        same_script[:] = same_script == np.array(scripts)[owner]
         numbers = np.array(places)
         place_rows = tables.place_rows[numbers]
         rows[:, COLUMN["log_population"] : COLUMN["approximate"] + 1] = place_rows[:, :-1]
         rows[:, COLUMN["in_ukraine"]] = place_rows[:, -1]
         population = tables.population[numbers]
         log_population = rows[:, COLUMN["log_population"]]
-        # The candidate among the others: as good a match (same method, same similarity), bigger, better.
+        # The candidate among the others of its query: as good a match (same method, same similarity), bigger, better.
+        groups = _Groups(np.array([size for size in sizes if size]), np)
         weight = np.sqrt(population + 1000)
-        rivals, shares = _as_good(method * 1000 + np.round(ratio * 999), weight)
-        rows[:, COLUMN["log_candidates"]] = math.log(n)
+        rivals, shares = _as_good(owner * 4096 + method * 1000 + np.round(ratio * 999), weight)
+        rows[:, COLUMN["log_candidates"]] = groups.spread([math.log(size) for size in sizes if size])
         rows[:, COLUMN["rivals_as_good"]] = rivals
-        rows[:, COLUMN["population_rank"]] = n - _sorted(population).searchsorted(population, side="right")
-        rows[:, COLUMN["log_population_gap"]] = log_population - log_population.max()
+        rows[:, COLUMN["population_rank"]] = groups.greater(population.astype(np.int64))
+        rows[:, COLUMN["log_population_gap"]] = log_population - groups.spread(groups.largest(log_population))
         rows[:, COLUMN["share"]] = weight / shares
-        rows[:, COLUMN["ratio_gap"]] = ratio - _best_of_others(ratio, np)
-        rows[:, COLUMN["method_gap"]] = -_best_of_others(-method, np, missing=-len(METHOD_LEVELS)) - method
-        matrix[:, COLUMN["best_method"]] = method.min()
-        matrix[:, COLUMN["best_key_ratio"]] = ratio.max()
-        return Candidates(query, tuple(places), tuple(hits), tuple(METHODS[step] for step in steps), matrix)
+        rows[:, COLUMN["ratio_gap"]] = ratio - groups.best_of_others(ratio)
+        rows[:, COLUMN["method_gap"]] = -groups.best_of_others(-method, missing=-len(METHOD_LEVELS)) - method
+        matrix[below] = rows
+        asked = repeats > 1  # on every row of each query that has candidates, its "no place" row too
+        best = np.full((len(batch), 2), MISSING)
+        best[asked, 0] = -groups.largest(-method)
+        best[asked, 1] = groups.largest(ratio)
+        matrix[:, COLUMN["best_method"] : COLUMN["best_key_ratio"] + 1] = np.repeat(best, repeats, axis=0)
+        return matrix, candidates
+
+
+class Found(NamedTuple):
+    """What the steps find for one query (``Recall.found``), before any feature is made of it."""
+
+    query: str  # in one script
+    form: str
+    key: str
+    found: dict[int, list]  # place -> [method rank, hit, key number of the hit (-1: its own), flags]
+
+
+def _pairs(queries: list[str], choices: list[str], scorer: Any, dtype: Any = None) -> Any:
+    """``scorer(queries[i], choices[i])`` for each i, as an array (``cdist`` where one query is compared
+    with all: the same scores, quicker)."""
+    if queries[0] == queries[-1] and queries.count(queries[0]) == len(queries):
+        return process.cdist(queries[:1], choices, scorer=scorer, dtype=dtype)[0]
+    return process.cpdist(queries, choices, scorer=scorer, dtype=dtype)
 
 
 def _as_good(groups: Any, weights: Any) -> tuple[list[int], list[float]]:
@@ -252,32 +317,67 @@ def _as_good(groups: Any, weights: Any) -> tuple[list[int], list[float]]:
     return [counts[group] - 1 for group in groups], [sums[group] for group in groups]
 
 
-def _best_of_others(values: Any, np: Any, missing: float = 0.0) -> Any:
-    """For each element, the largest of the others (``missing`` where there is none)."""
-    if len(values) == 1:
-        return np.array([missing])
-    top = values.argmax()
-    best = np.full(len(values), values[top])
-    best[top] = _sorted(values)[-2]  # the largest once the top one is left out
-    return best
+class _Groups:
+    """Consecutive runs of rows (one run a query, none empty), and what is worked out over each run."""
+
+    def __init__(self, sizes: Any, np: Any) -> None:
+        self.np = np
+        self.sizes = sizes
+        self.starts = np.zeros(len(sizes), dtype=np.intp)
+        np.cumsum(sizes[:-1], out=self.starts[1:])
+
+    def spread(self, values: Any) -> Any:
+        """A value of each run on each of its rows."""
+        return self.np.repeat(values, self.sizes)
+
+    def largest(self, values: Any) -> Any:
+        """The largest value of each run."""
+        return self.np.maximum.reduceat(values, self.starts)
+
+    def greater(self, values: Any) -> Any:
+        """For each row, how many rows of its run have a greater value (integers from 0 to 2**40)."""
+        np = self.np
+        if len(self.sizes) == 1:  # the same, quicker
+            ordered = values.copy()
+            ordered.sort()
+            return len(values) - ordered.searchsorted(values, side="right")
+        run = np.repeat(np.arange(len(self.sizes), dtype=np.int64), self.sizes)
+        ordered = np.sort(run << 40 | values)
+        return self.spread(self.starts + self.sizes) - ordered.searchsorted(run << 40 | values, side="right")
+
+    def best_of_others(self, values: Any, missing: float = 0.0) -> Any:
+        """For each row, the largest value of the other rows of its run (``missing`` where there is none)."""
+        np = self.np
+        if len(self.sizes) == 1:  # the same, quicker
+            if len(values) == 1:
+                return np.array([missing])
+            top = values.argmax()
+            best = np.full(len(values), values[top])
+            ordered = values.copy()
+            ordered.sort()
+            best[top] = ordered[-2]  # the largest once the top one is left out
+            return best
+        top = self.spread(self.largest(values))
+        at_top = values == top
+        # The largest once one top value is left out: the second largest where the top is unique.
+        second = self.spread(self.largest(np.where(at_top, -np.inf, values)))
+        alone = self.spread(self.np.add.reduceat(at_top, self.starts)) == 1
+        best = np.where(at_top & alone, second, top)
+        best[self.spread(self.sizes) == 1] = missing
+        return best
 
 
-def _sorted(values: Any) -> Any:
-    """A sorted copy (``np.sort`` without the cost of its wrapper)."""
-    values = values.copy()
-    values.sort()
-    return values
-
-
-def _common_prefixes(key: str, others: list[str], np: Any) -> Any:
-    """How many leading characters each of ``others`` shares with ``key``, as an array."""
-    if not key:
-        return np.zeros(len(others))
-    table = np.array(others)  # fixed-width UTF-32, padded with zeros, which no key character is
-    width = table.dtype.itemsize // 4
-    shared = min(len(key), width)
-    letters = table.view(np.uint32).reshape(len(others), width)[:, :shared]
-    same = letters == np.frombuffer(key[:shared].encode("utf-32-le"), dtype=np.uint32)
+def _common_prefixes(keys: list[str], of: Any, others: list[str], np: Any) -> Any:
+    """How many leading characters each of ``others`` shares with its key, ``keys[of[i]]``, as an array."""
+    if not others:
+        return np.zeros(0)
+    left, right = np.array(keys), np.array(others)  # fixed-width UTF-32, padded with zeros, which no key character is
+    width = min(left.dtype.itemsize, right.dtype.itemsize) // 4
+    left = left.view(np.uint32).reshape(len(keys), -1)[:, :width]
+    if len(keys) > 1:
+        left = left[of]  # (one key is compared with every row as it is)
+    right = right.view(np.uint32).reshape(len(others), -1)[:, :width]
+    same = (left == right) & (left != 0)
     return np.logical_and.accumulate(same, axis=1).sum(axis=1)
 
 
