@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Candidate recall: how often the right place is among the candidates at all, today and with toponyms.recall.
 
-Usage: python benchmarks/recall.py [--data build/training.tsv] [--split validation] [--per-kind N] [--ablate]
+Usage: python benchmarks/recall.py [--data build/training.tsv] [--split validation[,test]] [--per-kind N] [--ablate]
 
 For each query of ``scripts/make_training_data.py`` that names a place (negatives have no
 right place to find), today's resolver is asked for every candidate it keeps
@@ -11,8 +11,11 @@ is among them. Also printed: how many candidates each gives (median and 90th per
 
 With ``--ablate``, ``toponyms.recall`` alone, with each of its fuzzy retrievals
 (``recall.FUZZY_STEPS``) left out in turn: the recall, the number of candidates, how many
-queries' right place only that retrieval finds, and the median CPU µs of candidate generation
-(the candidate sets change, so the trained model would have to be trained again on them).
+queries' right place only that retrieval finds, the median CPU µs of candidate generation
+(over every query, and over the typos and garbles) and of the fuzzy retrieval alone
+(``_Tables.fuzzy_keys`` on the query's spelling key, typos and garbles), and the median number
+of fuzzy keys it hands on (the candidate sets change, so the trained model would have to be
+trained again on them).
 """
 
 from __future__ import annotations
@@ -26,22 +29,24 @@ from collections import defaultdict
 from pathlib import Path
 
 from toponyms import Resolver, recall
+from toponyms.keys import spelling_key
 from toponyms.recall import Recall
 
 ROOT = Path(__file__).resolve().parent.parent
 EVERY = 10**6
+FUZZY_KINDS = ("typo", "garble-inner", "garble-suffix")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=ROOT / "build" / "training.tsv")
-    parser.add_argument("--split", default="validation")
+    parser.add_argument("--split", default="validation", help="a split, or several joined by commas")
     parser.add_argument("--per-kind", type=int, default=0, help="at most this many queries of each kind (0: all)")
     parser.add_argument("--ablate", action="store_true", help="leave out each fuzzy retrieval of toponyms.recall in turn")
     args = parser.parse_args(argv)
     print("$ python benchmarks/recall.py " + " ".join(argv if argv is not None else sys.argv[1:]))
     with args.data.open(encoding="utf-8", newline="") as rows_file:
-        rows = [row for row in csv.DictReader(rows_file, delimiter="\t", quoting=csv.QUOTE_NONE) if row["split"] == args.split]
+        rows = [row for row in csv.DictReader(rows_file, delimiter="\t", quoting=csv.QUOTE_NONE) if row["split"] in args.split.split(",")]
     if args.ablate:
         ablate(rows, args.per_kind)
         return 0
@@ -92,28 +97,41 @@ def ablate(rows: list[dict[str, str]], per_kind: int) -> None:
     every = recall.FUZZY_STEPS
     found_with: dict[str, list[bool]] = {}
     print(f"\n{len(queries)} queries that name a place\n")
-    print("| fuzzy retrievals | recall | typo | garble-inner | garble-suffix | candidates (median, p90) | right place found by it alone | median CPU µs |")
-    print("|---|---:|---:|---:|---:|---|---:|---:|")
+    fuzzy = [row for row in queries if row["kind"] in FUZZY_KINDS]
+    fuzzy_keys = [key for row in fuzzy if len(key := spelling_key(row["query"])) >= recall.MIN_KEY]
+    tables = finder._tables
+    print(
+        "| fuzzy retrievals | recall | typo | garble-inner | garble-suffix | candidates (median, p90) "
+        "| right place found by it alone | median CPU µs | of typos and garbles | their fuzzy retrieval | fuzzy keys |"
+    )
+    print("|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|")
     for left_out in ("", *sorted(every)):
         recall.FUZZY_STEPS = every - {left_out}
-        found, sizes, times = [], [], []
+        found, sizes, times, fuzzy_times, counts = [], [], [], [], []
         for row in queries:
             began = time.process_time()
             places = finder.candidates(row["query"]).places
             times.append(time.process_time() - began)
             found.append(any(ids[place] == row["truth"] for place in places))
             sizes.append(len(places))
+        for key in fuzzy_keys:
+            began = time.process_time()
+            counts.append(len(tables.fuzzy_keys(key)))
+            fuzzy_times.append(time.process_time() - began)
         recall.FUZZY_STEPS = every
+        kind_times = [spent for spent, row in zip(times, queries) if row["kind"] in FUZZY_KINDS]
         found_with[left_out] = found
         kinds = [
             sum(ok for ok, row in zip(found, queries) if row["kind"] == kind) / max(1, sum(row["kind"] == kind for row in queries))
-            for kind in ("typo", "garble-inner", "garble-suffix")
+            for kind in FUZZY_KINDS
         ]
         alone = sum(a and not b for a, b in zip(found_with[""], found)) if left_out else 0
         print(
             f"| {'all' if not left_out else 'all but ' + left_out} | {sum(found) / len(found):.1%} | "
             + " | ".join(f"{share:.1%}" for share in kinds)
-            + f" | {_spread(sizes)} | {alone if left_out else ''} | {statistics.median(times) * 1e6:,.0f} |"
+            + f" | {_spread(sizes)} | {alone if left_out else ''} | {statistics.median(times) * 1e6:,.0f}"
+            + f" | {statistics.median(kind_times) * 1e6:,.0f} | {statistics.median(fuzzy_times) * 1e6:,.0f}"
+            + f" | {statistics.median(counts):g} |"
         )
 
 

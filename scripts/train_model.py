@@ -36,7 +36,7 @@ from toponyms.decide import PRIORS, Trees
 from toponyms.recall import FEATURES, Recall
 
 ROOT = Path(__file__).resolve().parent.parent
-SHAPING = ("toponyms/recall.py", "toponyms/keys.py", "toponyms/index.py", "toponyms/data/spelling.json")
+SHAPING = ("toponyms/recall.py", "toponyms/neighbours.py", "toponyms/keys.py", "toponyms/index.py", "toponyms/data/spelling.json")
 # (depth, learning rate): the candidates for the validation split to choose from. Deeper trees
 # (4: 1.153 against 1.078 at 120 trees, rate 0.3) and slower rates (0.1, 300 trees: 1.071) did
 # no better on the lookup prior's validation split, and take longer to fit and to score.

@@ -2,9 +2,10 @@
 
 Where the resolver's ranking stops at the first step that finds anything and drops
 what its filters reject, this step runs them all — exact, normalised and
-script-repaired forms, the spelling key, case endings, and fuzzy retrieval by key
-similarity and by prefix-aware written-form similarity (Jaro-Winkler), over every
-key of the gazetteer, with loose cutoffs — and hands each candidate place on with
+script-repaired forms, the spelling key, case endings, and fuzzy retrieval of the
+keys most like the query's by ratio among those within an edit or two, of the same
+first and last or first two letters, of the same beginning, or of the same rare
+trigrams, with loose cutoffs — and hands each candidate place on with
 a row of ``FEATURES``: what the old filters decided becomes evidence for a model
 (``toponyms.decide``) to weigh, not a gate. Recall first: the model sorts it out.
 """
@@ -14,9 +15,9 @@ from __future__ import annotations
 import math
 import weakref
 from array import array
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -28,6 +29,7 @@ from toponyms._data import table, words
 from toponyms.index import Postings
 from toponyms.inflect import derived, nominatives
 from toponyms.keys import spelling_key
+from toponyms.neighbours import Deletions, deletion_table
 from toponyms.normalize import normalize
 from toponyms.script import is_mixed, readings, script_of
 
@@ -49,17 +51,23 @@ SCRIPTS = {"latin": 0, "cyrillic": 1, "mixed": 2, "other": 3}
 # and the model is told whether a candidate is there ("in_ukraine").
 NEWS_COUNTRY = "UA"
 REFERENCE_YEAR = 2026  # the age of a former name is counted to this year, so that features do not drift
-KEY_LIMIT = 24  # fuzzy keys kept by ratio among the keys of the query's first letter ...
-WRITTEN_LIMIT = 12  # ... and by Jaro-Winkler among them ...
-ANY_LETTER_LIMIT = 12  # ... and by ratio among the keys that share the query's rarest trigrams, any first letter
 KEY_CUTOFF = 60.0  # rapidfuzz ratio, 0-100
-WRITTEN_CUTOFF = 0.8  # Jaro-Winkler, 0-1
 MIN_KEY = 3  # a shorter key is matched exactly only
-SHORTLIST = 256  # keys handed on from the trigram filter
-RARE_GRAMS = 12
-# The fuzzy retrievals: by ratio and by Jaro-Winkler among the keys of the query's first letter, by ratio
-# among those that share its rarest trigrams (benchmarks/recall.py --ablate times and scores each left out).
-FUZZY_STEPS = frozenset({"ratio", "written", "trigrams"})
+# The fuzzy retrievals, each with the number of keys it hands on at most, the best by ratio
+# (benchmarks/recall.py --ablate times and scores each left out): keys within an edit or two
+# (symmetric deletion, toponyms.neighbours), keys of the same first and last letters and about the
+# same length ("ends"), of the same first two letters and about the same length ("heads"), keys
+# that begin with the query's first half, and keys that share its rarest trigrams, whatever their
+# first letter.
+FUZZY_LIMITS = {"deletions": 16, "ends": 16, "heads": 12, "prefix": 8, "trigrams": 12}
+FUZZY_STEPS = frozenset(FUZZY_LIMITS)
+TWICE_UP_TO = 10  # "deletions": the longest key whose two-letter deletions are looked up too
+LENGTH_SPREAD = 3  # "ends" and "heads": at most this many letters longer or shorter than the query
+PREFIX_KEYS = 200  # "prefix": the keys that begin with the query's first half (or more), when at most this many do
+SHORTLIST = 128  # "trigrams": keys handed on from the trigram filter ...
+RARE_GRAMS = 4  # ... which counts the keys that share the query's rarest trigrams
+# The buckets of keys of "ends" and "heads": what of a key names its bucket.
+BUCKETS: dict[str, Callable[[str], str]] = {"ends": lambda key: key[0] + key[-1], "heads": lambda key: key[:2]}
 SURNAME_ENDINGS = ("ov", "ev", "in", "yn", "enko", "uk", "chuk", "ski", "sky", "skyi", "ich", "vich")
 
 FEATURES = (
@@ -397,9 +405,12 @@ class _Tables:
         self.hit_form: array = data["hit_form"]
         self.hit_key: array = data["hit_key"]
         self.keys: list[str] = index.keyed.texts
-        self.initial_numbers: dict[str, array] = data["initial_numbers"]
-        self.by_initial = {letter: [self.keys[number] for number in numbers] for letter, numbers in self.initial_numbers.items()}
-        self.length_starts: dict[str, list[int]] = data["length_starts"]
+        self.deletions = Deletions(*data["deletions"], twice_up_to=TWICE_UP_TO)
+        # The keys of each bucket by length: a bucket is one span of ``buckets[step][1]`` (its key
+        # numbers in ``[0]``, its spans by name in ``[2]``), a length window one slice of it.
+        self.buckets: dict[str, tuple[array, list[str], dict[str, tuple[int, int]]]] = {
+            step: (numbers, [self.keys[number] for number in numbers], spans) for step, (numbers, spans) in data["buckets"].items()
+        }
         self.grams: Postings = data["grams"]  # trigram -> numbers of the keys that have it
         self._gram_keys = np.frombuffer(self.grams.hits, dtype=np.int32)
         self.given_names = frozenset(normalize(name) for name in table("text")["given_names"])
@@ -429,40 +440,53 @@ class _Tables:
         return self.keys[number] if number >= 0 else ""
 
     def fuzzy_keys(self, key: str) -> list[int]:
-        """The numbers of the keys like ``key``: by ratio and by Jaro-Winkler among those of its first
-        letter, and by ratio among those that share its rarest trigrams whatever their first letter;
-        each list best first, the earlier of equals first (``process.extract``'s order)."""
-        cutoff = KEY_CUTOFF / 100
-        shortest = math.ceil(len(key) * cutoff / (2 - cutoff) - 1e-9)
-        longest = math.floor(len(key) * (2 - cutoff) / cutoff + 1e-9)
-        found: dict[int, None] = {}
-        keys = self.by_initial.get(key[0])
-        if keys:
-            starts = self.length_starts[key[0]]
-            low, high = starts[min(shortest, len(starts) - 1)], starts[min(longest + 1, len(starts) - 1)]
-            choices, numbers = keys[low:high], self.initial_numbers[key[0]]
-            if "ratio" in FUZZY_STEPS:
-                for _, _, at in process.extract(key, choices, scorer=fuzz.ratio, limit=KEY_LIMIT, score_cutoff=KEY_CUTOFF):
-                    found[numbers[low + at]] = None
-            if "written" in FUZZY_STEPS:
-                written = process.extract(
-                    key, choices, scorer=JaroWinkler.normalized_similarity, limit=WRITTEN_LIMIT, score_cutoff=WRITTEN_CUTOFF
-                )
-                for _, _, at in written:
-                    found[numbers[low + at]] = None
+        """The numbers of the keys like ``key``: the best by ratio (``KEY_CUTOFF`` at least) of those each
+        step of ``FUZZY_STEPS`` looks at, ``FUZZY_LIMITS`` of each; best first, the earlier step's and
+        then the earlier key of equals first. Not ``key``'s own, which the spelling key finds."""
+        keys = self.keys
+        pools: list[tuple[str, Sequence[str], Sequence[int]]] = []
+        if "deletions" in FUZZY_STEPS:
+            near = self.deletions.near(key).tolist()
+            pools.append(("deletions", [keys[number] for number in near], near))
+        for step, (bucket_numbers, bucket_keys, spans) in self.buckets.items():
+            span = spans.get(BUCKETS[step](key)) if step in FUZZY_STEPS else None
+            if span is not None:
+                low = bisect_left(bucket_keys, len(key) - LENGTH_SPREAD, *span, key=len)
+                high = bisect_right(bucket_keys, len(key) + LENGTH_SPREAD, *span, key=len)
+                pools.append((step, bucket_keys[low:high], bucket_numbers[low:high]))
+        if "prefix" in FUZZY_STEPS:
+            low, high = self._prefixed(key)
+            pools.append(("prefix", keys[low:high], range(low, high)))
         if "trigrams" in FUZZY_STEPS:
             shortlist = self._shortlist(key)
-            choices = [self.keys[number] for number in shortlist]
-            for _, _, at in process.extract(key, choices, scorer=fuzz.ratio, limit=ANY_LETTER_LIMIT, score_cutoff=KEY_CUTOFF):
-                found[shortlist[at]] = None
-        at = bisect_left(self.keys, key)
-        if at < len(self.keys) and self.keys[at] == key:
-            found.pop(at, None)
-        return list(found)
+            pools.append(("trigrams", [keys[number] for number in shortlist], shortlist))
+        at = bisect_left(keys, key)
+        own = at if at < len(keys) and keys[at] == key else -1  # found by the spelling key, not fuzzily
+        scored: list[tuple[float, int]] = []
+        for step, choices, numbers in pools:
+            limit = FUZZY_LIMITS[step]
+            best = process.extract(key, choices, scorer=fuzz.ratio, limit=limit + 1, score_cutoff=KEY_CUTOFF)
+            scored += [(score, numbers[place]) for _, score, place in best if numbers[place] != own][:limit]
+        scored.sort(key=lambda pair: -pair[0])  # stable: equals stay in the order found
+        return list(dict.fromkeys(number for _, number in scored))
+
+    def _prefixed(self, key: str) -> tuple[int, int]:
+        """Where the keys that begin with the first half of ``key`` (at least ``MIN_KEY`` letters; more,
+        until at most ``PREFIX_KEYS`` keys begin so) start and end among the sorted keys; empty where
+        even those that begin with all of ``key`` but its last letter are too many."""
+        keys = self.keys
+        low, high = 0, len(keys)
+        for size in range(max(MIN_KEY, (len(key) + 1) // 2), len(key)):
+            prefix = key[:size]
+            low = bisect_left(keys, prefix, low, high)
+            high = bisect_left(keys, prefix[:-1] + chr(ord(prefix[-1]) + 1), low, high)
+            if high - low <= PREFIX_KEYS:
+                return low, high
+        return 0, 0
 
     def _shortlist(self, key: str) -> list[int]:
-        """The numbers of the keys that share the most of the query's rarest trigrams (two of them at
-        least, where more than two are looked up)."""
+        """The numbers of the keys that share the most of the query's ``RARE_GRAMS`` rarest trigrams
+        (two of them at least, where more than two are looked up), ``SHORTLIST`` at most."""
         import numpy as np
 
         grams, starts, spans = self.grams.texts, self.grams.starts, []
@@ -470,14 +494,18 @@ class _Tables:
             at = bisect_left(grams, gram)
             if at < len(grams) and grams[at] == gram:
                 spans.append((starts[at], starts[at + 1]))
-        postings = sorted(spans, key=lambda span: span[1] - span[0])[:RARE_GRAMS]  # the rarest
+        postings = sorted(spans, key=lambda span: (span[1] - span[0], span))[:RARE_GRAMS]  # the rarest
         if not postings:
             return []
         merged = np.concatenate([self._gram_keys[start:end] for start, end in postings])
-        counts = np.bincount(merged, minlength=len(self.keys))
-        present = (counts >= 2 if len(postings) > 2 else counts).nonzero()[0]
+        merged.sort()
+        firsts = np.concatenate(([0], (merged[1:] != merged[:-1]).nonzero()[0] + 1))  # where each key's run starts
+        counts = np.concatenate((firsts[1:], [len(merged)])) - firsts
+        present = merged[firsts]
+        if len(postings) > 2:
+            present, counts = present[counts >= 2], counts[counts >= 2]
         if len(present) > SHORTLIST:
-            present = present[counts[present].argpartition(-SHORTLIST)[-SHORTLIST:]]
+            present = np.sort(present[counts.argsort(kind="stable")[-SHORTLIST:]])
         return present.tolist()
 
 
@@ -512,14 +540,19 @@ def _plain(gazetteer: Gazetteer) -> dict[str, Any]:
     namesakes = array("i", [indexed.get(form, 1) - 1 for form in forms])  # beside the one
     keys = keyed.texts
     hit_key = array("i", _numbers_of_hits(keyed, len(names), np).astype(np.int32).tobytes())
-    initials: defaultdict[str, list[int]] = defaultdict(list)
     grams: defaultdict[str, list[int]] = defaultdict(list)
     for number, key in enumerate(keys):
-        initials[key[0]].append(number)
         for gram in set(_trigrams(key)):
             grams[gram].append(number)
-    # The keys of each first letter by length, and where each length starts: a length window is one slice.
-    by_length = {letter: sorted(numbers, key=lambda number: len(keys[number])) for letter, numbers in initials.items()}
+    # The keys of each bucket by length, and where each bucket starts and ends.
+    buckets = {}
+    for step, bucket_of in BUCKETS.items():
+        named = [bucket_of(key) for key in keys]
+        order = sorted(range(len(keys)), key=lambda number: (named[number], len(keys[number]), number))
+        spans: dict[str, tuple[int, int]] = {}
+        for at, number in enumerate(order):
+            spans[named[number]] = (spans.get(named[number], (at, at))[0], at + 1)
+        buckets[step] = (array("i", order), spans)
     return {
         "texts": texts,
         "forms": list(forms),
@@ -534,11 +567,8 @@ def _plain(gazetteer: Gazetteer) -> dict[str, Any]:
         "kind": bytes(KIND_CODES.get(kind, 0) for kind in gazetteer.column("kind")),
         "approximate": bytes(bool(value) for value in gazetteer.column("approximate")),
         "in_ukraine": bytes(country == NEWS_COUNTRY for country in gazetteer.column("country")),
-        "initial_numbers": {letter: array("i", numbers) for letter, numbers in by_length.items()},
-        "length_starts": {
-            letter: [bisect_left(numbers, length, key=lambda number: len(keys[number])) for length in range(len(keys[numbers[-1]]) + 2)]
-            for letter, numbers in by_length.items()
-        },
+        "deletions": deletion_table(keys),
+        "buckets": buckets,
         "grams": Postings(grams),
     }
 
