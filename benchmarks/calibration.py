@@ -63,6 +63,7 @@ BINS = 10
 BASELINE_CUTOFF = 85.0
 LATENCY_ROUND = 10  # queries timed of one caller before the next caller's turn
 NEAREST_KINDS = ("typo", "garble-inner", "garble-suffix")  # what --nearest counts
+OUTCOMES = ("right", "no place likelier", "under the threshold", "another first", "no candidate")
 COMPARABLE = 0.1  # a namesake of at least this share of the place's prior weight makes a query undecidable
 
 Answer = tuple[str | None, float]  # the best candidate's place id (None: no candidate) and its score
@@ -146,6 +147,21 @@ class Deciders:
         places = chances[1:] / chances.sum()  # as toponyms.decide.probabilities, with this model's trees
         best = int(places.argmax())
         return self.ids[candidates.places[best]], float(places[best])
+
+    def outcome(self, query: str, truth: str, prior: str) -> str:
+        """What the model makes of a query that means ``truth``: one of ``OUTCOMES``."""
+        candidates = self.recall.candidates(query)
+        if truth not in {self.ids[place] for place in candidates.places}:
+            return "no candidate"
+        scores = self.trees[prior].scores(candidates.features)
+        chances = np.exp(scores - scores.max())
+        chances /= chances.sum()
+        best = int(chances[1:].argmax())
+        if self.ids[candidates.places[best]] != truth:
+            return "another first"
+        if chances[best + 1] >= self.threshold:
+            return "right"
+        return "no place likelier" if chances[0] > chances[best + 1] else "under the threshold"
 
     def baseline(self, query: str, prior: str) -> Answer:
         found = process.extractOne(normalize(query), self.baseline_names, scorer=fuzz.WRatio, score_cutoff=BASELINE_CUTOFF)
@@ -360,21 +376,21 @@ def main(argv: list[str] | None = None) -> int:
         if args.nearest:
             nearest = nearest or Nearest(deciders.gazetteer)
             print("\nIdentifiable queries by how near (Levenshtein, normalised) their written form is to their own"
-                  " place's names and to the others' (``Nearest``), and the model's right answers among those nearest"
-                  " to their own:\n")
-            print("| kind | n | another place's name as near | nearer | model right where its own is nearest |")
-            print("|---|---:|---:|---:|---:|")
+                  " place's names and to the others' (``Nearest``); of those nearest to their own, what the model"
+                  " makes of them: right; its place first among the places, but no place likelier, or neither"
+                  " reaching the threshold; another place first; its place no candidate:\n")
+            print("| kind | n | another place's name as near | nearer | own nearest: right | no place likelier "
+                  "| under the threshold | another first | no candidate |")
+            print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
             for kind in NEAREST_KINDS:
                 queries = [row for row in by_kind.get(kind, [])[: args.per_kind or None] if identifiable(row)]
                 standings = [nearest.standing(row["query"], row["truth"]) for row in queries]
                 own = [row for row, standing in zip(queries, standings) if standing == Nearest.OWN]
-                right = 0
-                for row in own:
-                    best, score = deciders.model(row["query"], prior)
-                    right += best == row["truth"] and score >= args.threshold
-                n = max(len(queries), 1)
+                outcomes = [deciders.outcome(row["query"], row["truth"], prior) for row in own]
+                n, m = max(len(queries), 1), max(len(own), 1)
                 tied, nearer = standings.count(Nearest.TIED), standings.count(Nearest.ELSEWHERE)
-                print(f"| {kind} | {len(queries)} | {tied / n:.1%} | {nearer / n:.1%} | {right / max(len(own), 1):.1%} |")
+                shares = " | ".join(f"{outcomes.count(outcome) / m:.1%}" for outcome in OUTCOMES)
+                print(f"| {kind} | {len(queries)} | {tied / n:.1%} | {nearer / n:.1%} | {shares} |")
         n = sum(sum(totals[next(iter(named)), decidable]) for decidable in (True, False))
         print("\nmean time per query: " + ", ".join(f"{name} {seconds[name] / n * 1e3:.2f} ms" for name in named))
         for name in ("today", "model"):
