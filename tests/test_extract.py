@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import ROOT, cases
-from toponyms import Gazetteer, Resolver, clean, find, rewrite, scan
+from toponyms import Gazetteer, Resolver, candidates, clean, find, rewrite, scan
 import toponyms
 from toponyms.extract import SURE, Extractor, Spans, extractor_for
 from toponyms.extract.checks import AFTER, BEFORE, judge
@@ -173,6 +173,19 @@ def test_a_town_its_name_means_alone_picks_its_villages_namesakes(text: str, rai
     assert all(find(place.name)[0].match.place.raion != raion for place in villages)
     once = clean(text)
     assert clean(once) == once
+
+
+def test_among_namesakes_in_the_raion_the_nearest_to_the_anchor_wins() -> None:
+    # Pokrovskyi raion has three villages named Vesele: the one of Hrodivka's hromada, 15 km from
+    # Pokrovsk, not the one nearest to the document's centre in whole degrees (48, 37), 45 km off.
+    from toponyms.resolve import _haversine_km
+
+    found = {m.text: m.match.place for m in find("Russian troops attacked Vesele near Pokrovsk.")}
+    town, village = found["Pokrovsk"], found["Vesele"]
+    namesakes = [m.place for m in candidates("Vesele", limit=100) if m.place.raion == town.raion]
+    assert len(namesakes) > 1 and village in namesakes
+    distance = {place.id: _haversine_km((town.lat, town.lon), (place.lat, place.lon)) for place in namesakes}
+    assert distance[village.id] == min(distance.values())
 
 
 def test_an_ambiguous_name_anchors_nothing() -> None:

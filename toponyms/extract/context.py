@@ -12,6 +12,7 @@ from toponyms.extract.lookup import NO_AREAS, Lookup
 from toponyms.extract.words import CACHE_LIMIT
 from toponyms.model import Match, Mention
 from toponyms.normalize import normalize
+from toponyms.resolve import NEAR_KM
 
 # How a mention must be found to anchor its document's context (with a score of SURE): a fuzzy
 # match need not; an inflected or transliterated one may, as its canonical name will after clean().
@@ -69,7 +70,7 @@ class DocumentContext:
         within = frozenset(areas) if areas else NO_AREAS
         near = centre(anchors, country)
         settled = (
-            self._near(mentions, mentions, country, near, regions, within, self._raions(anchors), leading)
+            self._near(mentions, mentions, country, near, regions, within, anchors, leading)
             if near is not None or regions or within
             else mentions
         )
@@ -85,7 +86,7 @@ class DocumentContext:
                 # Again from the mentions as found: near the first centre, an unsure mention may have
                 # become sure, and it is unsure in the cleaned text too (Proletarskiy, sure near
                 # Donetsk alone, is another place near Donetsk and Velyka Novosilka).
-                settled = self._near(mentions, settled, country, again, regions, within, self._raions(anchored), written | leading)
+                settled = self._near(mentions, settled, country, again, regions, within, anchored, written | leading)
         return settled
 
     def _near(
@@ -96,18 +97,20 @@ class DocumentContext:
         near: tuple[float, float] | None,
         regions: frozenset[str],
         within: frozenset[str],
-        beside: frozenset[str],
+        anchors: list[Match],
         kept: Collection[int] = (),
     ) -> list[Mention]:
         """``settled`` (``found``, or ``found`` settled in an earlier round) with the mentions unsure
         as found (but those starting at ``kept``) resolved again near ``near``, in ``regions`` and in
         the raions and hromadas ``within`` (by code). Where the text names none, and the nearest
         place is not what its name means alone, its namesake (by the name it was found by) in the
-        raions ``beside`` the anchors is preferred: Novoselivka near Pokrovsk is in Pokrovsk's raion,
-        but Покровске near Bakhmut is Pokrovsk, not the village Pokrovske of Bakhmut's raion, and
-        Zaporizhia is the city wherever its namesake villages are."""
+        raions of the ``anchors`` is preferred, the one nearest to an anchor there where several are:
+        Novoselivka near Pokrovsk is in Pokrovsk's raion, but Покровске near Bakhmut is Pokrovsk, not
+        the village Pokrovske of Bakhmut's raion, and Zaporizhia is the city wherever its namesake
+        villages are."""
         again = []
         threshold = self.lookup.threshold
+        beside = self._raions(anchors)
         for mention, current in zip(found, settled):
             if mention.match.score < SURE and mention.match.method != "gloss" and mention.start not in kept:
                 better = self.lookup.best(mention.text, country, near, regions, within)
@@ -121,11 +124,25 @@ class DocumentContext:
                 ):
                     local = self.lookup.best(mention.text, country, near, regions, beside)
                     if local is not None and local.matched.text == better.matched.text:
-                        better = local
+                        better = self._nearest_namesake(mention.text, local, anchors, country, regions)
                 if better is not None and better.score >= threshold:
                     current = Mention(mention.start, mention.end, mention.text, better)
             again.append(current)
         return again
+
+    def _nearest_namesake(
+        self, surface: str, found: Match, anchors: list[Match], country: str | None, regions: frozenset[str]
+    ) -> Match:
+        """Among the namesakes of ``found`` in its raion, the one nearest to the first anchor there (a
+        place ``NEAR_KM`` from it keeps half its weight, as with ``resolve(near=...)``): Vesele near
+        Pokrovsk is the Vesele 15 km from it, not another of Pokrovskyi raion's three."""
+        raion = found.place.raion_code
+        anchor = next((match.place for match in anchors if match.place.raion_code == raion), None)
+        if anchor is None:
+            return found
+        close = (round(anchor.lat, 2), round(anchor.lon, 2))  # about a kilometre: documents share cached answers
+        nearest = self.lookup.best(surface, country, close, regions, frozenset((raion,)), near_km=NEAR_KM)
+        return nearest if nearest is not None and nearest.matched.text == found.matched.text else found
 
     def _named_beside(self, name: str, raions: frozenset[str]) -> bool:
         """Whether a place in ``raions`` (by code) has ``name``: read off the name index and the raion

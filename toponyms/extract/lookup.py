@@ -19,10 +19,10 @@ AHEAD = 250_000  # names whose resolution is worked out once per gazetteer, ahea
 NO_AREAS: frozenset[str] = frozenset()  # a text that names no region (raion, hromada) surely
 
 # The best candidate of a surface: by surface, country, centre, regions, areas (None for none)
-# and whether fuzzily. Most keys then hold strings, numbers and None alone: tuples that the
+# whether fuzzily and how far from the centre a place keeps half its weight. Most keys then hold strings, numbers and None alone: tuples that the
 # garbage collector stops tracking once it has seen them, where a cache of a hundred thousand
 # keys holding sets would cost it time at each full collection.
-_Query = tuple[str, str | None, tuple[float, float] | None, frozenset[str] | None, frozenset[str] | None, bool]
+_Query = tuple[str, str | None, tuple[float, float] | None, frozenset[str] | None, frozenset[str] | None, bool, float]
 Stored = tuple[int, int, str, float, int | None]  # an ``Ahead`` as the compiled cache keeps it
 
 
@@ -90,9 +90,11 @@ class Lookup:
         within: frozenset[str] = NO_AREAS,
         *,
         fuzzy: bool = True,
+        near_km: float = CONTEXT_KM,
     ) -> Match | None:
-        """The best candidate for ``surface``, or None if it has none; cached."""
-        key = (surface, country, near, regions or None, within or None, fuzzy)
+        """The best candidate for ``surface``, or None if it has none; cached. A place ``near_km``
+        from ``near`` keeps half its weight."""
+        key = (surface, country, near, regions or None, within or None, fuzzy, near_km)
         best = self._best.get(key, _UNKNOWN)
         if best is not _UNKNOWN:
             return best
@@ -101,7 +103,7 @@ class Lookup:
             best = None if ahead is None else self.match(ahead, surface)
         else:
             found = self.resolver.candidates_in_text(
-                surface, country=country, near=near, near_km=CONTEXT_KM, regions=regions, within=within, fuzzy=fuzzy
+                surface, country=country, near=near, near_km=near_km, regions=regions, within=within, fuzzy=fuzzy
             )
             best = found[0] if found else None
         if len(self._best) > CACHE_LIMIT:
