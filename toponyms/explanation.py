@@ -63,7 +63,7 @@ REFERENCE = {
     "ratio_gap": 1.0, "method_gap": 6.0,
     "ordinary_word": 0.0, "common_word": 0.0, "given_name": 0.0, "surname_shape": 0.0,
     "best_method": 0.0, "best_key_ratio": 1.0,
-    "in_ukraine": 1.0,
+    "in_ukraine": 1.0, "name_surname_shape": 0.0,
 }  # fmt: skip
 FEATURE_EVIDENCE = 6  # the model's features shown per candidate, those that moved it most
 NOTICEABLE = 0.0005  # a smaller effect is no evidence

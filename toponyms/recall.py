@@ -88,6 +88,8 @@ FEATURES = (
     "best_method", "best_key_ratio",
     # the place, again: added last, so that the columns before it keep their numbers
     "in_ukraine",  # 1 where the place is in NEWS_COUNTRY
+    # the name that was hit, again: a query of a surname's shape that is a typo of a name of that shape
+    "name_surname_shape",  # the key of the name hit ends like a surname (SURNAME_ENDINGS), as the query's may
 )  # fmt: skip
 COLUMN = {name: number for number, name in enumerate(FEATURES)}
 QUERY_FEATURES = FEATURES[COLUMN["query_script"] : COLUMN["best_key_ratio"] + 1]  # the same on every row of one query
@@ -137,6 +139,24 @@ class Recall:
         key = spelling_key(written[0]) if form else ""  # the key of the query in one script
         found: dict[int, list] = {}
 
+        texts_of_forms, hit_form = tables.forms, tables.hit_form
+        likeness: dict[int, float] = {}  # form number -> its ratio to the query's form
+
+        def nearest_first(hits: Sequence[int]) -> Sequence[int]:
+            """The hits of one key, those whose written form is most like the query's first (stable):
+            a place's name in the query's script speaks for it, not one in another script that has
+            the same key (Солочин, not Solochyn, for Солчин)."""
+            if len(hits) < 2:
+                return hits
+            ratios = []
+            for hit in hits:
+                number = hit_form[hit]
+                ratio = likeness.get(number)
+                if ratio is None:
+                    ratio = likeness[number] = fuzz.ratio(form, texts_of_forms[number])
+                ratios.append(-ratio)
+            return [hits[at] for at in sorted(range(len(hits)), key=ratios.__getitem__)]
+
         def collect(hits: Sequence[int], method: int, hit_key: int, flag: int) -> None:
             for hit in hits:
                 place = owners[hit]
@@ -165,13 +185,13 @@ class Recall:
                 entry[0] = 0 if place in exact else 1 if place in by_plain_form else 2
             repaired = normalize(written[0]) if written[0] != query else form
             query, form = written[0], repaired  # what the features see: the query in one script
-            collect(index.by_key(key), 3, -1, 2)
+            collect(nearest_first(index.by_key(key)), 3, -1, 2)
             for nominative in nominatives(repaired, words_of_names=index.words_of_names):
                 collect(index.by_form(nominative), 4, -1, 4)
             if len(key) >= MIN_KEY and not form_hits:  # a name found as written needs no resemblance
                 postings, starts = index.keyed.hits, index.keyed.starts
                 for number in tables.fuzzy_keys(key):
-                    collect(postings[starts[number] : starts[number + 1]], 5, number, 8)
+                    collect(nearest_first(postings[starts[number] : starts[number + 1]]), 5, number, 8)
         return Found(query, form, key, found)
 
     def _featurise(self, batch: Sequence[Found]) -> tuple[np.ndarray, list[Candidates]]:
@@ -204,7 +224,7 @@ class Recall:
         ], repeats, axis=0)  # fmt: skip
         none = starts[:-1]
         matrix[none, :first] = MISSING
-        matrix[none, COLUMN["in_ukraine"]] = MISSING
+        matrix[none, COLUMN["in_ukraine"] :] = MISSING
         matrix[none, 0] = 1.0
         matrix[none, COLUMN["log_candidates"]] = [math.log(size) if size else 0.0 for size in sizes]
         keys, hit_key, forms, hit_form = tables.keys, tables.hit_key, tables.forms, tables.hit_form
@@ -266,6 +286,7 @@ class Recall:
         place_rows = tables.place_rows[numbers]
         rows[:, COLUMN["log_population"] : COLUMN["approximate"] + 1] = place_rows[:, :-1]
         rows[:, COLUMN["in_ukraine"]] = place_rows[:, -1]
+        rows[:, COLUMN["name_surname_shape"]] = [" " not in other and other.endswith(SURNAME_ENDINGS) for other in name_keys]
         population = tables.population[numbers]
         log_population = rows[:, COLUMN["log_population"]]
         # The candidate among the others of its query: as good a match (same method, same similarity), bigger, better.
