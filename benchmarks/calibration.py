@@ -138,24 +138,26 @@ class Deciders:
         found = (self.resolver.candidates_in_text if prior == "text" else self.resolver.candidates)(query, limit=1)
         return (found[0].place.id, found[0].score) if found else (None, 0.0)
 
-    def model(self, query: str, prior: str) -> Answer:
+    def chances(self, query: str, prior: str) -> tuple[Any, Any]:
+        """The query's candidates, and P(no place) then P(each place) under this model's trees (as
+        ``toponyms.decide.probabilities``)."""
         candidates = self.recall.candidates(query)
-        if not candidates.places:
-            return None, 0.0
         scores = self.trees[prior].scores(candidates.features)
         chances = np.exp(scores - scores.max())
-        places = chances[1:] / chances.sum()  # as toponyms.decide.probabilities, with this model's trees
-        best = int(places.argmax())
-        return self.ids[candidates.places[best]], float(places[best])
+        return candidates, chances / chances.sum()
+
+    def model(self, query: str, prior: str) -> Answer:
+        candidates, chances = self.chances(query, prior)
+        if not candidates.places:
+            return None, 0.0
+        best = int(chances[1:].argmax())
+        return self.ids[candidates.places[best]], float(chances[best + 1])
 
     def outcome(self, query: str, truth: str, prior: str) -> str:
         """What the model makes of a query that means ``truth``: one of ``OUTCOMES``."""
-        candidates = self.recall.candidates(query)
+        candidates, chances = self.chances(query, prior)
         if truth not in {self.ids[place] for place in candidates.places}:
             return "no candidate"
-        scores = self.trees[prior].scores(candidates.features)
-        chances = np.exp(scores - scores.max())
-        chances /= chances.sum()
         best = int(chances[1:].argmax())
         if self.ids[candidates.places[best]] != truth:
             return "another first"
