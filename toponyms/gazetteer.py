@@ -46,6 +46,7 @@ class Gazetteer:
         self.sources: tuple[Path, ...] = tuple(sources)
         self.digest: str | None = None  # what the compiled copy is filed under; None in memory
         self._distinct: dict[str, frozenset[Any]] = {}
+        self._columns: dict[str, list[Any]] = {}  # of places held in memory, read once
 
     @cached_property
     def _number_of(self) -> dict[str, int]:
@@ -55,7 +56,10 @@ class Gazetteer:
         """One field of every place, in order, without making the places of a compiled gazetteer."""
         if isinstance(self.places, PlaceTable):
             return self.places.column(field)
-        return [getattr(place, field) for place in self.places]
+        found = self._columns.get(field)
+        if found is None:
+            found = self._columns[field] = [getattr(place, field) for place in self.places]
+        return found
 
     @classmethod
     def load(cls, *paths: str | os.PathLike[str], cache: bool = True) -> Gazetteer:

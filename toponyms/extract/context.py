@@ -4,8 +4,7 @@ regions it names surely and in the raions and hromadas it names surely."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
-from functools import cached_property
+from collections.abc import Collection
 
 from toponyms.extract.checks import AS_WRITTEN, SURE
 from toponyms.extract.lookup import NO_AREAS, Lookup
@@ -149,19 +148,13 @@ class DocumentContext:
         column, making no places; the raions of each name are cached."""
         named_in = self._raions_named.get(name)
         if named_in is None:
-            index, raion_of = self.lookup.gazetteer.index, self._raion_of
+            index, raion_of = self.lookup.gazetteer.index, self.lookup.gazetteer.column("raion_code")
             # A tuple, which the garbage collector stops tracking, as it does not a frozenset.
             named_in = tuple({raion_of[index.owners[hit]] for hit in index.by_form(normalize(name))})
             if len(self._raions_named) > CACHE_LIMIT:
                 self._raions_named.clear()
             self._raions_named[name] = named_in
         return not raions.isdisjoint(named_in)
-
-    @cached_property
-    def _raion_of(self) -> Sequence[str | None]:
-        """The raion code of each place, in order: read once (a gazetteer made in memory builds the column
-        anew at each call)."""
-        return self.lookup.gazetteer.column("raion_code")
 
     def _raions(self, anchors: list[Match]) -> frozenset[str]:
         """The raions of ``anchors`` (by code) that the gazetteer has: a city of an oblast's rank has its
