@@ -12,7 +12,6 @@ from dataclasses import replace
 from typing import NamedTuple
 
 from toponyms.chars import is_mixed
-from toponyms.extract.checks import SURE
 from toponyms.extract.lookup import Lookup
 from toponyms.extract.passes import Site, propose
 from toponyms.extract.spans import Spans
@@ -42,7 +41,7 @@ def glosses(lookup: Lookup, text: str, country: str | None, mentions: list[Menti
         matches = (gloss for start, end in stretches[cue] for gloss in pattern.finditer(text, start, end))
         for gloss in matches:
             sides = [trim_side(text, gloss.start(i), gloss.end(i)) for i in (1, 2)]
-            first, second = (found.at(*side) or propose(lookup, site, *side, at_least=SURE).mention for side in sides)
+            first, second = (found.at(*side) or propose(lookup, site, *side, at_least=lookup.floors.sure).mention for side in sides)
             if first is None and second is not None:
                 (start, end), anchor = sides[0], second
             elif first is not None and second is None:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 from toponyms.chars import APOSTROPHES
-from toponyms.extract.checks import judge
+from toponyms.extract.checks import FLOORS, Floors, judge
 from toponyms.extract.scanners import SHORTEST_NAME
 from toponyms.extract.words import CACHE_LIMIT, is_word_like
 from toponyms.model import Match, Mention
@@ -23,7 +23,7 @@ NO_AREAS: frozenset[str] = frozenset()  # a text that names no region (raion, hr
 # garbage collector stops tracking once it has seen them, where a cache of a hundred thousand
 # keys holding sets would cost it time at each full collection.
 _Query = tuple[str, str | None, tuple[float, float] | None, frozenset[str] | None, frozenset[str] | None, bool, float]
-Stored = tuple[int, int, str, float, int | None]  # an ``Ahead`` as the compiled cache keeps it
+Stored = tuple[int, int, str, float, int | None, float]  # an ``Ahead`` as the compiled cache keeps it
 
 
 _UNKNOWN = object()  # a surface not looked up yet (None: one with no candidate)
@@ -42,6 +42,7 @@ class Ahead(NamedTuple):
     method: str
     score: float
     alone: int | None  # standing alone: None if it is no mention there, else the facts around it its checks read
+    chance: float  # how sure it is that the name is a place at all (``Resolver.place_in_text``)
 
 
 class Lookup:
@@ -54,13 +55,17 @@ class Lookup:
     def __init__(self, resolver: Resolver, *, weak: bool = False) -> None:
         self._resolver: Callable[[], Resolver | None] = weakref.ref(resolver) if weak else (lambda: resolver)
         self.gazetteer = gazetteer = resolver.gazetteer
+        # How names lifted from text are scored (``Resolver.text_scoring``), and the floors of find's decisions.
+        self.scoring: str = resolver.text_scoring
+        self.floors: Floors = FLOORS[self.scoring]
         # How each name of the gazetteer resolves, worked out once, ahead.
+        resolved = "name-resolutions" if self.scoring == "formula" else f"name-resolutions-{self.scoring}"
         self.ahead: dict[str, Stored | None] = (
-            gazetteer.derived("name-resolutions", lambda: resolutions(resolver), kind=dict)
+            gazetteer.derived(resolved, lambda: resolutions(resolver), kind=dict)
             if gazetteer.digest is not None
             else {}
         )
-        self._best: dict[_Query, Match | None] = {}
+        self._best: dict[_Query, tuple[Match | None, float]] = {}
         self.no_place: set[tuple[str, str | None]] = set()  # capitalised words with no candidate at all
 
     @property
@@ -94,23 +99,37 @@ class Lookup:
     ) -> Match | None:
         """The best candidate for ``surface``, or None if it has none; cached. A place ``near_km``
         from ``near`` keeps half its weight."""
+        return self.placed(surface, country, near, regions, within, fuzzy=fuzzy, near_km=near_km)[0]
+
+    def placed(
+        self,
+        surface: str,
+        country: str | None,
+        near: tuple[float, float] | None = None,
+        regions: frozenset[str] = NO_AREAS,
+        within: frozenset[str] = NO_AREAS,
+        *,
+        fuzzy: bool = True,
+        near_km: float = CONTEXT_KM,
+    ) -> tuple[Match | None, float]:
+        """(``best``, how sure it is that ``surface`` is a place at all: ``Resolver.place_in_text``); cached."""
         key = (surface, country, near, regions or None, within or None, fuzzy, near_km)
-        best = self._best.get(key, _UNKNOWN)
-        if best is not _UNKNOWN:
-            return best
+        known = self._best.get(key, _UNKNOWN)
+        if known is not _UNKNOWN:
+            return known  # type: ignore[return-value]
         if country is None and near is None and not regions and not within and surface in self.ahead:
             ahead = self.ahead_of(surface)
-            best = None if ahead is None else self.match(ahead, surface)
+            known = (None, 0.0) if ahead is None else (self.match(ahead, surface), ahead.chance)
         else:
-            found = self.resolver.candidates_in_text(
+            chance, found = self.resolver.place_in_text(
                 surface, country=country, near=near, near_km=near_km, regions=regions, within=within, fuzzy=fuzzy
             )
-            best = found[0] if found else None
+            known = (found[0], chance) if found else (None, 0.0)
         if len(self._best) > CACHE_LIMIT:
             self._best.clear()
             self.no_place.clear()
-        self._best[key] = best
-        return best
+        self._best[key] = known
+        return known
 
     def match(self, ahead: Ahead, surface: str) -> Match:
         """The match that ``ahead`` stands for, of ``surface``."""
@@ -136,13 +155,13 @@ def resolutions(resolver: Resolver) -> dict[str, Stored | None]:
         # The scan finds Truskavets' as Truskavets, but a place's own name as it is (Kem’): see scanners.build.
         mention_like = text[:1].isupper() and (text[-1] not in APOSTROPHES or text in own) and is_word_like(text)
         if text not in table and len(text) >= SHORTEST_NAME and mention_like:
-            found = resolver.candidates_in_text(text, near_km=CONTEXT_KM)
-            table[text] = _ahead(text, found[0], number[id(found[0].place)]) if found else None
+            chance, found = resolver.place_in_text(text, near_km=CONTEXT_KM)
+            table[text] = _ahead(text, found[0], number[id(found[0].place)], chance) if found else None
     return table
 
 
-def _ahead(text: str, match: Match, place_number: int) -> Stored:
+def _ahead(text: str, match: Match, place_number: int, chance: float) -> Stored:
     """What ``resolutions`` keeps of ``text`` resolved to ``match``: an ``Ahead``, stored."""
     verdict = judge(Mention(0, len(text), text, match), 0)  # alone: no word on either side
     alone = verdict.reads if verdict.fits else None
-    return place_number, match.place.names.index(match.matched), match.method, match.score, alone
+    return place_number, match.place.names.index(match.matched), match.method, match.score, alone, chance
