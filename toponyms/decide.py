@@ -33,6 +33,11 @@ if TYPE_CHECKING:
 
 PRIORS = ("lookup", "text")
 FUZZY = METHODS.index("fuzzy")
+# How strongly the hints weigh a place, as a power of ``Hints.factor``: its factors were set against
+# the formula's weights, which grow with the square root of a place's population; the text prior's
+# probabilities grow about as the population itself (its training places are drawn so), so there the
+# factor counts squared, for a hint to pull as hard against a bigger namesake as it does in the formula.
+HINT_POWER = {"lookup": 1, "text": 2}
 BATCH = 2048  # names whose candidates are featurised and scored at once when the answers are made
 
 
@@ -122,7 +127,8 @@ def ranked(
         places, hits, methods, none, chances = stored.read(entry, query, prior)
         chances = np.array(chances)
     if hints:
-        weighed = chances * [hints.factor(gazetteer.places[number]) for number in places]
+        power = HINT_POWER[prior]
+        weighed = chances * [hints.factor(gazetteer.places[number]) ** power for number in places]
         if weighed.sum() > 0:
             chances = weighed * ((1 - none) / weighed.sum())
     chances = chances.tolist()

@@ -93,12 +93,13 @@ class Floors(NamedTuple):
 
     sure: float  # a mention this sure anchors its document's context, and is settled if found as written
     garble: float  # a capitalised word that no name spells (Mirnohrad, Константиновке) is a mention from here
+    place: float  # a name is a place from here (and the resolver's threshold): ``Resolver.place_in_text``
 
 
 # By ``Resolver.text_scoring``. The formula's were set by hand; the model's are probabilities of its
 # ``text`` prior, chosen on the validation split of build/training.tsv (benchmarks/floors.py; the
 # precision each buys is in docs/finding.md).
-FLOORS = {"formula": Floors(sure=SURE, garble=0.7), "model": Floors(sure=0.8, garble=0.7)}
+FLOORS = {"formula": Floors(sure=SURE, garble=0.7, place=0.0), "model": Floors(sure=0.85, garble=0.75, place=0.65)}
 
 
 class WordFacts(NamedTuple):

@@ -78,8 +78,9 @@ class Lookup:
 
     @property
     def threshold(self) -> float:
-        """The resolver's threshold: a candidate below it is no mention."""
-        return self.resolver.threshold
+        """How sure it must be that a name is a place for it to be a mention: the resolver's threshold,
+        or ``Floors.place`` where higher."""
+        return max(self.resolver.threshold, self.floors.place)
 
     def ahead_of(self, surface: str) -> Ahead | None:
         """How ``surface``, a name of the gazetteer, resolves alone, if worked out ahead."""
