@@ -100,6 +100,9 @@ class Lookup:
     ) -> Match | None:
         """The best candidate for ``surface``, or None if it has none; cached. A place ``near_km``
         from ``near`` keeps half its weight."""
+        known = self._best.get((surface, country, near, regions or None, within or None, fuzzy, near_km))
+        if known is not None:  # read here first: most surfaces were looked up before
+            return known[0]
         return self.placed(surface, country, near, regions, within, fuzzy=fuzzy, near_km=near_km)[0]
 
     def placed(
