@@ -308,17 +308,7 @@ class Resolver:
             if len(self._found) >= FOUND_CACHE:
                 self._found.clear()
             self._found[(query, in_text, fuzzy)] = kept
-        return self._rank(
-            query,
-            *kept,
-            limit=limit,
-            country=country,
-            near=hints.near,
-            near_km=near_km,
-            regions=hints.regions,
-            areas=hints.areas,
-            alone=not in_text,
-        )
+        return self._rank(query, *kept, limit=limit, hints=hints if hints else None, alone=not in_text)
 
     def check_country(self, country: str | None) -> None:
         """Raise ValueError unless ``country`` is None or the code of a country of the gazetteer ('UA', 'ua')."""
@@ -407,17 +397,11 @@ class Resolver:
         bases: Sequence[float],
         *,
         limit: int,
-        country: str | None,
-        near: tuple[float, float] | None,
-        near_km: float,
-        regions: frozenset[str] = frozenset(),
-        areas: frozenset[str] = frozenset(),
+        hints: Hints | None,
         alone: bool = False,
     ) -> list[Match]:
         places = self.gazetteer.places
         candidates = [places[f.place] for f in found]
-        hinted = country or near is not None or regions or areas
-        hints = Hints(country.upper() if country else None, near, near_km, regions, areas) if hinted else None
         weights = bases if hints is None else [base * hints.factor(place) for place, base in zip(candidates, bases)]
         total = sum(weights) or 1.0
         floors = _namesake_floors(found, places, weights, strengths) if alone else [SHARE_FLOOR] * len(found)

@@ -65,7 +65,8 @@ class Lookup:
             if gazetteer.digest is not None
             else {}
         )
-        self._best: dict[_Query, tuple[Match | None, float]] = {}
+        self._best: dict[_Query, Match | None] = {}
+        self._chances: dict[str, float] = {}  # under the model: how sure a surface with a candidate is a place
         self.no_place: set[tuple[str, str | None]] = set()  # capitalised words with no candidate at all
 
     @property
@@ -100,10 +101,28 @@ class Lookup:
     ) -> Match | None:
         """The best candidate for ``surface``, or None if it has none; cached. A place ``near_km``
         from ``near`` keeps half its weight."""
-        known = self._best.get((surface, country, near, regions or None, within or None, fuzzy, near_km))
-        if known is not None:  # read here first: most surfaces were looked up before
-            return known[0]
-        return self.placed(surface, country, near, regions, within, fuzzy=fuzzy, near_km=near_km)[0]
+        key = (surface, country, near, regions or None, within or None, fuzzy, near_km)
+        best = self._best.get(key, _UNKNOWN)
+        if best is not _UNKNOWN:
+            return best
+        chance = 0.0
+        if country is None and near is None and not regions and not within and surface in self.ahead:
+            ahead = self.ahead_of(surface)
+            best = None if ahead is None else self.match(ahead, surface)
+            chance = 0.0 if ahead is None else ahead.chance
+        else:
+            chance, found = self.resolver.place_in_text(
+                surface, country=country, near=near, near_km=near_km, regions=regions, within=within, fuzzy=fuzzy
+            )
+            best = found[0] if found else None
+        if len(self._best) > CACHE_LIMIT:
+            self._best.clear()
+            self._chances.clear()
+            self.no_place.clear()
+        if best is not None and self.scoring != "formula":
+            self._chances[surface] = chance
+        self._best[key] = best
+        return best
 
     def placed(
         self,
@@ -116,24 +135,19 @@ class Lookup:
         fuzzy: bool = True,
         near_km: float = CONTEXT_KM,
     ) -> tuple[Match | None, float]:
-        """(``best``, how sure it is that ``surface`` is a place at all: ``Resolver.place_in_text``); cached."""
-        key = (surface, country, near, regions or None, within or None, fuzzy, near_km)
-        known = self._best.get(key, _UNKNOWN)
-        if known is not _UNKNOWN:
-            return known  # type: ignore[return-value]
-        if country is None and near is None and not regions and not within and surface in self.ahead:
-            ahead = self.ahead_of(surface)
-            known = (None, 0.0) if ahead is None else (self.match(ahead, surface), ahead.chance)
-        else:
-            chance, found = self.resolver.place_in_text(
-                surface, country=country, near=near, near_km=near_km, regions=regions, within=within, fuzzy=fuzzy
-            )
-            known = (found[0], chance) if found else (None, 0.0)
-        if len(self._best) > CACHE_LIMIT:
-            self._best.clear()
-            self.no_place.clear()
-        self._best[key] = known
-        return known
+        """(``best``, how sure it is that ``surface`` is a place at all: ``Resolver.place_in_text``).
+
+        Under the formula that is the best candidate's score; under the model 1 - P(no place), which
+        the hints do not change: kept by surface alone."""
+        best = self.best(surface, country, near, regions, within, fuzzy=fuzzy, near_km=near_km)
+        if best is None:
+            return None, 0.0
+        if self.scoring == "formula":
+            return best, best.score
+        chance = self._chances.get(surface)
+        if chance is None:  # cleared by another thread meanwhile
+            chance = self.resolver.place_in_text(surface, fuzzy=fuzzy)[0]
+        return best, chance
 
     def match(self, ahead: Ahead, surface: str) -> Match:
         """The match that ``ahead`` stands for, of ``surface``."""
