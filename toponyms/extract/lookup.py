@@ -23,7 +23,7 @@ NO_AREAS: frozenset[str] = frozenset()  # a text that names no region (raion, hr
 # garbage collector stops tracking once it has seen them, where a cache of a hundred thousand
 # keys holding sets would cost it time at each full collection.
 _Query = tuple[str, str | None, tuple[float, float] | None, frozenset[str] | None, frozenset[str] | None, bool, float]
-Stored = tuple[int, int, str, float, int | None, float]  # an ``Ahead`` as the compiled cache keeps it
+Stored = tuple  # an ``Ahead`` as the compiled cache keeps it: five or six fields
 
 
 _UNKNOWN = object()  # a surface not looked up yet (None: one with no candidate)
@@ -42,7 +42,12 @@ class Ahead(NamedTuple):
     method: str
     score: float
     alone: int | None  # standing alone: None if it is no mention there, else the facts around it its checks read
-    chance: float  # how sure it is that the name is a place at all (``Resolver.place_in_text``)
+    chance: float | None = None  # under the model, how sure the name is a place at all (``Resolver.place_in_text``)
+
+    @property
+    def placed(self) -> float:
+        """How sure it is that the name is a place at all: under the formula, its score."""
+        return self.score if self.chance is None else self.chance
 
 
 class Lookup:
@@ -109,7 +114,7 @@ class Lookup:
         if country is None and near is None and not regions and not within and surface in self.ahead:
             ahead = self.ahead_of(surface)
             best = None if ahead is None else self.match(ahead, surface)
-            chance = 0.0 if ahead is None else ahead.chance
+            chance = 0.0 if ahead is None else ahead.placed
         else:
             chance, found = self.resolver.place_in_text(
                 surface, country=country, near=near, near_km=near_km, regions=regions, within=within, fuzzy=fuzzy
@@ -174,12 +179,14 @@ def resolutions(resolver: Resolver) -> dict[str, Stored | None]:
         mention_like = text[:1].isupper() and (text[-1] not in APOSTROPHES or text in own) and is_word_like(text)
         if text not in table and len(text) >= SHORTEST_NAME and mention_like:
             chance, found = resolver.place_in_text(text, near_km=CONTEXT_KM)
-            table[text] = _ahead(text, found[0], number[id(found[0].place)], chance) if found else None
+            kept = chance if resolver.text_scoring != "formula" else None
+            table[text] = _ahead(text, found[0], number[id(found[0].place)], kept) if found else None
     return table
 
 
-def _ahead(text: str, match: Match, place_number: int, chance: float) -> Stored:
+def _ahead(text: str, match: Match, place_number: int, chance: float | None) -> Stored:
     """What ``resolutions`` keeps of ``text`` resolved to ``match``: an ``Ahead``, stored."""
     verdict = judge(Mention(0, len(text), text, match), 0)  # alone: no word on either side
     alone = verdict.reads if verdict.fits else None
-    return place_number, match.place.names.index(match.matched), match.method, match.score, alone, chance
+    stored = (place_number, match.place.names.index(match.matched), match.method, match.score, alone)
+    return stored if chance is None else (*stored, chance)  # the formula's is its score: not kept

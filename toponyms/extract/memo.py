@@ -150,7 +150,7 @@ class RunMemo:
         parts = self.parts(run, country) if cut else None
         if parts is not None:
             findings = self._joined(kept, run, parts, country, beside)
-        elif ahead is not None and ahead.alone is not None and ahead.chance >= lookup.threshold:
+        elif ahead is not None and ahead.alone is not None and ahead.placed >= lookup.threshold:
             # The run is a name, and a mention standing alone: what the passes would find.
             findings = kept.keep(Found([Mention(0, len(run), run, lookup.match(ahead, run))], [], ahead.alone), lookup.floors.sure)
         else:
