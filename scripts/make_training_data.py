@@ -36,7 +36,7 @@ Query kinds:
   or a syllable, vowel or consonant inside changed, a compound split or joined;
 - ``case``: a Cyrillic name in an oblique case (the rules of ``toponyms/data/inflection.json``, inverted);
 - ``mixed``: look-alike letters of the other script (``toponyms/data/homoglyphs.json``), or half romanised;
-- ``former``: a former name, as written or romanised anew; a name replaced ``y`` years ago is
+- ``former``: a former name, as written, in an oblique case (Cyrillic) or romanised anew; a name replaced ``y`` years ago is
   used with the chance ``exp(-y / FORMER_FADE_YEARS)`` (unknown year: ``FORMER_UNDATED``), so that
   Pokrovsk, Engels' name until 1931, is seldom asked for as Engels;
 - ``negative``: an everyday word (wordfreq, en/ru/uk), a given name or an organisation, capitalised,
@@ -103,6 +103,9 @@ NEWS_SHARE = 0.25  # of the lookup prior's settlements drawn as the text prior d
 OFFICIAL_WEIGHT = 4  # an exact query takes an official name this many times as often as another
 FORMER_FADE_YEARS = 20.0
 FORMER_UNDATED = 0.2
+# Of the former names in Cyrillic drawn, the share put in an oblique case: the news writes the old
+# names in all cases (освобождение Красноармейска, called it Артемівськом), as it writes the new ones.
+FORMER_OBLIQUE = 0.4
 REFERENCE_YEAR = 2026
 NEGATIVE_ZIPF = (2.5, 6.0)  # everyday words between these frequencies (wordfreq's Zipf scale)
 LANGUAGES = ("en", "ru", "uk")
@@ -334,6 +337,11 @@ class Maker:
         if not names:
             return None
         source = rng.choice(names[:2])
+        query = self._oblique(source, rng)
+        return (query, "oblique", source) if query != source else None
+
+    def _oblique(self, source: str, rng: random.Random) -> str:
+        """``source`` with each word that takes a case ending given one (``inflection.json``, inverted)."""
         words_out = []
         for word in source.split(" "):
             lower = word.lower()
@@ -348,8 +356,7 @@ class Maker:
                 continue
             stem, ending = rng.choice(sorted(options))
             words_out.append(word[:1] + (stem + ending)[1:] if word[:1].isupper() else stem + ending)
-        query = " ".join(words_out)
-        return (query, "oblique", source) if query != source else None
+        return " ".join(words_out)
 
     def mixed(self, place: Place, rng: random.Random) -> tuple[str, str, str] | None:
         cyrillic = [n.text for n in cyrillic_names(place) if n.status != "former"]
@@ -380,6 +387,10 @@ class Maker:
         still_used = math.exp(-(REFERENCE_YEAR - name.year) / FORMER_FADE_YEARS) if name.year else FORMER_UNDATED
         if rng.random() >= still_used:
             return None
+        if is_cyrillic(name.text) and rng.random() < FORMER_OBLIQUE:
+            query = self._oblique(name.text, rng)
+            if query != name.text:
+                return query, "former, oblique", name.text
         if is_cyrillic(name.text) and rng.random() < 0.5:
             system, convert = rng.choice(self.systems["uk" if name.lang == "uk" else "ru"])
             with warnings.catch_warnings():

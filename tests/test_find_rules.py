@@ -232,8 +232,8 @@ def test_the_rules_hold_when_find_scores_by_the_model(by_model: Resolver, text: 
 
 
 def test_under_the_model_a_big_towns_case_form_is_surely_a_place_and_most_likely_the_town(by_model: Resolver) -> None:
-    # Which Kostiantynivka the model leaves unsure (0.56 for Константиновке alone, under the garble floor
-    # 0.75: the important town's exception still lets it in), but not that it is a place.
+    # Which Kostiantynivka the model leaves unsure (Константиновке alone about 0.6, under the garble floor:
+    # the important town's exception still lets it in), but not that it is a place.
     from toponyms.extract.checks import FLOORS
 
     for surface in ("Константиновке", "Константиновкой", "Костянтинівці", "Костянтинівкою"):
