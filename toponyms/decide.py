@@ -38,6 +38,7 @@ FUZZY = METHODS.index("fuzzy")
 # probabilities grow about as the population itself (its training places are drawn so), so there the
 # factor counts squared, for a hint to pull as hard against a bigger namesake as it does in the formula.
 HINT_POWER = {"lookup": 1, "text": 2}
+SCORED_CACHE = 100_000  # queries not answered beforehand whose probabilities a resolver keeps
 BATCH = 2048  # names whose candidates are featurised and scored at once when the answers are made
 
 
@@ -113,12 +114,17 @@ def ranked(
     gazetteer = resolver.gazetteer
     stored = answers(resolver.recall)
     entry = stored.entry(query)
-    if entry < 0:
-        found = resolver.recall.candidates(query)
-        if not found.places:
+    if entry < 0:  # worked out once per resolver and prior, as the formula keeps its candidates
+        kept = resolver._scored.get((query, prior))
+        if kept is None:
+            found = resolver.recall.candidates(query)
+            kept = (found.places, found.hits, found.methods, *probabilities(found, prior)) if found.places else ()
+            if len(resolver._scored) >= SCORED_CACHE:
+                resolver._scored.clear()
+            resolver._scored[(query, prior)] = kept
+        if not kept:
             return 1.0, []
-        none, chances = probabilities(found, prior)
-        places, hits, methods = found.places, found.hits, found.methods
+        places, hits, methods, none, chances = kept
     elif not hints:  # the first places in the order worked out beforehand
         return stored.none[prior][entry], stored.first(entry, query, limit, prior)
     else:

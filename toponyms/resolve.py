@@ -111,6 +111,7 @@ class Resolver:
         # Finding candidates costs more than ranking them: each query's are kept, with what of their
         # weights no hint changes.
         self._found: dict[tuple[str, bool, bool], Weighed] = {}
+        self._scored: dict[tuple[str, str], tuple] = {}  # the model's, by query and prior (``decide.ranked``)
 
     def _codes_within(self, within: str | Iterable[str] | None) -> frozenset[str]:
         """The raion and hromada codes that ``within`` names; a ValueError names what it does not."""
