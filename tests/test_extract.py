@@ -23,10 +23,21 @@ from toponyms.model import Mention
 SEEDS = cases("seeds")
 
 
+@pytest.fixture(scope="module")
+def model_finder(gazetteer: Gazetteer) -> Resolver:
+    """A resolver whose ``find`` scores by the text model."""
+    resolver = Resolver(gazetteer)
+    resolver.text_scoring = "model"
+    return resolver
+
+
+@pytest.mark.parametrize("scoring", ["formula", "model"])
 @pytest.mark.parametrize("seed", sorted(SEEDS))
-def test_seed_articles_pin_down_their_places(seed: str) -> None:
+def test_seed_articles_pin_down_their_places(gazetteer: Gazetteer, seed: str, scoring: str) -> None:
     text = (ROOT / "seeds" / seed).read_text("utf-8")
-    mentions = find(text)
+    resolver = Resolver(gazetteer)
+    resolver.text_scoring = scoring  # find by the formula (the default) or by the text model
+    mentions = find(text, resolver=resolver)
     found: dict[str, set[int]] = {}
     for mention in mentions:
         found.setdefault(mention.text, set()).add(mention.match.place.geonameid)
@@ -56,7 +67,9 @@ def test_seed_articles_pin_down_their_places(seed: str) -> None:
         ("Обстріли Харківщини тривають.", "Харківщини", "Kharkiv Oblast"),
     ],
 )
-def test_finds_forms_the_resolver_accepts(text: str, surface: str, place: str) -> None:
+def test_finds_forms_the_resolver_accepts(model_finder: Resolver, text: str, surface: str, place: str) -> None:
+    by_model = {m.text: m.match.place.name for m in find(text, resolver=model_finder)}
+    assert by_model.get(surface) == place, f"under the text model: {by_model}"
     by_text = {m.text: m.match.place.name for m in find(text)}
     assert by_text.get(surface) == place, by_text
 
