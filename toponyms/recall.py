@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from itertools import chain
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from rapidfuzz import fuzz, process
@@ -215,8 +216,7 @@ class Recall:
         np.cumsum(repeats, out=starts[1:])
         matrix = np.empty((int(starts[-1]), len(FEATURES)))
         first, last = COLUMN["query_script"], COLUMN["best_key_ratio"]
-        known: dict[str, str | None] = {}
-        scripts = [SCRIPTS[_script(item.query, known)] for item in batch]
+        scripts = [SCRIPTS[_script(item.query, _KNOWN_SCRIPTS)] for item in batch]
         given, ordinary, common = tables.given_names, words("ordinary_words"), words("common_words")
         of_query = [
             (
@@ -283,13 +283,11 @@ class Recall:
         rows[:, COLUMN["same_first"]] = prefix > 0
         rows[:, COLUMN["length_difference"]] = tables.key_lengths[key_numbers] - query_lengths
         # One form derived from the other begins with all of it: ``derived`` only where one does.
-        derivable = _pairs(query_forms, name_forms, Prefix.similarity) == np.minimum(
-            np.array([len(item.form) for item in batch])[owner], tables.form_lengths[tables.hit_forms[hit_array]]
-        )
         word_formed = rows[:, COLUMN["derived"]]
         word_formed[:] = 0.0
-        for row in derivable.nonzero()[0].tolist():
-            word_formed[row] = derived(query_forms[row], name_forms[row])
+        for row, (form, other) in enumerate(zip(query_forms, name_forms)):
+            if other.startswith(form) or form.startswith(other):
+                word_formed[row] = derived(form, other)
         # What is known of each name and each place beforehand: two blocks of adjacent columns.
         rows[:, COLUMN["status"] : COLUMN["name_namesakes"] + 1] = tables.name_rows[hit_array]
         same_script = rows[:, COLUMN["same_script"]]
@@ -304,7 +302,8 @@ class Recall:
         # The candidate among the others of its query: as good a match (same method, same similarity), bigger, better.
         groups = _Groups(np.array([size for size in sizes if size]), np)
         weight = np.sqrt(population + 1000)
-        rivals, shares = _as_good(owner * 4096 + method * 1000 + np.round(ratio * 999), weight)
+        as_good = method * 1000 + np.rint(ratio * 999)  # (np.round, to whole numbers)
+        rivals, shares = _as_good(owner * 4096 + as_good if len(batch) > 1 else as_good, weight)
         rows[:, COLUMN["log_candidates"]] = groups.spread([math.log(size) for size in sizes if size])
         rows[:, COLUMN["rivals_as_good"]] = rivals
         rows[:, COLUMN["population_rank"]] = groups.greater(population.astype(np.int64))
@@ -358,11 +357,12 @@ class _Groups:
         self.np = np
         self.sizes = sizes
         self.starts = np.zeros(len(sizes), dtype=np.intp)
-        np.cumsum(sizes[:-1], out=self.starts[1:])
+        if len(sizes) > 1:
+            np.cumsum(sizes[:-1], out=self.starts[1:])
 
     def spread(self, values: Any) -> Any:
-        """A value of each run on each of its rows."""
-        return self.np.repeat(values, self.sizes)
+        """A value of each run on each of its rows (of one run, the value itself)."""
+        return values[0] if len(self.sizes) == 1 else self.np.repeat(values, self.sizes)
 
     def largest(self, values: Any) -> Any:
         """The largest value of each run."""
@@ -401,6 +401,8 @@ class _Groups:
         return best
 
 
+_KNOWN_SCRIPTS: dict[str, str | None] = {}  # the script of each character of a query met so far
+
 _TABLES: weakref.WeakKeyDictionary[Gazetteer, _Tables] = weakref.WeakKeyDictionary()  # one per gazetteer
 
 
@@ -430,7 +432,6 @@ class _Tables:
         self.key_starts = np.frombuffer(index.keyed.starts, dtype=np.int32)
         self.hit_forms = np.frombuffer(self.hit_form, dtype=np.int32)
         self.hit_keys = np.frombuffer(self.hit_key, dtype=np.int32)
-        self.form_lengths = np.frombuffer(data["form_lengths"], dtype=np.int32)
         # Of each key, and last of "no key" (a key number of -1 reads it): its length, and whether it
         # has a surname's shape.
         self.key_lengths = np.append(np.frombuffer(data["key_lengths"], dtype=np.int32), 0)
@@ -499,8 +500,8 @@ class _Tables:
             limit = FUZZY_LIMITS[step]
             best = process.extract(key, choices, scorer=fuzz.ratio, limit=limit + 1, score_cutoff=KEY_CUTOFF)
             scored += [(score, numbers[place]) for _, score, place in best if numbers[place] != own][:limit]
-        scored.sort(key=lambda pair: -pair[0])  # stable: equals stay in the order found
-        return list(dict.fromkeys(number for _, number in scored))
+        scored.sort(key=itemgetter(0), reverse=True)  # stable: equals stay in the order found
+        return list(dict.fromkeys([number for _, number in scored]))
 
     def nearest_hits(self, form: str, numbers: list[int]) -> tuple[list[int], list[int], list[int]]:
         """One name for each place that has a name filed under any of the keys ``numbers``: under the
@@ -614,7 +615,6 @@ def _plain(gazetteer: Gazetteer) -> dict[str, Any]:
         "hit_form": hit_form,
         "namesakes": namesakes.tobytes(),
         "hit_key": hit_key,
-        "form_lengths": array("i", map(len, forms)).tobytes(),
         "key_lengths": array("i", map(len, keys)).tobytes(),
         "surname_keys": bytes(" " not in key and key.endswith(SURNAME_ENDINGS) for key in keys),
         "status": bytes(STATUSES.get(name.status, 1) for name in names),
