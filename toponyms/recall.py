@@ -242,7 +242,7 @@ class Recall:
         # [method rank, hit, key number of the hit (-1: its own), flags] of each candidate, as columns.
         columns = np.fromiter(chain.from_iterable(entries), np.intp, 4 * len(entries)).reshape(-1, 4).T
         step_array, hit_array, key_numbers, flags = columns
-        key_numbers = np.where(key_numbers < 0, tables.hit_keys[hit_array], key_numbers)  # -1: a name without a key
+        key_numbers = np.where(key_numbers < 0, tables.hit_keys[hit_array], key_numbers)  # (-1 left: a name without a key)
         hits, steps = hit_array.tolist(), step_array.tolist()
         name_keys = [keys[number] if number >= 0 else "" for number in key_numbers.tolist()]
         name_forms = [forms[number] for number in tables.hit_forms[hit_array].tolist()]
@@ -302,8 +302,8 @@ class Recall:
         # The candidate among the others of its query: as good a match (same method, same similarity), bigger, better.
         groups = _Groups(np.array([size for size in sizes if size]), np)
         weight = np.sqrt(population + 1000)
-        as_good = method * 1000 + np.rint(ratio * 999)  # (np.round, to whole numbers)
-        rivals, shares = _as_good(owner * 4096 + as_good if len(batch) > 1 else as_good, weight)
+        as_good = method * 1000 + np.rint(ratio * 999)  # np.rint: np.round to whole numbers, without its dispatch
+        rivals, shares = _as_good(owner * 4096 + as_good if len(batch) > 1 else as_good, weight)  # (one query: owner 0)
         rows[:, COLUMN["log_candidates"]] = groups.spread([math.log(size) for size in sizes if size])
         rows[:, COLUMN["rivals_as_good"]] = rivals
         rows[:, COLUMN["population_rank"]] = groups.greater(population.astype(np.int64))
