@@ -2,7 +2,7 @@
 """Right, wrong and none per kind of query, and how well scores are calibrated, on the TEST split.
 
 Usage: python benchmarks/calibration.py [--data build/training.tsv] [--per-kind N] [--threshold T] [--no-baseline]
-       python benchmarks/calibration.py --latency N [--against REV]
+       python benchmarks/calibration.py --latency N [--against REV] [--kinds "exact;typo;garble-inner"]
        python benchmarks/calibration.py --check N [--against REV]
                                         [--model decision.json]
 
@@ -186,8 +186,9 @@ def reliability(pairs: list[tuple[float, bool]]) -> tuple[list[tuple[str, int, f
     return table, gap / max(len(pairs), 1)
 
 
-def latency(rows: list[dict[str, str]], count: int, against: str | None) -> None:
-    """Median microseconds of a lookup of an exact name and of a typo: the model's (at ``against``
+def latency(rows: list[dict[str, str]], count: int, against: str | None, kinds: list[str]) -> None:
+    """Median microseconds of a lookup of each kind of ``kinds`` (exact names and typos unless
+    told; "exact, again" asks the exact names anew): the model's (at ``against``
     too, in the same process), today's formula and two brute-force scans; and the cost of the
     first model lookup of a fresh resolver, whose lazy structures it makes (or reads from the cache),
     and what they cost made anew: the candidate tables and the answers worked out for every name.
@@ -260,7 +261,7 @@ def latency(rows: list[dict[str, str]], count: int, against: str | None) -> None
     # Every place is made before timing (the names of the WRatio baseline go through them all), so no
     # caller pays for making a place (``PlaceTable``); "exact, again" asks the exact names anew, of
     # fresh resolvers, to show how steady the first row is.
-    for kind in ("exact", "typo", "exact, again"):
+    for kind in kinds:
         timed = callers()
         queries = list(dict.fromkeys(row["query"] for row in rows if row["kind"] == kind.split(",")[0] and row["prior"] == "lookup"))[:count]
         times: dict[str, list[float]] = defaultdict(list)
@@ -316,6 +317,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threshold", type=float, default=0.5)
     parser.add_argument("--no-baseline", action="store_true")
     parser.add_argument("--latency", type=int, default=0, help="time this many exact and typo lookups instead")
+    parser.add_argument(
+        "--kinds", default="exact;typo;exact, again", help="with --latency, the kinds of query timed, separated by ';'"
+    )
     parser.add_argument("--against", help="with --latency, time the model at this git revision too; with --check, compare with it")
     parser.add_argument("--check", type=int, default=0, help="instead, check that this many queries get the candidates --against gives")
     parser.add_argument("--model", type=Path, default=None, help="a decision.json to score with (default: the package's)")
@@ -328,7 +332,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.check:
         return check(rows, args.check, args.against or "main")
     if args.latency:
-        latency(rows, args.latency, args.against)
+        latency(rows, args.latency, args.against, args.kinds.split(";"))
         return 0
     deciders = Deciders(args.threshold, not args.no_baseline, args.model)
     named: dict[str, tuple[Callable[[str, str], Answer], float]] = {

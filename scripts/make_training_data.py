@@ -35,8 +35,10 @@ Query kinds:
 - ``garble-suffix`` and ``garble-inner``: the ending swapped between Ukrainian and Russian forms,
   or a syllable, vowel or consonant inside changed, a compound split or joined;
 - ``case``: a Cyrillic name in an oblique case (the rules of ``toponyms/data/inflection.json``, inverted);
+  under ``lookup`` only ``NEWS_SHARE`` as many as of the other kinds, as a name asked for alone is
+  inflected only where it was copied from running text;
 - ``mixed``: look-alike letters of the other script (``toponyms/data/homoglyphs.json``), or half romanised;
-- ``former``: a former name, as written, in an oblique case (Cyrillic) or romanised anew; a name replaced ``y`` years ago is
+- ``former``: a former name, as written, romanised anew or (in Cyrillic) in an oblique case; a name replaced ``y`` years ago is
   used with the chance ``exp(-y / FORMER_FADE_YEARS)`` (unknown year: ``FORMER_UNDATED``), so that
   Pokrovsk, Engels' name until 1931, is seldom asked for as Engels;
 - ``negative``: an everyday word (wordfreq, en/ru/uk), a given name or an organisation, capitalised,
@@ -103,14 +105,13 @@ NEWS_SHARE = 0.25  # of the lookup prior's settlements drawn as the text prior d
 OFFICIAL_WEIGHT = 4  # an exact query takes an official name this many times as often as another
 FORMER_FADE_YEARS = 20.0
 FORMER_UNDATED = 0.2
-# Of the former names in Cyrillic drawn, the share put in an oblique case: the news writes the old
-# names in all cases (освобождение Красноармейска, called it Артемівськом), as it writes the new ones.
-FORMER_OBLIQUE = 0.4
 REFERENCE_YEAR = 2026
 NEGATIVE_ZIPF = (2.5, 6.0)  # everyday words between these frequencies (wordfreq's Zipf scale)
 LANGUAGES = ("en", "ru", "uk")
 SHORTEST_WORD = 4
 ATTEMPTS = 8  # drafts tried per drawn place (a random draft may fail) before it makes no query
+FORMER_DRAWS = 1000  # renamed places drawn for one former query, at most, until one's former name is in use
+AS_WRITTEN = frozenset({"exact", "former"})  # kinds whose query may be their source as written
 
 LATIN = "abcdefghijklmnopqrstuvwxyz"
 CYRILLIC = "абвгдежзийклмнопрстуфхцчшщьюяієї"
@@ -341,7 +342,7 @@ class Maker:
         return (query, "oblique", source) if query != source else None
 
     def _oblique(self, source: str, rng: random.Random) -> str:
-        """``source`` with each word that takes a case ending given one (``inflection.json``, inverted)."""
+        """``source`` (Cyrillic) with each word that has an oblique ending put in one of them."""
         words_out = []
         for word in source.split(" "):
             lower = word.lower()
@@ -387,15 +388,13 @@ class Maker:
         still_used = math.exp(-(REFERENCE_YEAR - name.year) / FORMER_FADE_YEARS) if name.year else FORMER_UNDATED
         if rng.random() >= still_used:
             return None
-        if is_cyrillic(name.text) and rng.random() < FORMER_OBLIQUE:
-            query = self._oblique(name.text, rng)
-            if query != name.text:
-                return query, "former, oblique", name.text
         if is_cyrillic(name.text) and rng.random() < 0.5:
             system, convert = rng.choice(self.systems["uk" if name.lang == "uk" else "ru"])
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 return convert(name.text), f"former, {system}", name.text
+        if is_cyrillic(name.text) and rng.random() < 0.5:  # running text inflects it: в Красноармейске
+            return self._oblique(name.text, rng), f"former {name.year or ''}, oblique".replace(" ,", ","), name.text
         return name.text, f"former {name.year or ''}".strip(), name.text
 
     # --- negatives -------------------------------------------------------------------
@@ -556,15 +555,19 @@ def make(gazetteer: Gazetteer, per_kind: int, seed: int, news_share: float = NEW
                 for word, origin in words:
                     yield Row(split_of(f"word:{normalize(word)}"), prior_name, kind, origin, word, "", word, "")
                 continue
-            for _ in range(per_kind):
+            # A name asked for alone is inflected only where it was copied from running text: the lookup
+            # prior's share of the news' places (Дмитрове is a village, more than the locative of Dmitrov).
+            for _ in range(round(per_kind * news_share) if (prior_name, kind) == ("lookup", "case") else per_kind):
                 place = prior.draw(rng, renamed if kind == "former" else None)
-                for _ in range(ATTEMPTS if kind != "former" else 1):
+                for _ in range(ATTEMPTS if kind != "former" else FORMER_DRAWS):
                     draft = drafts[kind](place, rng)
                     if draft is None:
+                        if kind == "former":  # a name out of use: another renamed place, so that the fade
+                            place = prior.draw(rng, renamed)  # weighs former names, not the kind's share
                         continue
                     query, detail, source = draft
                     query = " ".join(query.split())
-                    if query and normalize(query) and (kind == "exact" or normalize(query) != normalize(source)):
+                    if query and normalize(query) and (kind in AS_WRITTEN or normalize(query) != normalize(source)):
                         namesake = f"{rival(gazetteer, prior, place, source):.4g}"
                         yield Row(split_of(place.id), prior_name, kind, detail, query, place.id, source, namesake)
                         break

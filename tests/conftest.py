@@ -32,6 +32,14 @@ def resolver(gazetteer: Gazetteer) -> Resolver:
 
 
 @pytest.fixture(scope="session")
+def formula_resolver(gazetteer: Gazetteer) -> Resolver:
+    """A resolver that scores lookups with the hand-tuned formula (``scoring="formula"``), the default until the model."""
+    resolver = Resolver(gazetteer)
+    resolver.scoring = "formula"
+    return resolver
+
+
+@pytest.fixture(scope="session")
 def without_garbles() -> Resolver:
     """The bundled gazetteer without the curated garbles, to see glosses teach them."""
     places = [

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from conftest import ROOT, cases
 from toponyms import Gazetteer, Resolver, find
-from toponyms.normalize import normalize
+from toponyms.keys import spelling_key
 
 LINKS = cases("codifier_links")
 
@@ -67,9 +67,13 @@ def test_a_settlement_resolves_by_its_ukrainian_name_to_itself_or_a_namesake(
 ) -> None:
     place = data.draw(st.sampled_from(settlements))
     name = ukrainian(place)
-    match = resolver.candidates(name, limit=1)[0]
-    namesakes = {normalize(n.text) for n in match.place.names}
-    assert match.place == place or normalize(name) in namesakes
+    # Answered, it is the place or a namesake, which bears the name in some spelling (Shevchenko, a district,
+    # for the village Шевченко); unanswered (Дмитрове: the village, or в Дмитрове, Dmitrov?), a candidate.
+    match = resolver.resolve(name)
+    if match is None:
+        assert place in [found.place for found in resolver.candidates(name, limit=1_000)]
+    else:
+        assert match.place == place or spelling_key(name) in {spelling_key(n.text) for n in match.place.names}
 
 
 @pytest.mark.parametrize(

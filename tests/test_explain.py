@@ -51,9 +51,9 @@ def _check_answer_and_order(why: Explanation, resolver: Resolver, name: str, hin
 
 @settings(max_examples=150, deadline=None)
 @given(name=names, hints=st.sampled_from(HINTS), limit=st.integers(1, 6))
-def test_the_formula_explains_resolves_answer(resolver: Resolver, name: str, hints: dict, limit: int) -> None:
-    why = explain(name, limit=limit, resolver=resolver, **hints)
-    _check_answer_and_order(why, resolver, name, hints, limit)
+def test_the_formula_explains_resolves_answer(formula_resolver: Resolver, name: str, hints: dict, limit: int) -> None:
+    why = explain(name, limit=limit, resolver=formula_resolver, **hints)
+    _check_answer_and_order(why, formula_resolver, name, hints, limit)
     assert why.scoring == "formula" and why.no_place is None
     for candidate in why.candidates:
         effects = {item.name: item.effect for item in candidate.evidence}
@@ -81,8 +81,8 @@ def test_the_model_explains_resolves_answer(model_resolver: Resolver, name: str,
                 assert float(value) != pytest.approx(float(reference), abs=1e-3) and item.effect != 0
 
 
-def test_evidence_of_a_former_name_among_namesakes(resolver: Resolver) -> None:
-    why = explain("Krasnoarmeysk", resolver=resolver)
+def test_evidence_of_a_former_name_among_namesakes(formula_resolver: Resolver) -> None:
+    why = explain("Krasnoarmeysk", resolver=formula_resolver)
     first = why.candidates[0]
     assert first.place.name == "Pokrovsk" and first.matched.status == "former"
     status = next(item for item in first.evidence if item.name == "name status")
@@ -92,31 +92,31 @@ def test_evidence_of_a_former_name_among_namesakes(resolver: Resolver) -> None:
     assert "Krasnoarmeysk (populated place" in namesakes.value and namesakes.effect < 0
 
 
-def test_a_typo_costs_what_the_fuzzy_step_costs(resolver: Resolver) -> None:
+def test_a_typo_costs_what_the_fuzzy_step_costs(formula_resolver: Resolver) -> None:
     # Kramatorsk is its name's only candidate, so the typo's method is all that differs.
-    method = next(item for item in explain("Kramatorks", resolver=resolver).candidates[0].evidence if item.name == "method")
+    method = next(item for item in explain("Kramatorks", resolver=formula_resolver).candidates[0].evidence if item.name == "method")
     assert method.value.startswith("fuzzy (similarity")
-    assert method.effect == pytest.approx(resolver.resolve("Kramatorks").score - resolver.resolve("Kramatorsk").score, abs=2e-4)
+    assert method.effect == pytest.approx(formula_resolver.resolve("Kramatorks").score - formula_resolver.resolve("Kramatorsk").score, abs=2e-4)
 
 
-def test_a_hint_costs_what_the_hint_costs(resolver: Resolver) -> None:
+def test_a_hint_costs_what_the_hint_costs(formula_resolver: Resolver) -> None:
     # Pokrovsk in Ukraine is the only candidate outside Russia: without its factor, no hint weighs anything.
-    ukrainian = next(c for c in explain("Pokrovsk", country="RU", resolver=resolver).candidates if c.place.country == "UA")
+    ukrainian = next(c for c in explain("Pokrovsk", country="RU", resolver=formula_resolver).candidates if c.place.country == "UA")
     hint = next(item for item in ukrainian.evidence if item.name == "hint country")
-    unhinted = next(m for m in resolver.candidates("Pokrovsk") if m.place.id == ukrainian.place.id)
+    unhinted = next(m for m in formula_resolver.candidates("Pokrovsk") if m.place.id == ukrainian.place.id)
     assert hint.value.startswith("outside RU") and hint.effect == pytest.approx(ukrainian.score - unhinted.score, abs=2e-4)
 
 
-def test_the_places_the_formulas_rules_drop_are_named_with_the_rule(resolver: Resolver) -> None:
-    dropped = {f.place.name: f.reason for f in explain("Pushilin", limit=20, resolver=resolver).filtered}
+def test_the_places_the_formulas_rules_drop_are_named_with_the_rule(formula_resolver: Resolver) -> None:
+    dropped = {f.place.name: f.reason for f in explain("Pushilin", limit=20, resolver=formula_resolver).filtered}
     assert "no local language" in dropped["Pushkin"]  # GeoNames' Pusjkin, of no language
-    summit = explain("Summit", resolver=resolver)
+    summit = explain("Summit", resolver=formula_resolver)
     assert summit.answer is None and summit.candidates == ()
     assert summit.filtered and all("everyday word" in f.reason for f in summit.filtered)
-    early = explain("Krasnoarmeysk", limit=20, resolver=resolver).filtered
+    early = explain("Krasnoarmeysk", limit=20, resolver=formula_resolver).filtered
     assert any(f.method == "transliteration" and f.reason.startswith("resolving stops at the first step") for f in early)
     # A name found as written has no fuzzy candidates (toponyms.recall); one found by its spelling key has.
-    early = explain("Krasnoarmeyssk", limit=20, resolver=resolver).filtered
+    early = explain("Krasnoarmeyssk", limit=20, resolver=formula_resolver).filtered
     assert any(f.method == "fuzzy" and f.reason.startswith("resolving stops at the first step") for f in early)
 
 
@@ -156,8 +156,8 @@ def test_limit_is_a_positive_whole_number(resolver: Resolver) -> None:
             explain("Kyiv", limit=limit, resolver=resolver)
 
 
-def test_text_and_record(resolver: Resolver, model_resolver: Resolver) -> None:
-    why = explain("Krasnoarmeysk", limit=2, resolver=resolver)
+def test_text_and_record(formula_resolver: Resolver, model_resolver: Resolver) -> None:
+    why = explain("Krasnoarmeysk", limit=2, resolver=formula_resolver)
     text = str(why)
     assert text == render(why) and text.startswith("'Krasnoarmeysk' → Pokrovsk (populated place, Donetsk Oblast, UA)")
     assert "share" in text and "not scored" in text

@@ -86,10 +86,20 @@ class InflectedMiss(NamedTuple):
     why: Why
 
 
+class NoCaseAfter(NamedTuple):
+    """An oblique ending that is none after a stem that ends in one of ``stems`` (then the word is a
+    nominative of its own), and why."""
+
+    ending: Annotated[str, NON_BLANK]
+    stems: list[Annotated[str, NON_BLANK]]
+    why: Why
+
+
 class InflectionTable(TypedDict):
     """Russian and Ukrainian case endings of place names."""
 
     rules: list[Ending]
+    no_case_after: NotRequired[list[NoCaseAfter]]
     alternations: list[Alternation]
     samples: list[Inflected]
     misses: NotRequired[list[InflectedMiss]]

@@ -39,6 +39,7 @@ FUZZY = METHODS.index("fuzzy")
 # factor counts squared, for a hint to pull as hard against a bigger namesake as it does in the formula.
 HINT_POWER = {"lookup": 1, "text": 2}
 SCORED_CACHE = 100_000  # queries not answered beforehand whose probabilities a resolver keeps
+TABLE_DEPTH = 3  # trees at most this deep are scored from a table of every outcome of their tests (2**7 a tree)
 BATCH = 2048  # names whose candidates are featurised and scored at once when the answers are made
 
 
@@ -59,9 +60,48 @@ class Trees:
     def scores(self, matrix: Any) -> Any:
         """The summed leaf values of every row of ``matrix`` (rows, FEATURES).
 
-        Every inner node's test is made on every row at once, in one comparison of a
-        (nodes, rows) block; the walk down then only picks tests by their numbers.
+        Each distinct test of the inner nodes is made on every row at once; where the trees are
+        shallow (``TABLE_DEPTH``), the outcomes of a tree's tests, as the bits of a number, then pick
+        its leaf's value from a table (``_table``), else the walk down picks tests by their numbers.
         """
+        import numpy as np
+
+        if self._table is None:
+            return self._walked(matrix)
+        columns, thresholds, tests, values, offsets = self._table
+        outcomes = (matrix.take(columns, axis=1) > thresholds).take(tests, axis=1)  # (rows, trees * 8)
+        codes = np.packbits(outcomes, bitorder="little").reshape(len(matrix), -1)  # a byte a tree: bit k, node k's test
+        # Added up a row at a time, tree by tree, as numpy sums a row of a (rows, trees) array.
+        return values.take(codes + offsets).sum(axis=1) / self.temperature
+
+    @cached_property
+    def _table(self) -> tuple[Any, Any, Any, Any, Any] | None:
+        """(the distinct tests' feature columns and thresholds; for each tree and inner node, its test's
+        number; each tree's leaf value for every outcome of its tests, a row a tree; where each row
+        starts), or None for trees deeper than ``TABLE_DEPTH``."""
+        import numpy as np
+
+        if self.depth > TABLE_DEPTH or not self.features.size:
+            return None
+        trees, inner = self.features.shape
+        pairs = np.stack([self.features.ravel(), self.thresholds.ravel()])
+        distinct, tests = np.unique(pairs, axis=1, return_inverse=True)
+        # Each tree's tests, then tests that no row passes (x > inf), to make eight: a byte a tree.
+        columns, thresholds = np.append(distinct[0], 0).astype(np.intp), np.append(distinct[1], np.inf)
+        padded = np.full((trees, 8), len(distinct[0]), dtype=np.intp)
+        padded[:, :inner] = tests.reshape(trees, inner)
+        leaf_of = []  # the leaf each outcome of the tests reaches
+        for code in range(2**inner):
+            node = 0
+            for _ in range(self.depth):
+                node = 2 * node + 1 + (code >> node & 1)
+            leaf_of.append(node - inner)
+        values = np.ascontiguousarray(self.leaves[:, leaf_of]).ravel()
+        return columns, thresholds, padded.ravel(), values, np.arange(trees, dtype=np.intp) * 2**inner
+
+    def _walked(self, matrix: Any) -> Any:
+        """``scores``, by walking every tree down: every inner node's test is made on every row at once,
+        in one comparison of a (nodes, rows) block; the walk then only picks tests by their numbers."""
         import numpy as np
 
         rows = matrix.shape[0]

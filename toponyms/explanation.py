@@ -36,7 +36,7 @@ from toponyms.keys import spelling_key
 from toponyms.model import Match, Name, Place
 from toponyms.normalize import normalize
 from toponyms.resolve import (
-    COMPARABLE, FUZZY_CUTOFF, KIND_FLOOR, NEAR_KM, OBSCURE_WEIGHT, OTHER_AREA, OTHER_COUNTRY, OTHER_REGION,
+    COMPARABLE, FUZZY_CUTOFF, KIND_FLOOR, NEAR_KM, OBSCURE_WEIGHT, CALLER_OUTSIDE, OUTSIDE,
     POPULATION_EXPONENT, POPULATION_PSEUDO, SHARE_FLOOR, SHARPNESS, Hints, Resolver, _checked_near, _haversine_km,
     _namesake_floors, _status_weight, _strength, _weight, default_resolver,
 )  # fmt: skip
@@ -167,7 +167,8 @@ def explain(
     matches = resolver.candidates(name, limit=sys.maxsize, country=country, near=near, region=region, within=within)
     regions = frozenset((region,) if isinstance(region, str) else region or ())
     areas = resolver._codes_within(within) if within else frozenset()
-    hints = Hints(country.upper() if country else None, _checked_near(near), NEAR_KM, regions, areas)
+    outside = CALLER_OUTSIDE if resolver.scoring == "model" else OUTSIDE  # as the resolver weighs them
+    hints = Hints(country.upper() if country else None, _checked_near(near), NEAR_KM, regions, areas, outside)
     common = {
         "query": name, "normalized": normalize(query), "scoring": resolver.scoring, "threshold": resolver.threshold,
         "answer": answer, "considered": len(matches),
@@ -301,11 +302,11 @@ def _hint_factors(hints: Hints, place: Place) -> list[tuple[str, str, float]]:
     """The hints that weigh ``place`` down: (which, how, factor), as ``Hints.factor`` applies them."""
     factors = []
     if hints.country and place.country != hints.country:
-        factors.append(("hint country", f"outside {hints.country}", OTHER_COUNTRY))
+        factors.append(("hint country", f"outside {hints.country}", hints.outside))
     if hints.regions and place.region is not None and place.region not in hints.regions:
-        factors.append(("hint region", f"not in {', '.join(sorted(hints.regions))}", OTHER_REGION))
+        factors.append(("hint region", f"not in {', '.join(sorted(hints.regions))}", hints.outside))
     if Hints(areas=hints.areas).factor(place) != 1.0:
-        factors.append(("hint within", "outside the raions and hromadas asked for", OTHER_AREA))
+        factors.append(("hint within", "outside the raions and hromadas asked for", hints.outside))
     if hints.near is not None:
         distance = _haversine_km(hints.near, (place.lat, place.lon))
         factors.append(("hint near", f"{distance:,.0f} km away", 1 / (1 + (distance / hints.near_km) ** 2)))

@@ -19,11 +19,15 @@ MIN_STEM = 1  # stems are only candidates: Яру → Яр, Розі → Ріг
 
 
 @cache
-def _rules() -> tuple[tuple[tuple[str, tuple[str, ...]], ...], tuple[tuple[str, str], ...]]:
-    # The table is written in plain spelling; lookups see normalised text (й → и, ї → і).
+def _rules() -> tuple[tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...], tuple[tuple[str, str], ...]]:
+    """(ending, its nominatives, the stem endings it is no case ending after), longest ending first;
+    and the alternations. The table is written in plain spelling; lookups see normalised text (й → и, ї → і)."""
     data = table("inflection")
+    never: dict[str, tuple[str, ...]] = {}
+    for end, stems, _why in data.get("no_case_after", []):
+        never[normalize(end)] = never.get(normalize(end), ()) + tuple(normalize(stem) for stem in stems)
     rules = sorted(
-        ((normalize(end), tuple(normalize(nom) for nom in noms)) for end, noms in data["rules"]),
+        ((normalize(end), tuple(normalize(nom) for nom in noms), never.get(normalize(end), ())) for end, noms in data["rules"]),
         key=lambda rule: -len(rule[0]),
     )
     return tuple(rules), tuple((normalize(a), normalize(b)) for a, b in data["alternations"])
@@ -37,13 +41,17 @@ def word_nominatives(word: str) -> tuple[str, ...]:
     True
     >>> "харків" in word_nominatives("харкова")
     True
+    >>> "покровськ" in word_nominatives("покровське"), "покровск" in word_nominatives("покровске")
+    (False, True)
     """
     rules, alternations = _rules()
     found: dict[str, None] = {}
-    for ending, nominatives in rules:
+    for ending, nominatives, never_after in rules:
         if not word.endswith(ending) or len(word) - len(ending) < MIN_STEM:
             continue
         stem = word[: len(word) - len(ending)]
+        if stem.endswith(never_after):  # Покровське is no case of Покровськ
+            continue
         for nominative in nominatives:
             found[stem + nominative] = None
             if not nominative:

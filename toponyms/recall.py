@@ -20,10 +20,12 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import chain
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from rapidfuzz import fuzz, process
-from rapidfuzz.distance import JaroWinkler, Levenshtein
+from rapidfuzz.distance import JaroWinkler, Levenshtein, Postfix, Prefix
 
 from toponyms._data import table, words
 from toponyms.index import Postings
@@ -188,10 +190,13 @@ class Recall:
             collect(nearest_first(index.by_key(key)), 3, -1, 2)
             for nominative in nominatives(repaired, words_of_names=index.words_of_names):
                 collect(index.by_form(nominative), 4, -1, 4)
-            if len(key) >= MIN_KEY and not form_hits:  # a name found as written needs no resemblance
-                postings, starts = index.keyed.hits, index.keyed.starts
-                for number in tables.fuzzy_keys(key):
-                    collect(nearest_first(postings[starts[number] : starts[number + 1]]), 5, number, 8)
+            numbers = tables.fuzzy_keys(key) if len(key) >= MIN_KEY and not form_hits else []  # (found as written:
+            for place, hit, number in zip(*tables.nearest_hits(form, numbers)):  # a name needs no resemblance)
+                earlier = found.get(place)
+                if earlier is None:
+                    found[place] = [5, hit, number, 8]
+                else:
+                    earlier[3] |= 8  # (found by a surer step)
         return Found(query, form, key, found)
 
     def _featurise(self, batch: Sequence[Found]) -> tuple[np.ndarray, list[Candidates]]:
@@ -211,88 +216,94 @@ class Recall:
         np.cumsum(repeats, out=starts[1:])
         matrix = np.empty((int(starts[-1]), len(FEATURES)))
         first, last = COLUMN["query_script"], COLUMN["best_key_ratio"]
-        known: dict[str, str | None] = {}
-        scripts = [SCRIPTS[_script(item.query, known)] for item in batch]
+        scripts = [SCRIPTS[_script(item.query, _KNOWN_SCRIPTS)] for item in batch]
         given, ordinary, common = tables.given_names, words("ordinary_words"), words("common_words")
-        matrix[:, first : last + 1] = np.repeat([
+        of_query = [
             (
                 script, len(item.form), item.form.count(" ") + 1 if item.form else 0,
                 item.form in ordinary, item.form in common, item.form in given,
                 " " not in item.key and item.key.endswith(SURNAME_ENDINGS), MISSING, MISSING,
             )
             for script, item in zip(scripts, batch)
-        ], repeats, axis=0)  # fmt: skip
+        ]  # fmt: skip
+        matrix[:, first : last + 1] = of_query[0] if len(batch) == 1 else np.repeat(of_query, repeats, axis=0)
         none = starts[:-1]
         matrix[none, :first] = MISSING
         matrix[none, COLUMN["in_ukraine"] :] = MISSING
         matrix[none, 0] = 1.0
         matrix[none, COLUMN["log_candidates"]] = [math.log(size) if size else 0.0 for size in sizes]
-        keys, hit_key, forms, hit_form = tables.keys, tables.hit_key, tables.forms, tables.hit_form
-        places, steps, hits, name_keys, name_forms, how, query_of = [], [], [], [], [], [], []
+        keys, forms = tables.keys, tables.forms
+        places, entries, query_of = [], [], []
         for number, item in enumerate(batch):
-            found = item.found
-            ordered = sorted(found)
+            ordered = sorted(item.found)
             places += ordered
+            entries += map(item.found.__getitem__, ordered)
             query_of += [number] * len(ordered)
-            for place in ordered:
-                step, hit, key_number, flags = found[place]
-                key_number = hit_key[hit] if key_number < 0 else key_number
-                steps.append(step)
-                hits.append(hit)
-                name_keys.append(keys[key_number] if key_number >= 0 else "")
-                name_forms.append(forms[hit_form[hit]])
-                how.append((METHOD_LEVELS[step], flags & 1, flags >> 1 & 1, flags >> 2 & 1, flags >> 3 & 1))
+        # [method rank, hit, key number of the hit (-1: its own), flags] of each candidate, as columns.
+        columns = np.fromiter(chain.from_iterable(entries), np.intp, 4 * len(entries)).reshape(-1, 4).T
+        step_array, hit_array, key_numbers, flags = columns
+        key_numbers = np.where(key_numbers < 0, tables.hit_keys[hit_array], key_numbers)  # (-1 left: a name without a key)
+        hits, steps = hit_array.tolist(), step_array.tolist()
+        name_keys = [keys[number] if number >= 0 else "" for number in key_numbers.tolist()]
+        name_forms = [forms[number] for number in tables.hit_forms[hit_array].tolist()]
         candidates = []
         at = 0
         for item, size, start in zip(batch, sizes, starts.tolist()):
             candidates.append(
                 Candidates(
                     item.query, tuple(places[at : at + size]), tuple(hits[at : at + size]),
-                    tuple(METHODS[step] for step in steps[at : at + size]), matrix[start : start + size + 1],
+                    tuple([METHODS[step] for step in steps[at : at + size]]), matrix[start : start + size + 1],
                 )
             )  # fmt: skip
             at += size
         if not places:
             return matrix, candidates
         # The rows of the places: computed as one block, then put below each query's "no place" row.
-        below = np.ones(len(matrix), dtype=bool)
-        below[none] = False
-        rows = matrix[below]  # a copy, with the query's columns filled in
+        if len(batch) > 1:
+            below = np.ones(len(matrix), dtype=bool)
+            below[none] = False
+        rows = matrix[1:] if len(batch) == 1 else matrix[below]  # (of many queries, a copy)
         owner = np.array(query_of)
         query_keys = [batch[number].key for number in query_of] if len(batch) > 1 else [batch[0].key] * len(places)
         query_forms = [batch[number].form for number in query_of] if len(batch) > 1 else [batch[0].form] * len(places)
         rows[:, 0] = 0.0
-        rows[:, COLUMN["method"] : COLUMN["by_fuzzy"] + 1] = how  # the method, then a column for each flag
+        rows[:, COLUMN["method"]] = tables.levels[step_array]
+        rows[:, COLUMN["by_form"] : COLUMN["by_fuzzy"] + 1] = flags[:, None] >> tables.flag_bits & 1  # a column for each flag
         method = rows[:, COLUMN["method"]]
         ratio = _pairs(query_keys, name_keys, fuzz.ratio, np.float64) / 100
         rows[:, COLUMN["key_ratio"]] = ratio
         rows[:, COLUMN["key_jaro_winkler"]] = _pairs(query_keys, name_keys, JaroWinkler.normalized_similarity)
         rows[:, COLUMN["key_distance"]] = _pairs(query_keys, name_keys, Levenshtein.distance)
         rows[:, COLUMN["form_ratio"]] = _pairs(query_forms, name_forms, fuzz.ratio, np.float64) / 100
-        lengths = np.array([max(len(item.key), 1) for item in batch])[owner]
-        batch_keys = [item.key for item in batch]
-        rows[:, COLUMN["prefix"]] = _common_prefixes(batch_keys, owner, name_keys, np) / lengths
-        reversed_keys = [key[::-1] for key in batch_keys]
-        rows[:, COLUMN["suffix"]] = _common_prefixes(reversed_keys, owner, [other[::-1] for other in name_keys], np) / lengths
-        rows[:, COLUMN["same_first"] : COLUMN["derived"] + 1] = [
-            (bool(key) and other[:1] == key[:1], len(other) - len(key), derived(form, other_form))
-            for key, other, form, other_form in zip(query_keys, name_keys, query_forms, name_forms)
-        ]
+        query_lengths = np.array([len(item.key) for item in batch])[owner]
+        lengths = np.maximum(query_lengths, 1)
+        prefix = _pairs(query_keys, name_keys, Prefix.similarity)
+        rows[:, COLUMN["prefix"]] = prefix / lengths
+        rows[:, COLUMN["suffix"]] = _pairs(query_keys, name_keys, Postfix.similarity) / lengths
+        rows[:, COLUMN["same_first"]] = prefix > 0
+        rows[:, COLUMN["length_difference"]] = tables.key_lengths[key_numbers] - query_lengths
+        # One form derived from the other begins with all of it: ``derived`` only where one does.
+        word_formed = rows[:, COLUMN["derived"]]
+        word_formed[:] = 0.0
+        for row, (form, other) in enumerate(zip(query_forms, name_forms)):
+            if other.startswith(form) or form.startswith(other):
+                word_formed[row] = derived(form, other)
         # What is known of each name and each place beforehand: two blocks of adjacent columns.
-        rows[:, COLUMN["status"] : COLUMN["name_namesakes"] + 1] = tables.name_rows[hits]
+        rows[:, COLUMN["status"] : COLUMN["name_namesakes"] + 1] = tables.name_rows[hit_array]
         same_script = rows[:, COLUMN["same_script"]]
         same_script[:] = same_script == np.array(scripts)[owner]
         numbers = np.array(places)
         place_rows = tables.place_rows[numbers]
         rows[:, COLUMN["log_population"] : COLUMN["approximate"] + 1] = place_rows[:, :-1]
         rows[:, COLUMN["in_ukraine"]] = place_rows[:, -1]
-        rows[:, COLUMN["name_surname_shape"]] = [" " not in other and other.endswith(SURNAME_ENDINGS) for other in name_keys]
+        rows[:, COLUMN["name_surname_shape"]] = tables.surname_keys[key_numbers]
         population = tables.population[numbers]
         log_population = rows[:, COLUMN["log_population"]]
         # The candidate among the others of its query: as good a match (same method, same similarity), bigger, better.
         groups = _Groups(np.array([size for size in sizes if size]), np)
         weight = np.sqrt(population + 1000)
-        rivals, shares = _as_good(owner * 4096 + method * 1000 + np.round(ratio * 999), weight)
+        as_good = method * 1000 + np.rint(ratio * 999)  # np.rint: np.round to whole numbers, without its dispatch
+        rivals, shares = _as_good(owner * 4096 + as_good if len(batch) > 1 else as_good, weight)  # (one query: owner 0)
         rows[:, COLUMN["log_candidates"]] = groups.spread([math.log(size) for size in sizes if size])
         rows[:, COLUMN["rivals_as_good"]] = rivals
         rows[:, COLUMN["population_rank"]] = groups.greater(population.astype(np.int64))
@@ -300,7 +311,8 @@ class Recall:
         rows[:, COLUMN["share"]] = weight / shares
         rows[:, COLUMN["ratio_gap"]] = ratio - groups.best_of_others(ratio)
         rows[:, COLUMN["method_gap"]] = -groups.best_of_others(-method, missing=-len(METHOD_LEVELS)) - method
-        matrix[below] = rows
+        if len(batch) > 1:
+            matrix[below] = rows
         asked = repeats > 1  # on every row of each query that has candidates, its "no place" row too
         best = np.full((len(batch), 2), MISSING)
         best[asked, 0] = -groups.largest(-method)
@@ -345,11 +357,12 @@ class _Groups:
         self.np = np
         self.sizes = sizes
         self.starts = np.zeros(len(sizes), dtype=np.intp)
-        np.cumsum(sizes[:-1], out=self.starts[1:])
+        if len(sizes) > 1:
+            np.cumsum(sizes[:-1], out=self.starts[1:])
 
     def spread(self, values: Any) -> Any:
-        """A value of each run on each of its rows."""
-        return self.np.repeat(values, self.sizes)
+        """A value of each run on each of its rows (of one run, the value itself)."""
+        return values[0] if len(self.sizes) == 1 else self.np.repeat(values, self.sizes)
 
     def largest(self, values: Any) -> Any:
         """The largest value of each run."""
@@ -388,19 +401,7 @@ class _Groups:
         return best
 
 
-def _common_prefixes(keys: list[str], of: Any, others: list[str], np: Any) -> Any:
-    """How many leading characters each of ``others`` shares with its key, ``keys[of[i]]``, as an array."""
-    if not others:
-        return np.zeros(0)
-    left, right = np.array(keys), np.array(others)  # fixed-width UTF-32, padded with zeros, which no key character is
-    width = min(left.dtype.itemsize, right.dtype.itemsize) // 4
-    left = left.view(np.uint32).reshape(len(keys), -1)[:, :width]
-    if len(keys) > 1:
-        left = left[of]  # (one key is compared with every row as it is)
-    right = right.view(np.uint32).reshape(len(others), -1)[:, :width]
-    same = (left == right) & (left != 0)
-    return np.logical_and.accumulate(same, axis=1).sum(axis=1)
-
+_KNOWN_SCRIPTS: dict[str, str | None] = {}  # the script of each character of a query met so far
 
 _TABLES: weakref.WeakKeyDictionary[Gazetteer, _Tables] = weakref.WeakKeyDictionary()  # one per gazetteer
 
@@ -426,6 +427,17 @@ class _Tables:
         self.hit_form: array = data["hit_form"]
         self.hit_key: array = data["hit_key"]
         self.keys: list[str] = index.keyed.texts
+        self.owners = np.frombuffer(index.owners, dtype=np.int32)
+        self.key_hits = np.frombuffer(index.keyed.hits, dtype=np.int32)
+        self.key_starts = np.frombuffer(index.keyed.starts, dtype=np.int32)
+        self.hit_forms = np.frombuffer(self.hit_form, dtype=np.int32)
+        self.hit_keys = np.frombuffer(self.hit_key, dtype=np.int32)
+        # Of each key, and last of "no key" (a key number of -1 reads it): its length, and whether it
+        # has a surname's shape.
+        self.key_lengths = np.append(np.frombuffer(data["key_lengths"], dtype=np.int32), 0)
+        self.surname_keys = np.append(np.frombuffer(data["surname_keys"], dtype=np.uint8), 0).astype(np.float64)
+        self.levels = np.array(METHOD_LEVELS, dtype=np.float64)  # of each method rank
+        self.flag_bits = np.arange(4)  # the flags of the steps that found a candidate: form, key, inflection, fuzzy
         self.deletions = Deletions(*data["deletions"], twice_up_to=TWICE_UP_TO)
         # The keys of each bucket by length: a bucket is one span of ``buckets[step][1]`` (its key
         # numbers in ``[0]``, its spans by name in ``[2]``), a length window one slice of it.
@@ -488,8 +500,31 @@ class _Tables:
             limit = FUZZY_LIMITS[step]
             best = process.extract(key, choices, scorer=fuzz.ratio, limit=limit + 1, score_cutoff=KEY_CUTOFF)
             scored += [(score, numbers[place]) for _, score, place in best if numbers[place] != own][:limit]
-        scored.sort(key=lambda pair: -pair[0])  # stable: equals stay in the order found
-        return list(dict.fromkeys(number for _, number in scored))
+        scored.sort(key=itemgetter(0), reverse=True)  # stable: equals stay in the order found
+        return list(dict.fromkeys([number for _, number in scored]))
+
+    def nearest_hits(self, form: str, numbers: list[int]) -> tuple[list[int], list[int], list[int]]:
+        """One name for each place that has a name filed under any of the keys ``numbers``: under the
+        first of them that has one, the one whose form is most like ``form`` (of equals, the first
+        filed); as (places, names, key numbers), in the order of the keys and then of likeness."""
+        import numpy as np
+
+        if not numbers:
+            return [], [], []
+        keys = np.array(numbers, dtype=np.intp)
+        low, high = self.key_starts[keys], self.key_starts[keys + 1]
+        sizes = high - low
+        ends = np.cumsum(sizes)
+        hits = self.key_hits[np.arange(ends[-1]) + np.repeat(low - ends + sizes, sizes)]  # every key's names in turn
+        forms = [self.forms[number] for number in self.hit_forms[hits].tolist()]
+        likeness = process.cdist([form], forms, scorer=fuzz.ratio, dtype=np.float64)[0]
+        which = np.repeat(np.arange(len(keys)), sizes)
+        ranked = np.lexsort((np.arange(len(hits)), -likeness, which))
+        owners = self.owners[hits[ranked]]
+        _, first = np.unique(owners, return_index=True)  # each place's first name in that order
+        first.sort()
+        chosen = ranked[first]
+        return owners[first].tolist(), hits[chosen].tolist(), keys[which[chosen]].tolist()
 
     def _prefixed(self, key: str) -> tuple[int, int]:
         """Where the keys that begin with the first half of ``key`` (at least ``MIN_KEY`` letters; more,
@@ -580,6 +615,8 @@ def _plain(gazetteer: Gazetteer) -> dict[str, Any]:
         "hit_form": hit_form,
         "namesakes": namesakes.tobytes(),
         "hit_key": hit_key,
+        "key_lengths": array("i", map(len, keys)).tobytes(),
+        "surname_keys": bytes(" " not in key and key.endswith(SURNAME_ENDINGS) for key in keys),
         "status": bytes(STATUSES.get(name.status, 1) for name in names),
         "year": array("i", [name.year or 0 for name in names]).tobytes(),
         "lang_known": bytes(name.lang is not None for name in names),

@@ -54,9 +54,14 @@ FORMER_FADE_YEARS = 40.0
 REFERENCE_YEAR = 2026  # fixed, so that scores do not drift with the calendar
 # Countries and regions have no population of their own in the bundled data; these stand in.
 KIND_FLOOR = {"country": 1_000_000, "region": 1_000_000, "district": 100_000, "populated place": 0}
-OTHER_COUNTRY = 0.05  # weight of a candidate outside the country= hint
-OTHER_REGION = 0.05  # weight of a candidate in a region other than those of the region= hint
-OTHER_AREA = OTHER_REGION  # ... and of one outside the raions and hromadas of the within= hint
+# The weight a candidate keeps outside the country= hint, in a region other than those of region=, or
+# outside the raions and hromadas of within=: under the formula, and for the document's places in text ...
+OUTSIDE = 0.05
+# ... and in the model's lookups, where the hints are the caller's word: a thousandth, so that the one
+# place inside them outweighs all of its namesakes outside (the bundled gazetteer's 80 Novoselivka:
+# 1 / (1 + 80 × 0.001) = 0.93 of their share), and a place outside is still answered when none inside is a
+# candidate (the hints reweigh the candidates, whose share of the probability stays what it was).
+CALLER_OUTSIDE = 0.001
 NEAR_KM = 25.0  # a candidate this far from near= keeps half its weight
 POPULATION_EXPONENT = 0.5  # a place's weight grows with the square root of its population ...
 POPULATION_PSEUDO = 1_000  # ... plus this many, so that a place of unknown population counts too
@@ -302,6 +307,8 @@ class Resolver:
         if (self.text_scoring if in_text else self.scoring) == "model":
             from toponyms.decide import rank
 
+            if not in_text:  # the caller's word (``CALLER_OUTSIDE``); in text, the document's places
+                hints = Hints(hints.country, hints.near, hints.near_km, hints.regions, hints.areas, CALLER_OUTSIDE)
             return rank(self, query, limit=limit, hints=hints, fuzzy=fuzzy, prior="text" if in_text else "lookup")
         kept = self._found.get((query, in_text, fuzzy))
         if kept is None:
@@ -496,6 +503,7 @@ class Hints:
     near_km: float = NEAR_KM
     regions: frozenset[str] = frozenset()
     areas: frozenset[str] = frozenset()
+    outside: float = OUTSIDE  # the weight kept by a place outside the country, regions or areas
 
     def __bool__(self) -> bool:
         return bool(self.country or self.near is not None or self.regions or self.areas)
@@ -504,12 +512,12 @@ class Hints:
         """How much the hints weigh ``place`` down: 1 for a place that fits them all."""
         factor = 1.0
         if self.country and place.country != self.country:
-            factor *= OTHER_COUNTRY
+            factor *= self.outside
         if self.regions and place.region is not None and place.region not in self.regions:
-            factor *= OTHER_REGION  # a region or country is in no region: the hint leaves it be
+            factor *= self.outside  # a region or country is in no region: the hint leaves it be
         if self.areas and place.kind in LOCAL_KINDS:
             if self.areas.isdisjoint((place.code, place.raion_code, place.hromada_code)):
-                factor *= OTHER_AREA
+                factor *= self.outside
         if self.near is not None:
             distance = _haversine_km(self.near, (place.lat, place.lon))
             factor /= 1 + (distance / self.near_km) ** 2
