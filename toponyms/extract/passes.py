@@ -42,11 +42,16 @@ from toponyms.extract.words import (
 from toponyms.model import Match, Mention, Unresolved
 from toponyms.normalize import normalize
 
+# How a case form is found: by its case ending, or, where the key of the form is that of another spelling
+# of the name, by that key (Украине is the key of Ukraine, and the model's recall names the surer step).
+CASE_FORMS = frozenset({"inflection", "transliteration"})
+
+
 def inflected_important(match: Match) -> bool:
     """Whether ``match`` is no garble that must reach the floor ``Floors.garble``, but an important place's name with a case ending in place of its last vowel,
     which pass 1 does not spell: под Константиновкой, в Константиновке (not Петрова, a surname,
     though it reads as the village Petrove)."""
-    return match.method == "inflection" and is_important(match)
+    return match.method in CASE_FORMS and is_important(match)
 
 
 class Site(NamedTuple):
