@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """What ``scan`` finds at a git revision against the working tree, text by text.
 
-Usage: python benchmarks/compare_findings.py REV [--mb 10] [--names uniform|weighted] [--show 20]
+Usage: python benchmarks/compare_findings.py REV [--mb 10] [--names uniform|weighted] [--show 20] [--text-scoring formula|model]
 
 Both versions scan the same texts: the first ``--mb`` MB of the generated corpus and the
 annotated passages, each version with one extractor over all of them, in order, as a batch run does
@@ -52,13 +52,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--mb", type=float, default=10.0, help="MB of the generated corpus")
     parser.add_argument("--names", choices=("uniform", "weighted"), default="uniform")
     parser.add_argument("--show", type=int, default=20, help="examples to print of each kind of difference")
+    parser.add_argument("--text-scoring", choices=("formula", "model"), help="the working tree's Resolver.text_scoring")
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory(prefix="compare_") as temporary:
         results = []
         texts: list[str] = []
         places: dict[str, str] = {}  # id: name (region), from either version
-        for version in import_versions(args.revision, Path(temporary)).values():
+        for label, version in import_versions(args.revision, Path(temporary)).items():
+            if label == "working tree" and args.text_scoring:
+                version.Resolver.text_scoring = args.text_scoring
             gazetteer = version.Gazetteer.load()
             places |= {place.id: f"{place.name} ({place.region or place.country})" for place in gazetteer}
             if not texts:

@@ -2,6 +2,7 @@
 """Throughput of ``find`` at a git revision against the working tree, interleaved in one process.
 
 Usage: python benchmarks/compare_revisions.py REV [--mb 2] [--after 0] [--runs 5] [--names uniform|weighted]
+                                             [--text-scoring formula|model]
 
 On a shared machine the speed of the CPU changes from minute to minute, so two benchmark runs
 minutes apart cannot tell a 10% change from noise. Here both versions run in the same process,
@@ -45,6 +46,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--after", type=float, default=0.0, help="MB of the corpus read untimed before a cold run")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--names", choices=("uniform", "weighted"), default="uniform")
+    parser.add_argument("--text-scoring", choices=("formula", "model"), help="the working tree's Resolver.text_scoring")
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory(prefix="compare_") as temporary:
@@ -52,6 +54,8 @@ def main(argv: list[str] | None = None) -> None:
             label: (version.Gazetteer.load(), version.Resolver, version.Extractor)
             for label, version in import_versions(args.revision, Path(temporary)).items()
         }
+        if args.text_scoring:
+            versions["working tree"][1].text_scoring = args.text_scoring
 
         gazetteer = versions["working tree"][0]
         names = name_table(gazetteer)

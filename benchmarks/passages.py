@@ -1,25 +1,29 @@
 #!/usr/bin/env python
 """Mention accuracy of ``find`` on the annotated passages alone, with every error listed.
 
-Usage: python benchmarks/passages.py
+Usage: python benchmarks/passages.py [--text-scoring formula|model]
 
 The passages of ``benchmarks/passages/*.json`` (see find_bench.py for the annotation rules); a
 mention is right when its span and place are the annotated ones. The quick check of a change to
-what ``find`` decides: find_bench.py adds the baselines and throughput.
+what ``find`` decides: find_bench.py adds the baselines and throughput. ``--text-scoring`` sets
+``Resolver.text_scoring`` (how find scores the names it lifts; the default is the package's).
 """
 
 from __future__ import annotations
 
 import argparse
 
-from toponyms import find
+from toponyms import Resolver, find
 
 from common import load_passages
 
 
 def main() -> None:
-    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args()
-    print("$ python benchmarks/passages.py")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--text-scoring", choices=("formula", "model"), default=Resolver.text_scoring)
+    args = parser.parse_args()
+    Resolver.text_scoring = args.text_scoring
+    print(f"$ python benchmarks/passages.py --text-scoring {args.text_scoring}")
     passages = load_passages()
     right = predicted = gold = 0
     errors = []

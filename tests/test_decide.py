@@ -310,17 +310,22 @@ def _afresh(resolver: Resolver, query: str, **options: object) -> list:
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.data(), st.sampled_from([1, 5]), st.sampled_from([(), ("UA",), ("RU",), ("UA", "Donetsk Oblast"), (None, None, (48.3, 37.2))]))
+@given(
+    st.data(),
+    st.sampled_from([1, 5]),
+    st.sampled_from([(), ("UA",), ("RU",), ("UA", "Donetsk Oblast"), (None, None, (48.3, 37.2))]),
+    st.sampled_from(["lookup", "text"]),
+)
 def test_the_answers_worked_out_beforehand_are_those_worked_out_afresh(
-    gazetteer: Gazetteer, data: st.DataObject, limit: int, hint: tuple
+    gazetteer: Gazetteer, data: st.DataObject, limit: int, hint: tuple, prior: str
 ) -> None:
     query = data.draw(_names(gazetteer))
     resolver = Resolver(gazetteer)
     resolver.scoring = "model"
     country, region, near = (*hint, None, None, None)[:3]
     hints = Hints(country, near, 50.0, frozenset([region] if region else ()), frozenset())
-    stored = rank(resolver, query.strip(), limit=limit, hints=hints)
-    assert stored == _afresh(resolver, query.strip(), limit=limit, hints=hints)
+    stored = rank(resolver, query.strip(), limit=limit, hints=hints, prior=prior)
+    assert stored == _afresh(resolver, query.strip(), limit=limit, hints=hints, prior=prior)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -331,11 +336,12 @@ def test_the_stored_probabilities_are_those_of_the_model_bit_for_bit(recall: Rec
     if entry < 0:  # a name that mixes scripts is answered afresh
         assert is_mixed(query) or not normalize(query)
         return
-    places, hits, methods, none, chances = answers(recall).read(entry, query)
     found = recall.candidates(query)
-    expected_none, expected = probabilities(found, "lookup")
-    assert (places, hits, methods) == (list(found.places), list(found.hits), list(found.methods))
-    assert none == expected_none and chances == expected.tolist()
+    for prior in ("lookup", "text"):  # both priors' answers, made from one featurisation
+        places, hits, methods, none, chances = answers(recall).read(entry, query, prior)
+        expected_none, expected = probabilities(found, prior)
+        assert (places, hits, methods) == (list(found.places), list(found.hits), list(found.methods))
+        assert none == expected_none and chances == expected.tolist(), prior
 
 
 def test_the_tables_read_from_the_cache_are_those_made_anew(gazetteer: Gazetteer) -> None:

@@ -9,7 +9,7 @@ from functools import cache
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import ROOT, cases
@@ -23,10 +23,21 @@ from toponyms.model import Mention
 SEEDS = cases("seeds")
 
 
+@pytest.fixture(scope="module")
+def model_finder(gazetteer: Gazetteer) -> Resolver:
+    """A resolver whose ``find`` scores by the text model."""
+    resolver = Resolver(gazetteer)
+    resolver.text_scoring = "model"
+    return resolver
+
+
+@pytest.mark.parametrize("scoring", ["formula", "model"])
 @pytest.mark.parametrize("seed", sorted(SEEDS))
-def test_seed_articles_pin_down_their_places(seed: str) -> None:
+def test_seed_articles_pin_down_their_places(gazetteer: Gazetteer, seed: str, scoring: str) -> None:
     text = (ROOT / "seeds" / seed).read_text("utf-8")
-    mentions = find(text)
+    resolver = Resolver(gazetteer)
+    resolver.text_scoring = scoring  # find by the formula (the default) or by the text model
+    mentions = find(text, resolver=resolver)
     found: dict[str, set[int]] = {}
     for mention in mentions:
         found.setdefault(mention.text, set()).add(mention.match.place.geonameid)
@@ -56,7 +67,9 @@ def test_seed_articles_pin_down_their_places(seed: str) -> None:
         ("Обстріли Харківщини тривають.", "Харківщини", "Kharkiv Oblast"),
     ],
 )
-def test_finds_forms_the_resolver_accepts(text: str, surface: str, place: str) -> None:
+def test_finds_forms_the_resolver_accepts(model_finder: Resolver, text: str, surface: str, place: str) -> None:
+    by_model = {m.text: m.match.place.name for m in find(text, resolver=model_finder)}
+    assert by_model.get(surface) == place, f"under the text model: {by_model}"
     by_text = {m.text: m.match.place.name for m in find(text)}
     assert by_text.get(surface) == place, by_text
 
@@ -651,3 +664,47 @@ def test_clean_is_idempotent_on_prose_of_gazetteer_names(text: str) -> None:
     # (issue 18); the probe that filed it saw 13 failures in 20,000 texts of gazetteer names.
     once = clean(text)
     assert clean(once) == once
+
+
+# -- the seam: find scoring by the formula or by the text model (``Resolver.text_scoring``) -----------------
+
+
+def test_find_scores_by_the_formula_unless_told(gazetteer: Gazetteer) -> None:
+    from toponyms.extract.checks import FLOORS
+
+    resolver = Resolver(gazetteer)
+    assert resolver.text_scoring == "formula" and extractor_for(resolver).lookup.floors == FLOORS["formula"]
+    resolver.text_scoring = "model"
+    moved = extractor_for(resolver)  # the seam moved: a new extractor, with the model's floors
+    assert moved.lookup.scoring == "model" and moved.lookup.floors == FLOORS["model"]
+    assert extractor_for(resolver) is moved
+
+
+def test_under_the_model_a_name_is_a_place_though_which_one_is_unsure(gazetteer: Gazetteer) -> None:
+    resolver = Resolver(gazetteer)
+    resolver.text_scoring = "model"
+    chance, found = resolver.place_in_text("Novoselivka")  # one of eighty: surely a place, which one the context says
+    assert chance > 0.9 and found[0].score < 0.5
+    found_in_text = find("Russian troops stormed Novoselivka in the Pokrovsk district.", resolver=resolver)
+    assert found_in_text[0].text == "Novoselivka"
+    assert found_in_text[0].match.place.id == "katottg:UA14160190170079796"  # the one of Pokrovskyi raion
+
+
+def test_under_the_formula_how_sure_a_place_is_is_its_best_score(resolver: Resolver) -> None:
+    for surface in ("Novoselivka", "Константиновке", "Pushilin", "Mirnohrad"):
+        chance, found = resolver.place_in_text(surface)
+        assert chance == (found[0].score if found else 0.0)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.sampled_from(["Покровськ", "Novoselivka", "Kostiantinivka", "Константиновке", "Ізюм", "Summit", "Pokrovks"]),
+       st.sampled_from([None, (48.3, 37.2), (50.4, 30.5)]))
+def test_under_the_model_a_place_is_no_surer_than_that_the_name_is_a_place(
+    gazetteer: Gazetteer, surface: str, near: tuple[float, float] | None
+) -> None:
+    resolver = Resolver(gazetteer)
+    resolver.text_scoring = "model"
+    chance, found = resolver.place_in_text(surface, near=near, limit=5)
+    assert 0.0 <= chance <= 1.0 + 1e-9
+    assert sum(m.score for m in found) <= chance + 1e-3  # the places share what the model gave them all
+    assert all(a.score >= b.score for a, b in zip(found, found[1:]))

@@ -33,6 +33,12 @@ if TYPE_CHECKING:
 
 PRIORS = ("lookup", "text")
 FUZZY = METHODS.index("fuzzy")
+# How strongly the hints weigh a place, as a power of ``Hints.factor``: its factors were set against
+# the formula's weights, which grow with the square root of a place's population; the text prior's
+# probabilities grow about as the population itself (its training places are drawn so), so there the
+# factor counts squared, for a hint to pull as hard against a bigger namesake as it does in the formula.
+HINT_POWER = {"lookup": 1, "text": 2}
+SCORED_CACHE = 100_000  # queries not answered beforehand whose probabilities a resolver keeps
 TABLE_DEPTH = 3  # trees at most this deep are scored from a table of every outcome of their tests (2**7 a tree)
 BATCH = 2048  # names whose candidates are featurised and scored at once when the answers are made
 
@@ -125,8 +131,19 @@ def _softmax(scores: Any) -> Any:
     return scores
 
 
-def rank(resolver: Resolver, query: str, *, limit: int, hints: Hints, fuzzy: bool = True) -> list[Match]:
-    """Up to ``limit`` candidate places for ``query`` asked for alone, best first, scored by probability.
+def rank(
+    resolver: Resolver, query: str, *, limit: int, hints: Hints, fuzzy: bool = True, prior: str = "lookup"
+) -> list[Match]:
+    """Up to ``limit`` candidate places for ``query``, best first, scored by probability under
+    ``prior``: ``lookup`` for a name asked for alone, ``text`` for one met in running text.
+    ``ranked`` gives P(no place) beside them."""
+    return ranked(resolver, query, limit=limit, hints=hints, fuzzy=fuzzy, prior=prior)[1]
+
+
+def ranked(
+    resolver: Resolver, query: str, *, limit: int, hints: Hints, fuzzy: bool = True, prior: str = "lookup"
+) -> tuple[float, list[Match]]:
+    """(P(no place), up to ``limit`` candidate places for ``query``, best first) under ``prior``.
 
     The hints say which place, not whether the name is one: each candidate is weighed by
     ``Hints.factor`` and the places share again what the model gave them all (P(no place) stays);
@@ -137,21 +154,27 @@ def rank(resolver: Resolver, query: str, *, limit: int, hints: Hints, fuzzy: boo
     gazetteer = resolver.gazetteer
     stored = answers(resolver.recall)
     entry = stored.entry(query)
-    if entry < 0:
-        found = resolver.recall.candidates(query)
-        if not found.places:
-            return []
-        none, chances = probabilities(found, "lookup")
-        places, hits, methods = found.places, found.hits, found.methods
+    if entry < 0:  # worked out once per resolver and prior, as the formula keeps its candidates
+        kept = resolver._scored.get((query, prior))
+        if kept is None:
+            found = resolver.recall.candidates(query)
+            kept = (found.places, found.hits, found.methods, *probabilities(found, prior)) if found.places else ()
+            if len(resolver._scored) >= SCORED_CACHE:
+                resolver._scored.clear()
+            resolver._scored[(query, prior)] = kept
+        if not kept:
+            return 1.0, []
+        places, hits, methods, none, chances = kept
     elif not hints:  # the first places in the order worked out beforehand
-        return stored.first(entry, query, limit)
+        return stored.none[prior][entry], stored.first(entry, query, limit, prior)
     else:
         import numpy as np
 
-        places, hits, methods, none, chances = stored.read(entry, query)
+        places, hits, methods, none, chances = stored.read(entry, query, prior)
         chances = np.array(chances)
     if hints:
-        weighed = chances * [hints.factor(gazetteer.places[number]) for number in places]
+        power = HINT_POWER[prior]
+        weighed = chances * [hints.factor(gazetteer.places[number]) ** power for number in places]
         if weighed.sum() > 0:
             chances = weighed * ((1 - none) / weighed.sum())
     chances = chances.tolist()
@@ -160,8 +183,8 @@ def rank(resolver: Resolver, query: str, *, limit: int, hints: Hints, fuzzy: boo
         least = sorted((chances[at] for at in kept), reverse=True)[limit - 1]  # once rounded (a monotone map)
         kept = [at for at in kept if chances[at] >= least - 2e-6 and round(chances[at], 6) >= round(least, 6)]
     ids = gazetteer.column("id")
-    ranked = sorted((-round(chances[at], 6), ids[places[at]], places[at], at) for at in kept)
-    return [_match(gazetteer, query, places[at], hits[at], methods[at], chances[at]) for *_, at in ranked[:limit]]
+    order = sorted((-round(chances[at], 6), ids[places[at]], places[at], at) for at in kept)
+    return none, [_match(gazetteer, query, places[at], hits[at], methods[at], chances[at]) for *_, at in order[:limit]]
 
 
 def _match(gazetteer: Gazetteer, query: str, number: int, hit: int, method: str, chance: float) -> Match:
@@ -170,15 +193,17 @@ def _match(gazetteer: Gazetteer, query: str, number: int, hit: int, method: str,
 
 
 class Answers:
-    """The lookup model's answer for every name of a gazetteer, worked out beforehand.
+    """The model's answers, under each prior, for every name of a gazetteer, worked out beforehand.
 
     A name found as written (exact, normalised) gets no fuzzy candidates (``Recall.found``), so
     its candidates and their features depend on its normalised form, its spelling key and its
     script alone: one entry for each of those of the gazetteer's names (a name that mixes scripts
-    has none). An entry keeps its places, their names hit, their probabilities and P(no place),
-    as ``probabilities`` gives them, and the order ``rank`` puts them in without hints. They are
-    made for all names at once (``Recall.found`` and ``Recall._featurise`` over many names, the
-    trees over all their rows) and cached beside the compiled gazetteer (``Gazetteer.derived``).
+    has none). An entry keeps its places and their names hit, and under each prior their
+    probabilities and P(no place), as ``probabilities`` gives them, and the order ``rank`` puts
+    them in without hints. They are made for all names at once (``Recall.found`` and
+    ``Recall._featurise`` over many names, each prior's trees over all their rows: the features,
+    most of the cost, are made once for both) and cached beside the compiled gazetteer
+    (``Gazetteer.derived``).
     """
 
     def __init__(self, recall: Recall) -> None:
@@ -188,7 +213,10 @@ class Answers:
         self.texts: list[str] = recall._tables.texts
         self.by_form, self.owners = index.by_form, index.owners
         data = gazetteer.derived(
-            "model-answers", lambda: _answers(recall), kind=dict, check=lambda data: len(data["entry_of_hit"]) == len(index.owners)
+            "model-answers",
+            lambda: _answers(recall),
+            kind=dict,
+            check=lambda data: len(data["entry_of_hit"]) == len(index.owners) and set(data["priors"]) == set(PRIORS),
         )
         self.forms: list[str] = data["forms"]
         self.keys: list[str] = data["keys"]
@@ -197,9 +225,10 @@ class Answers:
         self.places: array = data["places"]
         self.hits: array = data["hits"]
         self.steps: bytes = data["steps"]
-        self.chances: array = data["chances"]
-        self.none: array = data["none"]
-        self.order: array = data["order"]
+        # By prior: P(each place) of the entries' rows, P(no place) of each entry, the order of its rows.
+        self.chances: dict[str, array] = {prior: data["priors"][prior]["chances"] for prior in PRIORS}
+        self.none: dict[str, array] = {prior: data["priors"][prior]["none"] for prior in PRIORS}
+        self.order: dict[str, array] = {prior: data["priors"][prior]["order"] for prior in PRIORS}
         self.entry_of = {text: entry for text, entry in zip(self.texts, data["entry_of_hit"]) if entry >= 0}
 
     @cached_property
@@ -216,20 +245,23 @@ class Answers:
             return -1
         return self._by_spelling.get((form, spelling_key(query), SCRIPTS[_script(query)]), -1)
 
-    def read(self, entry: int, query: str) -> tuple[list[int], list[int], list[str], float, list[float]]:
-        """(places, hits, methods, P(no place), P(each place)) of ``entry``, asked for as ``query``."""
+    def read(
+        self, entry: int, query: str, prior: str = "lookup"
+    ) -> tuple[list[int], list[int], list[str], float, list[float]]:
+        """(places, hits, methods, P(no place), P(each place)) of ``entry``, asked for as ``query``, under ``prior``."""
         start, end = self.starts[entry], self.starts[entry + 1]
         places, hits = self.places[start:end].tolist(), self.hits[start:end].tolist()
         methods = [self._method(entry, query, at) for at in range(start, end)]
-        return places, hits, methods, self.none[entry], self.chances[start:end].tolist()
+        return places, hits, methods, self.none[prior][entry], self.chances[prior][start:end].tolist()
 
-    def first(self, entry: int, query: str, limit: int) -> list[Match]:
-        """The first ``limit`` places of ``entry`` asked for as ``query``, as ``rank`` orders them without hints."""
+    def first(self, entry: int, query: str, limit: int, prior: str = "lookup") -> list[Match]:
+        """The first ``limit`` places of ``entry`` asked for as ``query`` under ``prior``, as ``rank``
+        orders them without hints."""
         start = self.starts[entry]
-        places, hits, chances, gazetteer = self.places, self.hits, self.chances, self.gazetteer
+        places, hits, chances, gazetteer = self.places, self.hits, self.chances[prior], self.gazetteer
         return [
             _match(gazetteer, query, places[at], hits[at], self._method(entry, query, at), chances[at])
-            for at in [start + at for at in self.order[start : self.starts[entry + 1]][:limit]]
+            for at in [start + at for at in self.order[prior][start : self.starts[entry + 1]][:limit]]
         ]
 
     def _method(self, entry: int, query: str, at: int) -> str:
@@ -261,7 +293,7 @@ def _answers(recall: Recall) -> dict[str, Any]:
 
     gazetteer = recall.gazetteer
     ids = gazetteer.column("id")
-    trees = model("lookup")
+    trees = {prior: model(prior) for prior in PRIORS}
     known: dict[str, str | None] = {}
     entry_of: dict[tuple[str, str, int], int] = {}
     numbers: dict[str, int] = {}
@@ -277,29 +309,33 @@ def _answers(recall: Recall) -> dict[str, Any]:
         numbers[text] = entry_of.setdefault(spelling, len(entry_of))
         if numbers[text] == len(batch):
             batch.append(found)
-    starts, places, hits, steps, chances, none, order = array("i", [0]), array("i"), array("i"), bytearray(), array("d"), array("d"), array("i")
+    starts, places, hits, steps = array("i", [0]), array("i"), array("i"), bytearray()
+    by_prior = {prior: {"chances": array("d"), "none": array("d"), "order": array("i")} for prior in PRIORS}
     for first in range(0, len(batch), BATCH):
         matrix, candidates = recall._featurise(batch[first : first + BATCH])
-        scores = trees.scores(matrix)
-        row = 0
+        for prior, stored in by_prior.items():
+            scores = trees[prior].scores(matrix)
+            row = 0
+            for found in candidates:
+                shares = _softmax(np.array(scores[row : row + len(found.places) + 1]))  # as ``probabilities`` does
+                row += len(found.places) + 1
+                chance = shares[1:].tolist()
+                stored["none"].append(float(shares[0]))
+                stored["chances"].extend(chance)
+                stored["order"].extend(
+                    sorted(range(len(chance)), key=lambda at: (-round(chance[at], 6), ids[found.places[at]], found.places[at]))
+                )
         for item, found in zip(batch[first : first + BATCH], candidates):
-            shares = _softmax(np.array(scores[row : row + len(found.places) + 1]))  # as ``probabilities`` does
-            row += len(found.places) + 1
-            chance = shares[1:].tolist()
-            none.append(float(shares[0]))
             places.extend(found.places)
             hits.extend(found.hits)
             steps.extend(item.found[place][0] for place in found.places)
-            chances.extend(chance)
-            order.extend(sorted(range(len(chance)), key=lambda at: (-round(chance[at], 6), ids[found.places[at]], found.places[at])))
             starts.append(len(places))
     return {
         "entry_of_hit": array("i", [numbers.get(text, -1) for text in recall._tables.texts]),
         "forms": [item.form for item in batch],
         "keys": [item.key for item in batch],
         "scripts": bytes(SCRIPTS[_script(item.query, known)] for item in batch),
-        "starts": starts, "places": places, "hits": hits, "steps": bytes(steps),
-        "chances": chances, "none": none, "order": order,
+        "starts": starts, "places": places, "hits": hits, "steps": bytes(steps), "priors": by_prior,
     }  # fmt: skip
 
 

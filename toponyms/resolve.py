@@ -101,11 +101,14 @@ class Resolver:
     ``scoring`` is the seam between two ways to score a name asked for alone (``resolve``,
     ``candidates``): ``"formula"`` (the default, for now) is the hand-tuned score below;
     ``"model"`` generates every plausible place (``toponyms.recall``) and makes ``Match.score``
-    the probability, from the trained model of ``toponyms.decide``, that the name means it. Names
-    lifted from running text (``candidates_in_text``, what ``find`` asks) keep the formula.
+    the probability, from the trained model of ``toponyms.decide``, that the name means it.
+    ``text_scoring`` is the same seam for names lifted from running text (``candidates_in_text``,
+    what ``find`` asks): ``"model"`` scores them by the model's ``text`` prior, and ``find`` then
+    decides by floors chosen on that prior's calibration (``toponyms.extract.checks.FLOORS``).
     """
 
     scoring = "formula"  # or "model"; set on an instance to change one resolver (not kept by pickling)
+    text_scoring = "formula"  # or "model"; set before the resolver's extractor is made (``extractor_for``)
 
     def __init__(self, gazetteer: Gazetteer | None = None, *, threshold: float = DEFAULT_THRESHOLD) -> None:
         self.gazetteer = gazetteer if gazetteer is not None else Gazetteer.load()
@@ -113,6 +116,7 @@ class Resolver:
         # Finding candidates costs more than ranking them: each query's are kept, with what of their
         # weights no hint changes.
         self._found: dict[tuple[str, bool, bool], Weighed] = {}
+        self._scored: dict[tuple[str, str], tuple] = {}  # the model's, by query and prior (``decide.ranked``)
 
     def _codes_within(self, within: str | Iterable[str] | None) -> frozenset[str]:
         """The raion and hromada codes that ``within`` names; a ValueError names what it does not."""
@@ -218,25 +222,50 @@ class Resolver:
         is how far from ``near`` a place keeps half its weight, ``regions`` are names of regions
         and ``within`` codes of raions and hromadas; ``fuzzy=False`` stops before fuzzy matching.
         """
-        return self._candidates(
+        return self.place_in_text(
+            surface, limit=limit, country=country, near=near, near_km=near_km, regions=regions, within=within, fuzzy=fuzzy
+        )[1]
+
+    def place_in_text(
+        self,
+        surface: str,
+        *,
+        limit: int = 1,
+        country: str | None = None,
+        near: tuple[float, float] | None = None,
+        near_km: float = NEAR_KM,
+        regions: frozenset[str] = frozenset(),
+        within: frozenset[str] = frozenset(),
+        fuzzy: bool = True,
+    ) -> tuple[float, list[Match]]:
+        """(how sure it is that ``surface`` names a place at all, ``candidates_in_text``). Under the
+        model (``text_scoring``), 1 - P(no place): Novoselivka is surely a place, though which of
+        eighty only the document's context can say. The formula knows no such thing: there it is the
+        best candidate's score (0 without one)."""
+        if self.text_scoring == "model":
+            from toponyms.decide import ranked
+
+            hints = self._hints(surface, country, near, near_km, regions, within)
+            if hints is None:
+                return 0.0, []
+            none, found = ranked(self, surface.strip(), limit=limit, hints=hints, fuzzy=fuzzy, prior="text")
+            return (1.0 - none if found else 0.0), found
+        found = self._candidates(
             surface, limit=limit, country=country, near=near, near_km=near_km, region=regions, within=within,
             in_text=True, fuzzy=fuzzy,
         )  # fmt: skip
+        return (found[0].score if found else 0.0), found
 
-    def _candidates(
+    def _hints(
         self,
         name: str,
-        *,
-        limit: int,
         country: str | None,
         near: tuple[float, float] | None,
         near_km: float,
         region: str | Iterable[str] | None,
         within: str | Iterable[str] | None,
-        in_text: bool,
-        fuzzy: bool = True,
-    ) -> list[Match]:
-        """Candidates for ``name``, by ``candidates`` or ``candidates_in_text``."""
+    ) -> Hints | None:
+        """The hints, checked (a ValueError for one that names nothing); None where ``name`` can have no candidate."""
         if not isinstance(name, str):
             raise TypeError(
                 f"toponyms resolves names given as str, got {type(name).__name__}; "
@@ -254,29 +283,40 @@ class Resolver:
         areas = self._codes_within(within) if within else frozenset()
         query = name.strip()
         if not query or len(query) > self._reach:
+            return None
+        return Hints(country.upper() if country else None, near, near_km, regions, areas)
+
+    def _candidates(
+        self,
+        name: str,
+        *,
+        limit: int,
+        country: str | None,
+        near: tuple[float, float] | None,
+        near_km: float,
+        region: str | Iterable[str] | None,
+        within: str | Iterable[str] | None,
+        in_text: bool,
+        fuzzy: bool = True,
+    ) -> list[Match]:
+        """Candidates for ``name``, by ``candidates`` or ``candidates_in_text``."""
+        hints = self._hints(name, country, near, near_km, region, within)
+        if hints is None:
             return []
-        if not in_text and self.scoring == "model":
+        query = name.strip()
+        if (self.text_scoring if in_text else self.scoring) == "model":
             from toponyms.decide import rank
 
-            hints = Hints(country.upper() if country else None, near, near_km, regions, areas, CALLER_OUTSIDE)
-            return rank(self, query, limit=limit, hints=hints, fuzzy=fuzzy)
+            if not in_text:  # the caller's word (``CALLER_OUTSIDE``); in text, the document's places
+                hints = Hints(hints.country, hints.near, hints.near_km, hints.regions, hints.areas, CALLER_OUTSIDE)
+            return rank(self, query, limit=limit, hints=hints, fuzzy=fuzzy, prior="text" if in_text else "lookup")
         kept = self._found.get((query, in_text, fuzzy))
         if kept is None:
             kept = self._weighed(self._find(query, in_text, fuzzy))
             if len(self._found) >= FOUND_CACHE:
                 self._found.clear()
             self._found[(query, in_text, fuzzy)] = kept
-        return self._rank(
-            query,
-            *kept,
-            limit=limit,
-            country=country,
-            near=near,
-            near_km=near_km,
-            regions=regions,
-            areas=areas,
-            alone=not in_text,
-        )
+        return self._rank(query, *kept, limit=limit, hints=hints if hints else None, alone=not in_text)
 
     def check_country(self, country: str | None) -> None:
         """Raise ValueError unless ``country`` is None or the code of a country of the gazetteer ('UA', 'ua')."""
@@ -365,17 +405,11 @@ class Resolver:
         bases: Sequence[float],
         *,
         limit: int,
-        country: str | None,
-        near: tuple[float, float] | None,
-        near_km: float,
-        regions: frozenset[str] = frozenset(),
-        areas: frozenset[str] = frozenset(),
+        hints: Hints | None,
         alone: bool = False,
     ) -> list[Match]:
         places = self.gazetteer.places
         candidates = [places[f.place] for f in found]
-        hinted = country or near is not None or regions or areas
-        hints = Hints(country.upper() if country else None, near, near_km, regions, areas) if hinted else None
         weights = bases if hints is None else [base * hints.factor(place) for place, base in zip(candidates, bases)]
         total = sum(weights) or 1.0
         floors = _namesake_floors(found, places, weights, strengths) if alone else [SHARE_FLOOR] * len(found)

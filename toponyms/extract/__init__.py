@@ -50,10 +50,10 @@ def extractor_for(resolver: Resolver | None = None) -> Extractor:
     """
     resolver = resolver if resolver is not None else default_resolver()
     extractor = _extractors.get(resolver)
-    if extractor is None:
+    if extractor is None or extractor.lookup.scoring != resolver.text_scoring:  # a new one when the seam moved
         with _making:
             extractor = _extractors.get(resolver)
-            if extractor is None:
+            if extractor is None or extractor.lookup.scoring != resolver.text_scoring:
                 extractor = _extractors[resolver] = Extractor(resolver, weak=True)
     return extractor
 

@@ -30,7 +30,7 @@ from toponyms.extract.words import (
 from toponyms.model import Match, Mention
 from toponyms.normalize import normalize
 
-SURE = 0.8  # a mention this sure, found as written, anchors the context of its document
+SURE = 0.8  # a mention this sure, found as written, anchors the context of its document (the formula's floor)
 AS_WRITTEN = frozenset({"exact", "normalized", "script"})
 LOCAL_LANGUAGES = frozenset({"uk", "ru", "en"})
 IMPORTANT_POPULATION = 50_000  # a place this big is meant even when its name is a common word
@@ -86,6 +86,20 @@ def before_at(text: str, start: int, outer: int) -> int:
 def after_at(text: str, end: int, outer: int) -> int:
     """The facts of the word after ``text[:end]``; at the end of ``text``, those of ``outer``."""
     return outer & AFTER if end == len(text) else facts_after(word_after(text, end))
+
+
+class Floors(NamedTuple):
+    """The scores from which ``find`` takes a candidate for sure, or takes a word no name spells."""
+
+    sure: float  # a mention this sure anchors its document's context, and is settled if found as written
+    garble: float  # a capitalised word that no name spells (Mirnohrad, Константиновке) is a mention from here
+    place: float  # a name is a place from here (and the resolver's threshold): ``Resolver.place_in_text``
+
+
+# By ``Resolver.text_scoring``. The formula's were set by hand; the model's are probabilities of its
+# ``text`` prior, chosen on the validation split of build/training.tsv (benchmarks/floors.py; the
+# precision each buys is in docs/finding.md).
+FLOORS = {"formula": Floors(sure=SURE, garble=0.7, place=0.0), "model": Floors(sure=0.84, garble=0.89, place=0.65)}
 
 
 class WordFacts(NamedTuple):

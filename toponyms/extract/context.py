@@ -6,14 +6,14 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from toponyms.extract.checks import AS_WRITTEN, SURE
+from toponyms.extract.checks import AS_WRITTEN
 from toponyms.extract.lookup import NO_AREAS, Lookup
 from toponyms.extract.words import CACHE_LIMIT
 from toponyms.model import Match, Mention
 from toponyms.normalize import normalize
 from toponyms.resolve import NEAR_KM
 
-# How a mention must be found to anchor its document's context (with a score of SURE): a fuzzy
+# How a mention must be found to anchor its document's context (with a score of ``Floors.sure``): a fuzzy
 # match need not; an inflected or transliterated one may, as its canonical name will after clean().
 ANCHORING = AS_WRITTEN | {"inflection", "transliteration"}
 AREAS = frozenset({"district", "community"})  # raions and hromadas: a text that names one names its villages
@@ -42,10 +42,11 @@ class DocumentContext:
         named: set[str] = set()
         areas: set[str] = set()
         unsure = False
+        sure = self.lookup.floors.sure
         for mention in mentions:
             match = mention.match
             place = match.place
-            if match.score < SURE:
+            if match.score < sure:
                 unsure = unsure or match.method != "gloss"
                 doubted.append(mention)
             elif place.kind == "region":
@@ -108,11 +109,11 @@ class DocumentContext:
         the village Pokrovske of Bakhmut's raion, and Zaporizhia is the city wherever its namesake
         villages are."""
         again = []
-        threshold = self.lookup.threshold
+        threshold, sure = self.lookup.threshold, self.lookup.floors.sure
         beside = self._raions(anchors)
         for mention, current in zip(found, settled):
-            if mention.match.score < SURE and mention.match.method != "gloss" and mention.start not in kept:
-                better = self.lookup.best(mention.text, country, near, regions, within)
+            if mention.match.score < sure and mention.match.method != "gloss" and mention.start not in kept:
+                better, chance = self.lookup.placed(mention.text, country, near, regions, within)
                 if (
                     better is not None
                     and beside
@@ -121,27 +122,28 @@ class DocumentContext:
                     and self._named_beside(better.matched.text, beside)
                     and not self._leads(better)
                 ):
-                    local = self.lookup.best(mention.text, country, near, regions, beside)
+                    local, local_chance = self.lookup.placed(mention.text, country, near, regions, beside)
                     if local is not None and local.matched.text == better.matched.text:
-                        better = self._nearest_namesake(mention.text, local, anchors, country, regions)
-                if better is not None and better.score >= threshold:
+                        better, chance = self._nearest_namesake(mention.text, local, local_chance, anchors, country, regions)
+                if better is not None and chance >= threshold:
                     current = Mention(mention.start, mention.end, mention.text, better)
             again.append(current)
         return again
 
     def _nearest_namesake(
-        self, surface: str, found: Match, anchors: list[Match], country: str | None, regions: frozenset[str]
-    ) -> Match:
+        self, surface: str, found: Match, chance: float, anchors: list[Match], country: str | None, regions: frozenset[str]
+    ) -> tuple[Match, float]:
         """Among the namesakes of ``found`` in its raion, the one nearest to the first anchor there (a
         place ``NEAR_KM`` from it keeps half its weight, as with ``resolve(near=...)``): Vesele near
-        Pokrovsk is the Vesele 15 km from it, not another of Pokrovskyi raion's three."""
+        Pokrovsk is the Vesele 15 km from it, not another of Pokrovskyi raion's three. With how sure it
+        is that ``surface`` is a place (``chance`` for ``found``), as ``Lookup.placed`` says."""
         raion = found.place.raion_code
         anchor = next((match.place for match in anchors if match.place.raion_code == raion), None)
         if anchor is None:
-            return found
+            return found, chance
         close = (round(anchor.lat, 2), round(anchor.lon, 2))  # about a kilometre: documents share cached answers
-        nearest = self.lookup.best(surface, country, close, regions, frozenset((raion,)), near_km=NEAR_KM)
-        return nearest if nearest is not None and nearest.matched.text == found.matched.text else found
+        nearest, near_chance = self.lookup.placed(surface, country, close, regions, frozenset((raion,)), near_km=NEAR_KM)
+        return (nearest, near_chance) if nearest is not None and nearest.matched.text == found.matched.text else (found, chance)
 
     def _named_beside(self, name: str, raions: frozenset[str]) -> bool:
         """Whether a place in ``raions`` (by code) has ``name``: read off the name index and the raion
@@ -192,7 +194,7 @@ class DocumentContext:
                 written is not None
                 and written.place is match.place
                 and written.method in ANCHORING
-                and written.score >= SURE
+                and written.score >= self.lookup.floors.sure
             )
             self._anchoring[key] = anchors
         return anchors

@@ -69,7 +69,7 @@ class Extractor:
         ``scan_runs`` must find (a reference, slower: each call works everything out anew)."""
         self._check(text, country)
         found = passes(self.lookup, self.scanners.automaton, Site(text, country, 0))
-        settled = all(settles(mention.match) for mention in found.mentions)
+        settled = all(settles(mention.match, self.lookup.floors.sure) for mention in found.mentions)
         return Passes(found.mentions, found.unresolved, settled, holds_region_word(text))
 
     def _check(self, text: str, country: str | None) -> None:

@@ -12,7 +12,6 @@ from dataclasses import replace
 from typing import NamedTuple
 
 from toponyms.chars import is_mixed
-from toponyms.extract.checks import SURE
 from toponyms.extract.lookup import Lookup
 from toponyms.extract.passes import Site, propose
 from toponyms.extract.spans import Spans
@@ -30,7 +29,10 @@ class Glossed(NamedTuple):
 
 
 def glosses(lookup: Lookup, text: str, country: str | None, mentions: list[Mention]) -> Glossed:
-    """``mentions`` with the unknown sides of the glosses of ``text`` added, and those sides as aliases."""
+    """``mentions`` with the unknown sides of the glosses of ``text`` added, and those sides as aliases.
+
+    A side found only by resemblance (fuzzy) is no known side: the gloss says what it is, in place
+    of the guess (Dymytrograd—known in Ukrainian as Myrnohrad: not Dimitrovgrad)."""
     known_words = tables()
     aliases: list[Alias] = []
     found = Spans(mentions)
@@ -42,7 +44,8 @@ def glosses(lookup: Lookup, text: str, country: str | None, mentions: list[Menti
         matches = (gloss for start, end in stretches[cue] for gloss in pattern.finditer(text, start, end))
         for gloss in matches:
             sides = [trim_side(text, gloss.start(i), gloss.end(i)) for i in (1, 2)]
-            first, second = (found.at(*side) or propose(lookup, site, *side, at_least=SURE).mention for side in sides)
+            known = [found.at(*side) or propose(lookup, site, *side, at_least=lookup.floors.sure).mention for side in sides]
+            first, second = (None if m is not None and m.match.method == "fuzzy" else m for m in known)
             if first is None and second is not None:
                 (start, end), anchor = sides[0], second
             elif first is not None and second is None:
@@ -50,11 +53,13 @@ def glosses(lookup: Lookup, text: str, country: str | None, mentions: list[Menti
             else:
                 continue  # both known, or neither: nothing to learn
             alias = text[start:end]
-            if not alias or found.overlaps(start, end):
+            taken = found.at(start, end)
+            guessed = taken is not None and taken.match.method == "fuzzy" and (taken.start, taken.end) == (start, end)
+            if not alias or (taken is not None and not guessed):
                 continue
             if weak and not looks_like_a_garble(alias, known_words.suffixes):
                 continue
-            found.add(Mention(start, end, alias, replace(anchor.match, method="gloss", query=alias)))
+            found.replace_inside(Mention(start, end, alias, replace(anchor.match, method="gloss", query=alias)))
             aliases.append(Alias(alias, anchor.match.place, start, end, anchor.text))
     return Glossed(found.mentions(), aliases)
 

@@ -54,13 +54,13 @@ class Kept(NamedTuple):
     findings: dict[tuple[str, str | None, int], Findings]
     matches: list[Match]
 
-    def keep(self, found: Found) -> Findings:
-        """``found`` as findings, its matches numbered."""
+    def keep(self, found: Found, sure: float) -> Findings:
+        """``found`` as findings, its matches numbered (settled where all are at least ``sure``)."""
         # Loops rather than generators: this runs for every new run, and they cost twice as much.
         matches, settled = self.matches, True
         mentions: list[tuple[int, int, str, int]] = []
         for mention in found.mentions:
-            settled = settled and settles(mention.match)
+            settled = settled and settles(mention.match, sure)
             mentions.append((mention.start, mention.end, mention.text, len(matches)))
             matches.append(mention.match)
         unresolved: list[tuple[int, int, str, int | None]] = []
@@ -150,11 +150,11 @@ class RunMemo:
         parts = self.parts(run, country) if cut else None
         if parts is not None:
             findings = self._joined(kept, run, parts, country, beside)
-        elif ahead is not None and ahead.alone is not None and ahead.score >= lookup.threshold:
+        elif ahead is not None and ahead.alone is not None and ahead.placed >= lookup.threshold:
             # The run is a name, and a mention standing alone: what the passes would find.
-            findings = kept.keep(Found([Mention(0, len(run), run, lookup.match(ahead, run))], [], ahead.alone))
+            findings = kept.keep(Found([Mention(0, len(run), run, lookup.match(ahead, run))], [], ahead.alone), lookup.floors.sure)
         else:
-            findings = kept.keep(passes(lookup, self.scanners.automaton, Site(run, country, beside)))
+            findings = kept.keep(passes(lookup, self.scanners.automaton, Site(run, country, beside)), lookup.floors.sure)
         if holds_region_word(run):  # Kherson regions
             findings = findings._replace(lists_regions=True)
         kept.findings[(run, country, beside)] = findings
@@ -228,8 +228,8 @@ class RunMemo:
                 or is_cyrillic(word[0]) and form.endswith(tables().phrase_endings)
             )
             if opens:
-                best = self.lookup.best(word, country)
-                opens = best is None or best.score < self.lookup.threshold
+                best, chance = self.lookup.placed(word, country)
+                opens = best is None or chance < self.lookup.threshold
             if len(self._openers) > CACHE_LIMIT:
                 self._openers.clear()
             self._openers[key] = opens

@@ -23,7 +23,7 @@ from typing import NamedTuple
 import ahocorasick
 
 from toponyms.chars import MARK_SET, has_cyrillic, is_cyrillic, is_mixed
-from toponyms.extract.checks import AFTER, AS_WRITTEN, BEFORE, SURE, after_at, before_at, is_important, judge
+from toponyms.extract.checks import AFTER, AS_WRITTEN, BEFORE, after_at, before_at, is_important, judge
 from toponyms.extract.lookup import Lookup
 from toponyms.extract.spans import Spans
 from toponyms.extract.tables import tables
@@ -42,14 +42,16 @@ from toponyms.extract.words import (
 from toponyms.model import Match, Mention, Unresolved
 from toponyms.normalize import normalize
 
-GARBLE = 0.7  # an unknown capitalised word becomes a mention from this score on ...
+# How a case form is found: by its case ending, or, where the key of the form is that of another spelling
+# of the name, by that key (Украине is the key of Ukraine, and the model's recall names the surer step).
+CASE_FORMS = frozenset({"inflection", "transliteration"})
 
 
 def inflected_important(match: Match) -> bool:
-    """... unless it is an important place's name with a case ending in place of its last vowel,
+    """Whether ``match`` is no garble that must reach the floor ``Floors.garble``, but an important place's name with a case ending in place of its last vowel,
     which pass 1 does not spell: под Константиновкой, в Константиновке (not Петрова, a surname,
     though it reads as the village Petrove)."""
-    return match.method == "inflection" and is_important(match)
+    return match.method in CASE_FORMS and is_important(match)
 
 
 class Site(NamedTuple):
@@ -87,9 +89,9 @@ class Passes(NamedTuple):
 NOTHING = Proposal(None, 0)
 
 
-def settles(match: Match) -> bool:
-    """Whether a mention of ``match`` is settled: sure and found as written."""
-    return match.score >= SURE and match.method in AS_WRITTEN
+def settles(match: Match, sure: float) -> bool:
+    """Whether a mention of ``match`` is settled: sure (at least ``sure``) and found as written."""
+    return match.score >= sure and match.method in AS_WRITTEN
 
 
 def propose(
@@ -103,13 +105,14 @@ def propose(
     unless: Callable[[Match], bool] | None = None,
 ) -> Proposal:
     """The mention at ``site.text[start:end]`` if its best candidate reaches ``at_least`` (but for
-    a candidate of which ``unless`` holds) and the threshold, and it passes the checks where it
-    stands."""
+    a candidate of which ``unless`` holds), it is a place at the threshold at least (under the
+    model, 1 - P(no place): which of its namesakes is the context's to say), and it passes the
+    checks where it stands."""
     text = site.text
     surface = text[start:end]
-    best = lookup.best(surface, site.country, fuzzy=fuzzy)
+    best, chance = lookup.placed(surface, site.country, fuzzy=fuzzy)
     floor = 0.0 if unless is not None and best is not None and unless(best) else at_least
-    if best is None or best.score < max(floor, lookup.threshold):
+    if best is None or best.score < floor or chance < lookup.threshold:
         return NOTHING
     mention = Mention(start, end, surface, best)
     verdict = judge(mention, before_at(text, start, site.beside) | after_at(text, end, site.beside))
@@ -214,7 +217,7 @@ def spelled(lookup: Lookup, site: Site, found: Spans) -> int:
             # is (nearly every run of capitalised words) is not looked up.
             if not index.by_key(" ".join(keys[first : last + 1])):
                 continue
-            proposal = propose(lookup, site, start, end, at_least=SURE, fuzzy=False)
+            proposal = propose(lookup, site, start, end, at_least=lookup.floors.sure, fuzzy=False)
             reads |= proposal.reads
             if proposal.mention is not None:
                 found.replace_inside(proposal.mention)
@@ -285,7 +288,7 @@ def garbles(lookup: Lookup, site: Site, found: Spans, unresolved: list[Unresolve
         start, end = word.span()
         if found.overlaps(start, end) or (word.group(), country) in lookup.no_place:
             continue
-        proposal = propose(lookup, site, start, end, at_least=GARBLE, unless=inflected_important)
+        proposal = propose(lookup, site, start, end, at_least=lookup.floors.garble, unless=inflected_important)
         reads |= proposal.reads
         if proposal.mention is not None:
             found.add(proposal.mention)

@@ -7,7 +7,6 @@ import re
 from functools import cached_property
 
 from toponyms.chars import is_cyrillic
-from toponyms.extract.checks import SURE
 from toponyms.extract.lookup import Lookup
 from toponyms.extract.spans import Spans
 from toponyms.extract.tables import LISTED, tables
@@ -79,7 +78,7 @@ class RegionLists:
         if is_cyrillic(noun[0]) != cyrillic:  # Донецькій regional: a word for a region in the name's script
             noun = next((word for word in tables().region_singulars if is_cyrillic(word[0]) == cyrillic), noun)
         best = self.lookup.best(f"{name} {noun}", country, fuzzy=False)
-        return best if best is not None and best.place.kind == "region" and best.score >= SURE else None
+        return best if best is not None and best.place.kind == "region" and best.score >= self.lookup.floors.sure else None
 
     @cached_property
     def _prefixes(self) -> frozenset[str]:
