@@ -15,7 +15,7 @@ countries drawn uniformly:
 - ``text`` (a name met in news) draws a settlement as often as the news names it: in proportion
   to its population plus ``TEXT_PSEUDO``, times its country's news rate — how much more often
   than its share of the population the news passages of ``benchmarks/passages`` (en, ru, uk)
-  name a settlement of that country (``news_rates``: Ukraine's about 3.2, Russia's 0.16);
+  name a settlement of that country (``news_rates``: Ukraine's about 3.3, Russia's 0.13);
 - ``lookup`` (a name asked for alone) is a mixture: with the chance ``NEWS_SHARE`` the place the
   news means (the ``text`` prior), otherwise any settlement, in proportion to the square root of
   its population plus ``LOOKUP_PSEUDO`` (Kyiv about fifty times as often as a village of unknown

@@ -49,7 +49,7 @@ STATUSES = {"official": 0, "variant": 1, "former": 2, "garbled": 3}
 KIND_CODES = {"populated place": 0, "community": 1, "district": 2, "region": 3, "country": 4}
 SCRIPTS = {"latin": 0, "cyrillic": 1, "mixed": 2, "other": 3}
 # The country the news is about: it names that country's settlements far more often than their share
-# of the population says (scripts/make_training_data.py, news_rates: Ukraine about 3.3, Russia 0.14),
+# of the population says (scripts/make_training_data.py, news_rates: Ukraine about 3.3, Russia 0.13),
 # and the model is told whether a candidate is there ("in_ukraine").
 NEWS_COUNTRY = "UA"
 REFERENCE_YEAR = 2026  # the age of a former name is counted to this year, so that features do not drift

@@ -99,7 +99,7 @@ class Floors(NamedTuple):
 # By ``Resolver.text_scoring``. The formula's were set by hand; the model's are probabilities of its
 # ``text`` prior, chosen on the validation split of build/training.tsv (benchmarks/floors.py; the
 # precision each buys is in docs/finding.md).
-FLOORS = {"formula": Floors(sure=SURE, garble=0.7, place=0.0), "model": Floors(sure=0.84, garble=0.89, place=0.65)}
+FLOORS = {"formula": Floors(sure=SURE, garble=0.7, place=0.0), "model": Floors(sure=0.64, garble=0.85, place=0.63)}
 
 
 class WordFacts(NamedTuple):
