@@ -36,8 +36,8 @@ from toponyms.keys import spelling_key
 from toponyms.model import Match, Name, Place
 from toponyms.normalize import normalize
 from toponyms.resolve import (
-    COMPARABLE, FUZZY_CUTOFF, KIND_FLOOR, NEAR_KM, OBSCURE_WEIGHT, CALLER_OUTSIDE, OUTSIDE,
-    POPULATION_EXPONENT, POPULATION_PSEUDO, SHARE_FLOOR, SHARPNESS, Hints, Resolver, _checked_near, _haversine_km,
+    COMPARABLE, FUZZY_CUTOFF, KIND_FLOOR, NEAR_KM, OBSCURE_WEIGHT,
+    POPULATION_EXPONENT, POPULATION_PSEUDO, SHARE_FLOOR, SHARPNESS, Hints, Resolver, _haversine_km,
     _namesake_floors, _status_weight, _strength, _weight, default_resolver,
 )  # fmt: skip
 
@@ -165,15 +165,12 @@ def explain(
         raise ValueError(f"limit= takes a whole number of candidates to show, at least 1; got {limit!r}")
     query = name.strip()
     matches = resolver.candidates(name, limit=sys.maxsize, country=country, near=near, region=region, within=within)
-    regions = frozenset((region,) if isinstance(region, str) else region or ())
-    areas = resolver._codes_within(within) if within else frozenset()
-    outside = CALLER_OUTSIDE if resolver.scoring == "model" else OUTSIDE  # as the resolver weighs them
-    hints = Hints(country.upper() if country else None, _checked_near(near), NEAR_KM, regions, areas, outside)
     common = {
         "query": name, "normalized": normalize(query), "scoring": resolver.scoring, "threshold": resolver.threshold,
         "answer": answer, "considered": len(matches),
     }  # fmt: skip
-    if not query or len(query) > resolver._reach:  # no name of the gazetteer can be meant
+    hints = resolver._hints(name, country, near, NEAR_KM, region, within, in_text=False)  # as the resolver weighs them
+    if hints is None:  # no name of the gazetteer can be meant
         return Explanation(**common, candidates=())  # type: ignore[arg-type]
     if resolver.scoring == "model":
         shown, none, none_evidence = _model(resolver, query, matches[:limit], hints)

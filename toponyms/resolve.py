@@ -245,7 +245,7 @@ class Resolver:
         if self.text_scoring == "model":
             from toponyms.decide import ranked
 
-            hints = self._hints(surface, country, near, near_km, regions, within)
+            hints = self._hints(surface, country, near, near_km, regions, within, in_text=True)
             if hints is None:
                 return 0.0, []
             none, found = ranked(self, surface.strip(), limit=limit, hints=hints, fuzzy=fuzzy, prior="text")
@@ -264,8 +264,12 @@ class Resolver:
         near_km: float,
         region: str | Iterable[str] | None,
         within: str | Iterable[str] | None,
+        *,
+        in_text: bool,
     ) -> Hints | None:
-        """The hints, checked (a ValueError for one that names nothing); None where ``name`` can have no candidate."""
+        """The hints, checked (a ValueError for one that names nothing); None where ``name`` can have no
+        candidate. A caller's hints under the model keep ``CALLER_OUTSIDE`` outside them; in text, and
+        under the formula, ``OUTSIDE``."""
         if not isinstance(name, str):
             raise TypeError(
                 f"toponyms resolves names given as str, got {type(name).__name__}; "
@@ -284,7 +288,8 @@ class Resolver:
         query = name.strip()
         if not query or len(query) > self._reach:
             return None
-        return Hints(country.upper() if country else None, near, near_km, regions, areas)
+        outside = CALLER_OUTSIDE if not in_text and self.scoring == "model" else OUTSIDE
+        return Hints(country.upper() if country else None, near, near_km, regions, areas, outside)
 
     def _candidates(
         self,
@@ -300,15 +305,13 @@ class Resolver:
         fuzzy: bool = True,
     ) -> list[Match]:
         """Candidates for ``name``, by ``candidates`` or ``candidates_in_text``."""
-        hints = self._hints(name, country, near, near_km, region, within)
+        hints = self._hints(name, country, near, near_km, region, within, in_text=in_text)
         if hints is None:
             return []
         query = name.strip()
         if (self.text_scoring if in_text else self.scoring) == "model":
             from toponyms.decide import rank
 
-            if not in_text:  # the caller's word (``CALLER_OUTSIDE``); in text, the document's places
-                hints = Hints(hints.country, hints.near, hints.near_km, hints.regions, hints.areas, CALLER_OUTSIDE)
             return rank(self, query, limit=limit, hints=hints, fuzzy=fuzzy, prior="text" if in_text else "lookup")
         kept = self._found.get((query, in_text, fuzzy))
         if kept is None:
